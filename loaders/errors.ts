@@ -1,0 +1,65 @@
+/** Stable error codes. Tests and scripts match on these, never on message text. */
+export type ErrorCode =
+  | "E_USAGE"
+  | "E_VALIDATION"
+  | "E_NOT_FOUND"
+  | "E_LOCKED"
+  | "E_DATABASE"
+  | "E_SOURCE"
+  | "E_INTEGRITY"
+  | "E_CONFIG"
+  | "E_STATS"
+  | "E_PIPELINE"
+  | "E_QUALITY"
+  | "E_REMOTE"
+  | "E_IO"
+  | "E_INTERRUPTED";
+
+const defaultExitCode: Record<ErrorCode, number> = {
+  E_USAGE: 2,
+  E_VALIDATION: 1,
+  E_NOT_FOUND: 1,
+  E_LOCKED: 1,
+  E_DATABASE: 1,
+  E_SOURCE: 1,
+  E_INTEGRITY: 1,
+  E_CONFIG: 1,
+  E_STATS: 1,
+  E_PIPELINE: 1,
+  E_QUALITY: 1,
+  E_REMOTE: 1,
+  E_IO: 1,
+  E_INTERRUPTED: 130,
+};
+
+export interface LabbookErrorOptions {
+  code: ErrorCode;
+  /** Overrides the code's default exit code. */
+  exitCode?: number;
+  cause?: unknown;
+  /** Extra lines printed under the message (for example the first validation errors). */
+  details?: string[];
+}
+
+/** The one error type of labbook. Messages read "<what failed>: <detail>". Only the CLI entry maps it to an exit code. */
+export class LabbookError extends Error {
+  readonly code: ErrorCode;
+  readonly exitCode: number;
+  readonly details: string[];
+
+  constructor(message: string, options: LabbookErrorOptions) {
+    super(message, { cause: options.cause });
+    this.name = "LabbookError";
+    this.code = options.code;
+    this.exitCode = options.exitCode ?? defaultExitCode[options.code];
+    this.details = options.details ?? [];
+  }
+}
+
+export function usageError(message: string, details?: string[]): LabbookError {
+  return new LabbookError(message, { code: "E_USAGE", details });
+}
+
+export function isLabbookError(error: unknown, code?: ErrorCode): error is LabbookError {
+  return error instanceof LabbookError && (code === undefined || error.code === code);
+}

@@ -1,0 +1,38 @@
+import { getTableConfig, PgEnumColumn, type PgTable } from "drizzle-orm/pg-core";
+import { appSchema, pgEnums, type Naming } from "./schema.ts";
+
+const q = (name: string) => `"${name.replaceAll('"', '""')}"`;
+const lit = (value: string) => `'${value.replaceAll("'", "''")}'`;
+
+/** DDL for the application tables, generated from the drizzle definitions so there is no second list of columns. */
+export function createSchemaSql(naming: Naming, options: { enumTypes?: boolean } = {}): string[] {
+  const schema = appSchema(naming, options);
+  const statements: string[] = [];
+  const usesEnums = Object.values(schema).some((t) => getTableConfig(t).columns.some((c) => c instanceof PgEnumColumn));
+  if (usesEnums) {
+    for (const e of Object.values(pgEnums)) {
+      // CREATE TYPE has no IF NOT EXISTS; a DO block keeps the DDL re-runnable.
+      statements.push(
+        `DO $$ BEGIN CREATE TYPE ${q(e.enumName)} AS ENUM (${e.enumValues.map(lit).join(", ")}); ` +
+          `EXCEPTION WHEN duplicate_object THEN NULL; END $$`,
+      );
+    }
+  }
+  for (const table of Object.values(schema)) statements.push(...tableSql(table));
+  return statements;
+}
+
+function tableSql(table: PgTable): string[] {
+  const { name, columns, indexes } = getTableConfig(table);
+  const defs = columns.map((c) => {
+    // drizzle prints enum types unquoted, which folds Prisma's PascalCase type names to lower case.
+    const type = c instanceof PgEnumColumn ? q(c.enum.enumName) : c.getSQLType();
+    return `${q(c.name)} ${type}${c.primary ? " PRIMARY KEY" : ""}${c.notNull && !c.primary ? " NOT NULL" : ""}`;
+  });
+  const out = [`CREATE TABLE IF NOT EXISTS ${q(name)} (\n  ${defs.join(",\n  ")}\n)`];
+  for (const idx of indexes) {
+    const cols = idx.config.columns.map((c) => q((c as { name: string }).name)).join(", ");
+    out.push(`CREATE INDEX IF NOT EXISTS ${q(idx.config.name!)} ON ${q(name)} (${cols})`);
+  }
+  return out;
+}
