@@ -9,7 +9,9 @@ export type OptionSpec = NonNullable<ParseArgsConfig["options"]>[string] & {
   valueName?: string;
 };
 
-export interface CommandContext<V = Record<string, string | boolean | string[] | undefined>> {
+export type OptionValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
+
+export interface CommandContext<V = OptionValues> {
   values: V;
   positionals: string[];
   config: Config;

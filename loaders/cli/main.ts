@@ -62,8 +62,12 @@ function parse(def: CommandDef, args: string[], signal: AbortSignal): Omit<Comma
 function report(error: unknown, json: boolean): number {
   const e = isLabbookError(error)
     ? error
-    : new LabbookError(`unexpected error: ${(error as Error)?.message ?? String(error)}`, { code: "E_IO", cause: error });
-  if (json) process.stdout.write(`${JSON.stringify({ error: { code: e.code, message: e.message, details: e.details } })}\n`);
+    : new LabbookError(`unexpected error: ${(error as Error)?.message ?? String(error)}`, {
+        code: "E_IO",
+        cause: error,
+      });
+  if (json)
+    process.stdout.write(`${JSON.stringify({ error: { code: e.code, message: e.message, details: e.details } })}\n`);
   process.stderr.write(`error: ${e.message}\n`);
   for (const line of e.details) process.stderr.write(`  ${line}\n`);
   if (!isLabbookError(error) && process.env.LABBOOK_DEBUG) process.stderr.write(`${(error as Error)?.stack}\n`);

@@ -4,10 +4,18 @@ import { appSchema, pgEnums, type Naming } from "./schema.ts";
 const q = (name: string) => `"${name.replaceAll('"', '""')}"`;
 const lit = (value: string) => `'${value.replaceAll("'", "''")}'`;
 
+export interface SchemaSql {
+  /** Enum types and tables, without keys or indexes. */
+  tables: string[];
+  /** Primary keys and indexes: run after a bulk load, which is faster than loading into indexed tables. */
+  constraints: string[];
+}
+
 /** DDL for the application tables, generated from the drizzle definitions so there is no second list of columns. */
-export function createSchemaSql(naming: Naming, options: { enumTypes?: boolean } = {}): string[] {
+export function createSchemaSql(naming: Naming, options: { enumTypes?: boolean } = {}): SchemaSql {
   const schema = appSchema(naming, options);
   const statements: string[] = [];
+  const constraints: string[] = [];
   const usesEnums = Object.values(schema).some((t) => getTableConfig(t).columns.some((c) => c instanceof PgEnumColumn));
   if (usesEnums) {
     for (const e of Object.values(pgEnums)) {
@@ -18,21 +26,25 @@ export function createSchemaSql(naming: Naming, options: { enumTypes?: boolean }
       );
     }
   }
-  for (const table of Object.values(schema)) statements.push(...tableSql(table));
-  return statements;
+  for (const table of Object.values(schema)) {
+    const { create, keys } = tableSql(table);
+    statements.push(create);
+    constraints.push(...keys);
+  }
+  return { tables: statements, constraints };
 }
 
-function tableSql(table: PgTable): string[] {
+function tableSql(table: PgTable): { create: string; keys: string[] } {
   const { name, columns, indexes } = getTableConfig(table);
   const defs = columns.map((c) => {
     // drizzle prints enum types unquoted, which folds Prisma's PascalCase type names to lower case.
     const type = c instanceof PgEnumColumn ? q(c.enum.enumName) : c.getSQLType();
-    return `${q(c.name)} ${type}${c.primary ? " PRIMARY KEY" : ""}${c.notNull && !c.primary ? " NOT NULL" : ""}`;
+    return `${q(c.name)} ${type}${c.notNull ? " NOT NULL" : ""}`;
   });
-  const out = [`CREATE TABLE IF NOT EXISTS ${q(name)} (\n  ${defs.join(",\n  ")}\n)`];
+  const keys = columns.filter((c) => c.primary).map((c) => `ALTER TABLE ${q(name)} ADD PRIMARY KEY (${q(c.name)})`);
   for (const idx of indexes) {
     const cols = idx.config.columns.map((c) => q((c as { name: string }).name)).join(", ");
-    out.push(`CREATE INDEX IF NOT EXISTS ${q(idx.config.name!)} ON ${q(name)} (${cols})`);
+    keys.push(`CREATE INDEX IF NOT EXISTS ${q(idx.config.name!)} ON ${q(name)} (${cols})`);
   }
-  return out;
+  return { create: `CREATE TABLE IF NOT EXISTS ${q(name)} (\n  ${defs.join(",\n  ")}\n)`, keys };
 }

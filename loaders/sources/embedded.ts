@@ -168,7 +168,15 @@ export async function startEmbedded(dataDir: string, log: Logger = silentLogger)
 
 async function ensureDatabase(port: number, password: string): Promise<void> {
   const { default: postgres } = await import("postgres");
-  const sql = postgres({ host: "127.0.0.1", port, user: USER, password, database: "postgres", max: 1, onnotice: () => {} });
+  const sql = postgres({
+    host: "127.0.0.1",
+    port,
+    user: USER,
+    password,
+    database: "postgres",
+    max: 1,
+    onnotice: () => {},
+  });
   try {
     const rows = await sql`SELECT 1 FROM pg_database WHERE datname = ${DATABASE}`;
     if (rows.length === 0) await sql.unsafe(`CREATE DATABASE ${DATABASE}`).catch(() => {});

@@ -37,7 +37,14 @@ export function describeUrl(url: string, embedded = false): SourceInfo {
   const port = Number(parsed.port || 5432);
   const database = decodeURIComponent(parsed.pathname.replace(/^\//, "")) || "postgres";
   const user = decodeURIComponent(parsed.username);
-  return { uri: `postgres://${user ? `${user}@` : ""}${host}:${port}/${database}`, host, port, database, user, embedded };
+  return {
+    uri: `postgres://${user ? `${user}@` : ""}${host}:${port}/${database}`,
+    host,
+    port,
+    database,
+    user,
+    embedded,
+  };
 }
 
 /** Removes anything that looks like the password of a URL from a message. */

@@ -1,14 +1,4 @@
-import {
-  doublePrecision,
-  index,
-  integer,
-  jsonb,
-  pgEnum,
-  pgTable,
-  text,
-  timestamp,
-  type PgColumnBuilderBase,
-} from "drizzle-orm/pg-core";
+import { doublePrecision, index, integer, jsonb, pgEnum, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 import {
   COMPLETION_QUALITIES,
   DESIGN_TYPES,
@@ -53,8 +43,9 @@ const ts = (name: string) => timestamp(name, { withTimezone: true, precision: 3,
  * creates them); without, plain text (as apps that mapped or migrated their schema often have). labbook reads both.
  */
 export function appSchema(naming: Naming, { enumTypes = naming === "pascal" } = {}) {
-  const e = <K extends keyof typeof pgEnums>(kind: K, name: string): PgColumnBuilderBase =>
-    enumTypes ? pgEnums[kind](name) : text(name);
+  // Typed as text: the DDL is all labbook builds from these tables, and an enum column reads as text.
+  const e = (kind: keyof typeof pgEnums, name: string) =>
+    enumTypes ? (pgEnums[kind] as unknown as typeof text)(name) : text(name);
 
   const behavioralEvent = pgTable(
     TABLE_NAMES.behavioralEvent[naming],

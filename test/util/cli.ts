@@ -9,7 +9,11 @@ export interface CliResult {
 }
 
 /** Runs the real `labbook` bin in a child process. */
-export function runCli(args: string[], env: Record<string, string | undefined> = {}, cwd = projectRoot): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  cwd = projectRoot,
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(projectRoot, "bin", "labbook.js"), ...args], {
       cwd,

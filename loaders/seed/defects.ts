@@ -1,0 +1,57 @@
+import type { DayOutput, Row } from "./events.ts";
+import { SEED_EPOCH_MS, DAY_MS, type PlannedUser, type SeedOptions } from "./plan.ts";
+
+/** What `--defects` plants, so that tests can check the quality checks find exactly these. */
+export interface DefectPlan {
+  /** Day on which the first three events are duplicated (same user, type, timestamp and data; new ids). */
+  duplicateDay: number;
+  duplicates: number;
+  /** A protocol participant's day with all events removed: a gap in the daily series. */
+  gap: { userId: string; protocolId: string; day: number; date: string } | null;
+  /** One event relabelled with a phase that the user's PhaseAssignment does not have. */
+  unknownPhase: { userId: string; day: number; label: string } | null;
+  /** One scored event with a score above 100. */
+  outOfRange: { day: number; score: number };
+}
+
+export function planDefects(users: PlannedUser[], options: SeedOptions): DefectPlan {
+  const participant = users.find((u) => u.protocol);
+  const phases = participant?.protocol?.phases;
+  const gapDay = phases ? phases[2]!.startDay + 2 : -1;
+  return {
+    duplicateDay: Math.floor(options.days / 2),
+    duplicates: 3,
+    gap: participant
+      ? {
+          userId: participant.id,
+          protocolId: participant.protocol!.id,
+          day: gapDay,
+          date: new Date(SEED_EPOCH_MS + gapDay * DAY_MS).toISOString().slice(0, 10),
+        }
+      : null,
+    unknownPhase: participant ? { userId: participant.id, day: phases![1]!.startDay, label: "baseline_9" } : null,
+    outOfRange: { day: Math.floor(options.days / 3), score: 140 },
+  };
+}
+
+/** Plants the defects of one day in place. */
+export function applyDefects(plan: DefectPlan, day: number, out: DayOutput): void {
+  if (plan.gap && day === plan.gap.day) out.events = out.events.filter((e) => e.userId !== plan.gap!.userId);
+  if (plan.unknownPhase && day === plan.unknownPhase.day) {
+    const e = out.events.find((e) => e.userId === plan.unknownPhase!.userId);
+    if (e) e.experimentPhase = plan.unknownPhase.label;
+  }
+  if (day === plan.outOfRange.day) {
+    const e = out.events.find((e) => e.sessionPerformanceScore !== null);
+    if (e) e.sessionPerformanceScore = plan.outOfRange.score;
+  }
+  if (day === plan.duplicateDay) {
+    const copies: Row[] = out.events.slice(0, plan.duplicates).map((e, k) => ({
+      ...e,
+      // Same cuid shape, different id: a retried client write.
+      id: `${(e.id as string).slice(0, 21)}${"dup".concat(String(k)).padStart(4, "z")}`,
+    }));
+    out.events.push(...copies);
+    out.events.sort((a, b) => (a._t as number) - (b._t as number) || (a.id! < b.id! ? -1 : 1));
+  }
+}

@@ -1,0 +1,156 @@
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { getTableConfig, type PgTable } from "drizzle-orm/pg-core";
+import type { Sql } from "postgres";
+import { silentLogger, type Logger } from "../log.ts";
+import { createSchemaSql } from "../sources/ddl.ts";
+import { appSchema, type Naming } from "../sources/schema.ts";
+import { copyLine, pgTimestamp, type CopyValue } from "./copy-text.ts";
+import { applyDefects, planDefects, type DefectPlan } from "./defects.ts";
+import { allocate, generateDay, type Row } from "./events.ts";
+import { DAY_MS, planStudy, SEED_EPOCH_MS, type PlannedUser, type SeedOptions } from "./plan.ts";
+
+export interface SeedResult {
+  naming: Naming;
+  rows: { events: number; protocols: number; phases: number; context: number };
+  seconds: number;
+  eventsPerSecond: number;
+  defects: DefectPlan | null;
+}
+
+const BATCH = 2_000;
+
+/** Encodes rows in the table's column order; timestamp columns hold epoch milliseconds until here. */
+function encoder(table: PgTable) {
+  const columns = getTableConfig(table).columns;
+  const names = columns.map((c) => c.name);
+  const isTime = columns.map((c) => c.columnType === "PgTimestampString");
+  return {
+    names,
+    line(row: Row): string {
+      const values: CopyValue[] = new Array(names.length);
+      for (let i = 0; i < names.length; i++) {
+        const v = row[names[i]!] ?? null;
+        values[i] = isTime[i] && typeof v === "number" ? pgTimestamp(v) : v;
+      }
+      return copyLine(values);
+    },
+  };
+}
+
+async function copyInto(sql: Sql, table: PgTable, chunks: AsyncIterable<Row[]> | Iterable<Row[]>): Promise<number> {
+  const { names, line } = encoder(table);
+  const { name } = getTableConfig(table);
+  const writable = await sql`COPY ${sql(name)} (${sql(names)}) FROM STDIN`.writable();
+  let count = 0;
+  async function* text() {
+    for await (const rows of chunks) {
+      let out = "";
+      for (const row of rows) out += line(row);
+      count += rows.length;
+      yield out;
+    }
+  }
+  await pipeline(Readable.from(text()), writable);
+  return count;
+}
+
+function* batches<T>(items: T[]): Generator<T[]> {
+  for (let i = 0; i < items.length; i += BATCH) yield items.slice(i, i + BATCH);
+}
+
+/**
+ * Replaces the application tables with deterministic synthetic data: users, ABAB protocols with their phases,
+ * behavioral events and context metadata. Loads with COPY FROM and adds keys and indexes afterwards.
+ */
+export async function seedDatabase(
+  sql: Sql,
+  options: SeedOptions,
+  naming: Naming,
+  log: Logger = silentLogger,
+  clock: () => number = Date.now,
+): Promise<SeedResult> {
+  const started = clock();
+  const schema = appSchema(naming);
+  const ddl = createSchemaSql(naming);
+  const users = planStudy(options);
+  const defects = options.defects ? planDefects(users, options) : null;
+  await sql.begin(async (tx) => {
+    for (const t of Object.values(schema)) await tx.unsafe(`DROP TABLE IF EXISTS "${getTableConfig(t).name}"`);
+    for (const statement of ddl.tables) await tx.unsafe(statement);
+  });
+  const protocols = users.filter((u) => u.protocol);
+  await copyInto(sql, schema.experimentProtocol, [protocols.map(protocolRow)]);
+  const phases = protocols.flatMap(phaseRows);
+  await copyInto(sql, schema.phaseAssignment, [phases]);
+
+  const counts = allocate(users, options);
+  const context: Row[] = [];
+  let loaded = 0;
+  async function* days() {
+    for (let day = 0; day < options.days; day++) {
+      const out = generateDay(users, counts, day, options);
+      if (defects) applyDefects(defects, day, out);
+      context.push(...out.context);
+      yield* batches(out.events);
+      loaded += out.events.length;
+      const secs = (clock() - started) / 1000;
+      log.progress(
+        `seeding events: ${loaded.toLocaleString("en")} rows, ${Math.round(loaded / secs).toLocaleString("en")} rows/s`,
+      );
+    }
+  }
+  const events = await copyInto(sql, schema.behavioralEvent, days());
+  const contextRows = await copyInto(sql, schema.contextMetadata, batches(context));
+  log.progress("seeding: adding keys and indexes");
+  for (const statement of ddl.constraints) await sql.unsafe(statement);
+  await sql.unsafe("ANALYZE");
+  const seconds = (clock() - started) / 1000;
+  return {
+    naming,
+    rows: { events, protocols: protocols.length, phases: phases.length, context: contextRows },
+    seconds,
+    eventsPerSecond: Math.round(events / Math.max(seconds, 1e-3)),
+    defects,
+  };
+}
+
+function protocolRow(u: PlannedUser): Row {
+  const p = u.protocol!;
+  const first = p.phases[0]!;
+  const last = p.phases[p.phases.length - 1]!;
+  return {
+    id: p.id,
+    userId: u.id,
+    protocolName: p.name,
+    hypothesis: p.hypothesis,
+    startDate: SEED_EPOCH_MS + first.startDay * DAY_MS,
+    endDate: SEED_EPOCH_MS + last.endDay * DAY_MS,
+    designType: "ABAB",
+    primaryOutcome: "sessionPerformanceScore",
+    sampleSizeTarget: last.endDay - first.startDay,
+    analysisPlan: JSON.stringify({
+      outcome: "sessionPerformanceScore",
+      aggregation: "daily_mean",
+      direction: "increase",
+      effectSizes: ["NAP", "Tau-U", "SMD", "LRR"],
+      alpha: 0.05,
+    }),
+  };
+}
+
+function phaseRows(u: PlannedUser): Row[] {
+  const p = u.protocol!;
+  return p.phases.map((ph) => ({
+    id: ph.id,
+    protocolId: p.id,
+    phaseLabel: ph.label,
+    phaseType: ph.type,
+    // Phases are half-open day ranges: [startDate, endDate).
+    startDate: SEED_EPOCH_MS + ph.startDay * DAY_MS,
+    endDate: SEED_EPOCH_MS + ph.endDay * DAY_MS,
+    plannedDuration: ph.endDay - ph.startDay,
+    randomizationSeed: ph.seed,
+    interventionParams: ph.params ? JSON.stringify(ph.params) : null,
+  }));
+}
