@@ -1,0 +1,25 @@
+export type { ConfidenceOptions, Direction, DirectionOptions, EffectSize } from "./types.ts";
+export { phaseSummary, type PhaseSummary } from "./summary.ts";
+export { nap, pnd, tau, type NonoverlapOptions } from "./nonoverlap.ts";
+export { tauU, type TauUResult } from "./tau-u.ts";
+export { smd, type SmdOptions, type SmdResult } from "./smd.ts";
+export { lrr, type LrrOptions, type LrrResult, type OutcomeScale } from "./lrr.ts";
+export { mapPhases, phaseRuns, type PhaseMapping, type PhaseRun } from "./phases.ts";
+export {
+  randomizationTest,
+  type RandomizationOptions,
+  type RandomizationResult,
+  type RandomizationStatistic,
+} from "./randomization.ts";
+export { piecewiseRegression, type PiecewiseOptions, type PiecewiseResult, type PiecewiseTerm } from "./piecewise.ts";
+export {
+  fCdf,
+  fQuantile,
+  fSurvival,
+  incompleteBeta,
+  normalCdf,
+  normalQuantile,
+  tCdf,
+  tQuantile,
+  tTwoSided,
+} from "./distributions.ts";
