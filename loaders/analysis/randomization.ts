@@ -57,6 +57,7 @@ export function randomizationTest(
   const minLength = checkPositiveInteger(fn, "minPhaseLength", options.minPhaseLength, 5);
   const samples = checkPositiveInteger(fn, "samples", options.samples, 1000);
   const seed = options.seed ?? 1;
+  if (!Number.isInteger(seed)) throw statsError(fn, `seed must be an integer, got ${String(seed)}`);
   if (phaseOfEach.length !== values.length) {
     throw statsError(fn, `phaseOfEach has ${phaseOfEach.length} labels for ${values.length} values`);
   }
@@ -103,7 +104,7 @@ export function randomizationTest(
   // Orient so that "more extreme in the expected direction" is "larger".
   const sign = (statistic === "PA-PB" ? -1 : 1) * (direction === "increase" ? 1 : -1);
   // Equal statistics may differ in the last bits after different summation orders.
-  const tolerance = 1e-10 * values.reduce((hi, v) => Math.max(hi, Math.abs(v)), 1);
+  const tolerance = 1e-10 * values.reduce((hi, v) => Math.max(hi, Math.abs(v)), 0);
   const count = distribution.filter((s) => sign * (s - observed) >= -tolerance).length;
   const p = exhaustive ? count / distribution.length : (count + 1) / (distribution.length + 1);
   return { observed, p, assignments, exhaustive, distribution };

@@ -136,6 +136,10 @@ describe("randomizationTest", () => {
       () => randomizationTest([1, 2, 3, 4], ab(2, 4), { samples: 0 }),
       "randomizationTest: samples must be a positive integer, got 0",
     );
+    expectStatsError(
+      () => randomizationTest([1, 2, 3, 4], ab(2, 4), { seed: 1.5 }),
+      "randomizationTest: seed must be an integer, got 1.5",
+    );
   });
 
   it("handles tied values (every assignment is as extreme: p = 1)", () => {
