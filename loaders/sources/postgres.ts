@@ -20,6 +20,8 @@ export interface Database {
   info: SourceInfo;
   /** The full URL, credentials included: never log or record it. */
   url: string;
+  /** A new single-connection client with the same settings; the caller ends it. */
+  dedicated(): Sql;
   close(): Promise<void>;
 }
 
@@ -78,12 +80,14 @@ export async function connect(config: Config, options: ConnectOptions = {}): Pro
   const server = embedded ? await startEmbedded(config.dataDir, log) : undefined;
   const url = config.databaseUrl ?? server!.url;
   const info = describeUrl(url, embedded);
-  const sql = postgres(url, {
-    max: options.max ?? 4,
-    connect_timeout: options.connectTimeout ?? 8,
-    onnotice: () => {},
-    connection: { application_name: "labbook", TimeZone: "UTC" },
-  });
+  const client = (max: number) =>
+    postgres(url, {
+      max,
+      connect_timeout: options.connectTimeout ?? 8,
+      onnotice: () => {},
+      connection: { application_name: "labbook", TimeZone: "UTC" },
+    });
+  const sql = client(options.max ?? 4);
   try {
     await sql`SELECT 1`;
   } catch (error) {
@@ -99,6 +103,7 @@ export async function connect(config: Config, options: ConnectOptions = {}): Pro
     sql,
     info,
     url,
+    dedicated: () => client(1),
     async close() {
       // Another labbook process may be using the server this one started; the last one out stops it.
       const others = server?.started

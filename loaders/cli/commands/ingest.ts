@@ -1,0 +1,120 @@
+import { datasets, getDataset, sourceDatasets } from "../../datasets/index.ts";
+import { LabbookError, usageError } from "../../errors.ts";
+import { ingestPostgres, type IngestResult } from "../../ingest/postgres.ts";
+import type { ValidationMode } from "../../ingest/validate.ts";
+import { detectNaming } from "../../sources/naming.ts";
+import { withDatabase } from "../../sources/postgres.ts";
+import { shortVersion } from "../../store/version.ts";
+import { intOption, stringOption } from "../args.ts";
+import { defineCommand, printJson } from "../command.ts";
+
+export default defineCommand({
+  name: "ingest",
+  usage: "<dataset>|--all [--days N | --since ISO --until ISO] [--user-id ID] [--non-strict] [--no-validate]",
+  description:
+    "Export source datasets from PostgreSQL to immutable, content-hashed Parquet versions with lineage records.\n" +
+    "Rows stream through COPY into DuckDB and out as zstd Parquet sorted by the dataset's sort key; the file is hashed\n" +
+    "as it is written. Identical bytes give the same version, stored once. Rows are validated against the dataset's\n" +
+    "zod schema: by default any invalid row fails the ingest and nothing is written.",
+  options: {
+    all: {
+      type: "boolean",
+      description: `Ingest every source dataset (${sourceDatasets()
+        .map((d) => d.name)
+        .join(", ")})`,
+    },
+    days: { type: "string", valueName: "N", description: "Only rows from the last N days" },
+    since: { type: "string", valueName: "ISO", description: "Only rows at or after this time" },
+    until: { type: "string", valueName: "ISO", description: "Only rows before this time" },
+    "user-id": {
+      type: "string",
+      valueName: "ID",
+      description: "Only rows of this user (a bound parameter, never SQL text)",
+    },
+    "non-strict": {
+      type: "boolean",
+      description: "Version the valid rows; write invalid ones to a rejects Parquet with reasons",
+    },
+    "no-validate": { type: "boolean", description: "Skip validation (recorded in the lineage)" },
+  },
+  examples: [
+    "labbook ingest --all",
+    "labbook ingest behavioral_events --days 30",
+    "labbook ingest behavioral_events --since 2025-07-01 --until 2025-08-01 --non-strict",
+    "labbook ingest context_metadata --user-id cmbb88zk000080007b9ja7ylw --json",
+  ],
+  async run(ctx) {
+    const names = ctx.values.all ? sourceDatasets().map((d) => d.name) : ctx.positionals;
+    if (names.length === 0)
+      throw usageError("labbook ingest: name a dataset or pass --all", [
+        `Known datasets: ${datasets.map((d) => d.name).join(", ")}.`,
+      ]);
+    if (ctx.values.all && ctx.positionals.length)
+      throw usageError("labbook ingest: give dataset names or --all, not both");
+    const defs = names.map((n) => getDataset(n));
+    for (const def of defs) {
+      if (def.source?.kind !== "postgres") {
+        throw usageError(`labbook ingest: ${def.name} is not a PostgreSQL source`, [
+          def.derive
+            ? `It is derived: run "labbook run ${def.name}".`
+            : `Use "labbook ingest ${def.name} --from <glob>".`,
+        ]);
+      }
+    }
+    if (ctx.values["non-strict"] && ctx.values["no-validate"])
+      throw usageError("--non-strict and --no-validate exclude each other");
+    const validation: ValidationMode = ctx.values["no-validate"]
+      ? "skipped"
+      : ctx.values["non-strict"]
+        ? "non-strict"
+        : "strict";
+    const filters = {
+      days: ctx.values.days === undefined ? undefined : intOption(ctx.values, "days", 0, 1),
+      since: stringOption(ctx.values, "since"),
+      until: stringOption(ctx.values, "until"),
+      userId: stringOption(ctx.values, "user-id"),
+    };
+    const results: IngestResult[] = await withDatabase(
+      ctx.config,
+      async (db) => {
+        const naming = await detectNaming(db.sql, ctx.log);
+        const out: IngestResult[] = [];
+        for (const def of defs) {
+          // With --all, filters apply where the dataset has the column; a dataset without it is taken whole.
+          const f = ctx.values.all
+            ? applicable(def.source as { timeColumn?: string; userColumn?: string }, filters)
+            : filters;
+          out.push(
+            await ingestPostgres(def, db, naming, ctx.config, {
+              filters: f,
+              validation,
+              log: ctx.log,
+              signal: ctx.signal,
+            }),
+          );
+        }
+        return out;
+      },
+      { log: ctx.log },
+    ).catch((e) => {
+      if (e instanceof LabbookError || ctx.signal.aborted) throw e;
+      throw new LabbookError(`ingest failed: ${(e as Error).message}`, { code: "E_DATABASE", cause: e });
+    });
+    if (ctx.json) return printJson(ctx, results);
+    for (const r of results) {
+      ctx.out(
+        `${r.dataset}@${shortVersion(r.version)}  ${r.rowCount} rows  ${r.size} bytes  ${r.stored ? "new" : "unchanged"}`,
+      );
+    }
+  },
+});
+
+function applicable(
+  source: { timeColumn?: string; userColumn?: string },
+  f: { days?: number; since?: string; until?: string; userId?: string },
+) {
+  return {
+    ...(source.timeColumn ? { days: f.days, since: f.since, until: f.until } : {}),
+    ...(source.userColumn ? { userId: f.userId } : {}),
+  };
+}

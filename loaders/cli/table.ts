@@ -1,0 +1,14 @@
+/** A plain-text table with aligned columns; numbers align right. */
+export function formatTable(headers: string[], rows: unknown[][]): string {
+  const cells = [headers, ...rows.map((r) => r.map((v) => (v === null || v === undefined ? "" : String(v))))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? "").length)));
+  const numeric = headers.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === "number"));
+  return cells
+    .map((r) =>
+      r
+        .map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
+}

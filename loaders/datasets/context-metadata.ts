@@ -1,0 +1,25 @@
+import { z } from "zod";
+import { LOCATIONS, MOODS } from "../sources/enums.ts";
+import { cuid, float, int, text, timestamp } from "./columns.ts";
+import { defineDataset } from "./define.ts";
+
+export const contextMetadata = defineDataset({
+  name: "context_metadata",
+  description: "Self-reported and wearable context per user and day: mood, energy, sleep, heart rate.",
+  source: { kind: "postgres", table: "contextMetadata", timeColumn: "timestamp", userColumn: "userId" },
+  schema: z.object({
+    id: cuid(),
+    userId: text(),
+    timestamp: timestamp(),
+    mood: z.enum(MOODS).nullable(),
+    energyLevel: int(1, 10).nullable(),
+    location: z.enum(LOCATIONS).nullable(),
+    notes: text().nullable(),
+    sleepHours: float().nullable(),
+    sleepQuality: int(1, 10).nullable(),
+    hrvScore: float().nullable(),
+    restingHeartRate: int().nullable(),
+  }),
+  primaryKey: ["id"],
+  sortKey: ["timestamp", "id"],
+});

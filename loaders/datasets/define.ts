@@ -1,0 +1,65 @@
+import type { z } from "zod";
+import type { SourceTable } from "../sources/schema.ts";
+
+/** Dataset names are safe as file names and SQL identifiers. */
+export const DATASET_NAME = /^[a-z][a-z0-9_]{0,62}$/;
+
+export interface PostgresSource {
+  kind: "postgres";
+  /** Which application table, in either naming. */
+  table: SourceTable;
+  /** The column that `--days/--since/--until` filter on, if any. */
+  timeColumn?: string;
+  /** The column that `--user-id` filters on, if any. */
+  userColumn?: string;
+}
+
+export interface FileSource {
+  kind: "files";
+  format: "ndjson" | "csv";
+  /** Default glob of input files, relative to the repository root; `--from` overrides it. */
+  defaultGlob?: string;
+  timeColumn?: string;
+  userColumn?: string;
+}
+
+export interface Derivation {
+  /** Input datasets, by name. */
+  inputs: string[];
+  /**
+   * DuckDB SQL over the inputs, each available as a view named after its dataset. Its result must have the schema's
+   * columns.
+   */
+  sql: string;
+}
+
+/** A declarative quality check; see loaders/quality. */
+export interface CheckSpec {
+  type: string;
+  severity?: "error" | "warn";
+  [option: string]: unknown;
+}
+
+export interface DatasetDef<S extends z.ZodObject = z.ZodObject> {
+  name: string;
+  description: string;
+  /** The row schema: the one definition of columns, types and validation rules. */
+  schema: S;
+  primaryKey: string[];
+  /** Rows are stored in this order, which makes versions byte-stable. */
+  sortKey: string[];
+  source?: PostgresSource | FileSource;
+  derive?: Derivation;
+  checks?: CheckSpec[];
+}
+
+/** Returns its argument, checked: a dataset is defined once and everything else reads the definition. */
+export function defineDataset<S extends z.ZodObject>(def: DatasetDef<S>): DatasetDef<S> {
+  if (!DATASET_NAME.test(def.name)) throw new Error(`defineDataset: invalid name "${def.name}"`);
+  if (!def.source === !def.derive) throw new Error(`defineDataset ${def.name}: give exactly one of source or derive`);
+  const columns = Object.keys(def.schema.shape);
+  for (const key of [...def.primaryKey, ...def.sortKey]) {
+    if (!columns.includes(key)) throw new Error(`defineDataset ${def.name}: key column "${key}" is not in the schema`);
+  }
+  return def;
+}

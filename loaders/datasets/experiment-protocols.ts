@@ -1,0 +1,24 @@
+import { z } from "zod";
+import { DESIGN_TYPES } from "../sources/enums.ts";
+import { cuid, int, json, text, timestamp } from "./columns.ts";
+import { defineDataset } from "./define.ts";
+
+export const experimentProtocols = defineDataset({
+  name: "experiment_protocols",
+  description: "Single-case experiment protocols: hypothesis, design and primary outcome.",
+  source: { kind: "postgres", table: "experimentProtocol", timeColumn: "startDate", userColumn: "userId" },
+  schema: z.object({
+    id: cuid(),
+    userId: text(),
+    protocolName: text(),
+    hypothesis: text(),
+    startDate: timestamp(),
+    endDate: z.date().nullable(),
+    designType: z.enum(DESIGN_TYPES),
+    primaryOutcome: text(),
+    sampleSizeTarget: int(0).nullable(),
+    analysisPlan: json().nullable(),
+  }),
+  primaryKey: ["id"],
+  sortKey: ["startDate", "id"],
+});

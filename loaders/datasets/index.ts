@@ -1,0 +1,24 @@
+import { LabbookError } from "../errors.ts";
+import { behavioralEvents } from "./behavioral-events.ts";
+import { contextMetadata } from "./context-metadata.ts";
+import type { DatasetDef } from "./define.ts";
+import { experimentProtocols } from "./experiment-protocols.ts";
+import { phaseAssignments } from "./phase-assignments.ts";
+
+export { defineDataset, DATASET_NAME, type DatasetDef } from "./define.ts";
+
+/** Every dataset labbook knows, in dependency order. Later work (pipeline, quality) appends here. */
+export const datasets: DatasetDef[] = [behavioralEvents, experimentProtocols, phaseAssignments, contextMetadata];
+
+export function getDataset(name: string): DatasetDef {
+  const def = datasets.find((d) => d.name === name);
+  if (!def) {
+    throw new LabbookError(`unknown dataset: ${name}`, {
+      code: "E_USAGE",
+      details: [`Known datasets: ${datasets.map((d) => d.name).join(", ")}.`],
+    });
+  }
+  return def;
+}
+
+export const sourceDatasets = () => datasets.filter((d) => d.source?.kind === "postgres");

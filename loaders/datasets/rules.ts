@@ -1,0 +1,129 @@
+import { z } from "zod";
+import type { ColumnMeta } from "./columns.ts";
+
+/** What one column compiles to: its DuckDB type and the rules a value must pass. */
+export interface CompiledColumn {
+  name: string;
+  duckdbType: "VARCHAR" | "INTEGER" | "BIGINT" | "DOUBLE" | "BOOLEAN" | "TIMESTAMPTZ" | "JSON" | "DATE";
+  nullable: boolean;
+  /** Each rule is a SQL predicate that holds for valid non-null values, and a human name for it. */
+  rules: { sql: string; rule: string }[];
+}
+
+export const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
+export const sqlString = (value: string) => `'${value.replaceAll("'", "''")}'`;
+
+type Def = { type: string; checks?: { _zod: { def: Record<string, unknown> } }[]; [k: string]: unknown };
+const defOf = (s: z.ZodType) => (s as unknown as { _zod: { def: Def } })._zod.def;
+const metaOf = (s: z.ZodType): ColumnMeta => (z.globalRegistry.get(s) as ColumnMeta | undefined) ?? {};
+
+/**
+ * Compiles a zod object schema to DuckDB column types and SQL rules. zod stays the one definition: the SQL is derived
+ * from it, and a test checks both agree on edge values. Unsupported zod constructs throw, so nothing is skipped silently.
+ */
+export function compileSchema(schema: z.ZodObject): CompiledColumn[] {
+  return Object.entries(schema.shape).map(([name, s]) => compileColumn(name, s as z.ZodType));
+}
+
+function compileColumn(name: string, schema: z.ZodType): CompiledColumn {
+  let s = schema;
+  let nullable = false;
+  let meta: ColumnMeta = metaOf(s);
+  while (defOf(s).type === "nullable" || defOf(s).type === "optional") {
+    nullable = true;
+    s = defOf(s).innerType as z.ZodType;
+    meta = { ...metaOf(s), ...meta };
+  }
+  const def = defOf(s);
+  const col = quoteIdent(name);
+  const rules: CompiledColumn["rules"] = [];
+  const bounds = (toSql: (v: unknown) => string) => {
+    for (const c of def.checks ?? []) {
+      const d = c._zod.def;
+      if (d.check === "greater_than")
+        rules.push({
+          sql: `${col} ${d.inclusive ? ">=" : ">"} ${toSql(d.value)}`,
+          rule: `${d.inclusive ? ">=" : ">"} ${fmt(d.value)}`,
+        });
+      else if (d.check === "less_than")
+        rules.push({
+          sql: `${col} ${d.inclusive ? "<=" : "<"} ${toSql(d.value)}`,
+          rule: `${d.inclusive ? "<=" : "<"} ${fmt(d.value)}`,
+        });
+    }
+  };
+  let duckdbType: CompiledColumn["duckdbType"];
+  switch (def.type) {
+    case "string": {
+      duckdbType = meta.json ? "JSON" : def.format === "date" ? "DATE" : "VARCHAR";
+      for (const c of def.checks ?? []) {
+        const d = c._zod.def;
+        if (d.check === "string_format" && d.format === "regex") {
+          const re = d.pattern as RegExp;
+          rules.push({
+            sql: `regexp_full_match(${col}, ${sqlString(re.source.replace(/^\^|\$$/g, ""))})`,
+            rule: `matches ${re}`,
+          });
+        } else if (d.check === "min_length")
+          rules.push({ sql: `length(${col}) >= ${d.minimum}`, rule: `length >= ${d.minimum}` });
+        else if (d.check === "string_format" && d.format === "date") continue;
+        else throw new Error(`compileSchema: column ${name}: unsupported string check ${String(d.check)}`);
+      }
+      break;
+    }
+    case "enum": {
+      duckdbType = "VARCHAR";
+      const values = Object.values(def.entries as Record<string, string>);
+      rules.push({ sql: `${col} IN (${values.map(sqlString).join(", ")})`, rule: `one of ${values.join(", ")}` });
+      break;
+    }
+    case "number": {
+      const isInt = def.format === "safeint" || def.format === "int32";
+      duckdbType = isInt ? "INTEGER" : "DOUBLE";
+      bounds(String);
+      if (!isInt) rules.push({ sql: `isfinite(${col})`, rule: "finite" });
+      break;
+    }
+    case "bigint":
+      duckdbType = "BIGINT";
+      bounds(String);
+      break;
+    case "boolean":
+      duckdbType = "BOOLEAN";
+      break;
+    case "date": {
+      duckdbType = "TIMESTAMPTZ";
+      bounds((v) => `TIMESTAMPTZ ${sqlString((v as Date).toISOString())}`);
+      if (meta.notFuture) rules.push({ sql: `${col} <= now()`, rule: "not in the future" });
+      break;
+    }
+    case "lazy":
+      duckdbType = "JSON";
+      break;
+    default:
+      throw new Error(`compileSchema: column ${name}: unsupported zod type ${def.type}`);
+  }
+  if (!nullable) rules.unshift({ sql: `${col} IS NOT NULL`, rule: "not null" });
+  return { name, duckdbType, nullable, rules };
+}
+
+function fmt(v: unknown): string {
+  return v instanceof Date ? v.toISOString() : String(v);
+}
+
+/**
+ * A SQL expression naming every rule a row breaks ("column: rule; …"), or NULL for a valid row.
+ * Null checks come first; other rules only apply to non-null values.
+ */
+export function rejectReasonSql(columns: CompiledColumn[]): string {
+  const parts = columns.flatMap((c) =>
+    c.rules.map((r) => {
+      const failing =
+        r.rule === "not null"
+          ? `${quoteIdent(c.name)} IS NULL`
+          : `${quoteIdent(c.name)} IS NOT NULL AND NOT (${r.sql})`;
+      return `CASE WHEN ${failing} THEN ${sqlString(`${c.name}: ${r.rule}`)} END`;
+    }),
+  );
+  return parts.length ? `NULLIF(concat_ws('; ', ${parts.join(", ")}), '')` : "NULL";
+}

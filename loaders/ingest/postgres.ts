@@ -1,0 +1,236 @@
+import { createReadStream, createWriteStream } from "node:fs";
+import { rm } from "node:fs/promises";
+import path from "node:path";
+import { pipeline } from "node:stream/promises";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import type { Config } from "../config.ts";
+import type { DatasetDef, PostgresSource } from "../datasets/define.ts";
+import { compileSchema, quoteIdent, sqlString } from "../datasets/rules.ts";
+import { openDuckDB } from "../duckdb.ts";
+import { LabbookError } from "../errors.ts";
+import { readGitInfo } from "../lineage/git.ts";
+import { buildRecord, type ValidationSummary } from "../lineage/record.ts";
+import { silentLogger, type Logger } from "../log.ts";
+import { TABLE_NAMES, type Naming } from "../sources/schema.ts";
+import type { Database } from "../sources/postgres.ts";
+import { commitVersion, rejectsPath } from "../store/commit.ts";
+import { tempPath, tmpDir, type StagedFile } from "../store/objects.ts";
+import { parquetSchema, stageQuery } from "../store/parquet.ts";
+import { shortVersion } from "../store/version.ts";
+import { resolveFilters, type IngestFilters, type ResolvedFilters } from "./filters.ts";
+import { splitSql, validateStaged, type ValidationMode } from "./validate.ts";
+
+const run = promisify(execFile);
+
+export interface IngestOptions {
+  filters?: IngestFilters;
+  validation?: ValidationMode;
+  log?: Logger;
+  signal?: AbortSignal;
+  clock?: () => number;
+}
+
+export interface IngestResult {
+  dataset: string;
+  version: string;
+  rowCount: number;
+  size: number;
+  /** False when identical bytes were already stored. */
+  stored: boolean;
+  validation: ValidationSummary;
+  rejectsPath?: string;
+  warnings: string[];
+}
+
+/** The COPY query for a source dataset. Filter values are read from session settings set by bound parameters. */
+export function sourceQuery(
+  def: DatasetDef,
+  naming: Naming,
+  filters: ResolvedFilters,
+): { sql: string; params: Record<string, string> } {
+  const source = def.source as PostgresSource;
+  const table = TABLE_NAMES[source.table][naming];
+  const cols = compileSchema(def.schema).map((c) => quoteIdent(c.name));
+  const where: string[] = [];
+  const params: Record<string, string> = {};
+  if (filters.since || filters.until || filters.userId) {
+    if ((filters.since || filters.until) && !source.timeColumn)
+      throw new LabbookError(`${def.name} has no time column to filter on`, { code: "E_USAGE" });
+    if (filters.userId && !source.userColumn)
+      throw new LabbookError(`${def.name} has no user column to filter on`, { code: "E_USAGE" });
+  }
+  if (filters.since) {
+    params["labbook.since"] = filters.since;
+    where.push(`${quoteIdent(source.timeColumn!)} >= current_setting('labbook.since')::timestamptz`);
+  }
+  if (filters.until) {
+    params["labbook.until"] = filters.until;
+    where.push(`${quoteIdent(source.timeColumn!)} < current_setting('labbook.until')::timestamptz`);
+  }
+  if (filters.userId !== undefined) {
+    params["labbook.user_id"] = filters.userId;
+    where.push(`${quoteIdent(source.userColumn!)} = current_setting('labbook.user_id')`);
+  }
+  // COPY keeps row order only with ORDER BY; versions must be byte-stable.
+  const sql =
+    `SELECT ${cols.join(", ")} FROM ${quoteIdent(table)}` +
+    (where.length ? ` WHERE ${where.join(" AND ")}` : "") +
+    ` ORDER BY ${def.sortKey.map(quoteIdent).join(", ")}`;
+  return { sql, params };
+}
+
+/**
+ * Ingests one source dataset: streams `COPY (query) TO STDOUT` through a pipe into DuckDB, which writes Parquet
+ * through another pipe that hashes it on the way to a temp file; then validates, and publishes the version with its
+ * lineage record. Memory stays flat: no row is held in JS.
+ */
+export async function ingestPostgres(
+  def: DatasetDef,
+  db: Database,
+  naming: Naming,
+  config: Config,
+  options: IngestOptions = {},
+): Promise<IngestResult> {
+  const log = options.log ?? silentLogger;
+  const clock = options.clock ?? Date.now;
+  const mode = options.validation ?? "strict";
+  const startedAt = clock();
+  const filters = resolveFilters(options.filters ?? {}, startedAt);
+  const { sql: select, params } = sourceQuery(def, naming, filters);
+  const copySql = `COPY (${select}) TO STDOUT (FORMAT csv)`;
+  const columns = compileSchema(def.schema);
+  const signal = options.signal;
+  signal?.throwIfAborted();
+
+  const staged: StagedFile[] = [];
+  const fifo = await tempPath(config.dataDir, ".csv.fifo");
+  await run("mkfifo", [fifo]);
+  const { instance, con } = await openDuckDB({ tempDir: path.join(tmpDir(config.dataDir), "duckdb") });
+  // A connection of its own: a pooled connection reused after a large COPY OUT can hang in postgres.js.
+  const conn = db.dedicated();
+  const onAbort = () => con.interrupt();
+  signal?.addEventListener("abort", onAbort);
+  try {
+    for (const [key, value] of Object.entries(params)) await conn`SELECT set_config(${key}, ${value}, false)`;
+    const readable = await conn.unsafe(copySql).readable();
+    signal?.addEventListener("abort", () => readable.destroy(signal.reason as Error), { once: true });
+    const feed = pipeline(readable, createWriteStream(fifo));
+    const spec = `{${columns.map((c) => `${sqlString(c.name)}: ${sqlString(c.duckdbType)}`).join(", ")}}`;
+    const read = `SELECT * FROM read_csv(${sqlString(fifo)}, columns=${spec}, header=false, auto_detect=false,
+      allow_quoted_nulls=false, parallel=false)`;
+    log.progress(`${def.name}: streaming from PostgreSQL`);
+    const staging = stageQuery(con, config.dataDir, read).catch((e) => {
+      // DuckDB failed, perhaps before opening the pipe: open it ourselves so the writer sees a reader and ends.
+      readable.destroy();
+      createReadStream(fifo)
+        .on("error", () => {})
+        .resume();
+      throw e;
+    });
+    const [stagedResult, fed] = await Promise.allSettled([staging, feed]);
+    if (stagedResult.status === "fulfilled") staged.push(stagedResult.value);
+    // DuckDB's error explains more than the broken pipe it causes on the feeding side.
+    if (stagedResult.status === "rejected") throw stagedResult.reason;
+    if (fed.status === "rejected") throw fed.reason;
+    const first = stagedResult.value;
+    signal?.throwIfAborted();
+
+    log.progress(`${def.name}: validating`);
+    const outcome = await validateStaged(con, def, first.path, mode);
+    const v = outcome.summary;
+    let final = first;
+    let rejects: StagedFile | undefined;
+    if (v.rowsRejected > 0 && mode === "strict") {
+      throw new LabbookError(`validation failed for ${def.name}: ${v.rowsRejected} of ${v.rowsRead} rows are invalid`, {
+        code: "E_VALIDATION",
+        details: [
+          ...outcome.firstErrors.map(
+            (e) => `row ${e.rowId}: ${e.column} = ${e.value === null ? "null" : JSON.stringify(e.value)} (${e.rule})`,
+          ),
+          "No version was written. Use --non-strict to version the valid rows and keep the rest in a rejects file.",
+        ],
+      });
+    }
+    if (v.rowsRejected > 0) {
+      final = await stageQuery(con, config.dataDir, splitSql(def, first.path, "valid"));
+      staged.push(final);
+      rejects = await stageQuery(con, config.dataDir, splitSql(def, first.path, "rejected"));
+      staged.push(rejects);
+      log.warn(`${def.name}: ${v.rowsRejected} invalid rows written to the rejects file`);
+    }
+    const fields = await parquetSchema(con, final.path);
+    signal?.throwIfAborted();
+
+    const warnings: string[] = [];
+    if (v.rowsValid === 0)
+      warnings.push(`${def.name}: the selection is empty; wrote an empty version with the full schema`);
+    const table = TABLE_NAMES[(def.source as PostgresSource).table][naming];
+    const record = buildRecord({
+      job: `ingest.${def.name}`,
+      dataset: def.name,
+      version: final.version,
+      rowCount: v.rowsValid,
+      size: final.size,
+      fields,
+      inputs: [
+        {
+          namespace: `postgres://${db.info.host}:${db.info.port}`,
+          name: `${db.info.database}.public.${table}`,
+          facets: { dataSource: { name: db.info.database, uri: db.info.uri } },
+        },
+      ],
+      dataSource: { name: `${db.info.database}.public.${table}`, uri: db.info.uri },
+      sql: copySql,
+      parameters: {
+        dataset: def.name,
+        naming,
+        table,
+        filters: options.filters ?? {},
+        boundParameters: params,
+        validation: mode,
+      },
+      git: await readGitInfo(config.root),
+      sourcePath: "loaders/ingest/postgres.ts",
+      startedAt,
+      endedAt: clock(),
+      validation: rejects
+        ? {
+            ...v,
+            rejects: {
+              path: path.relative(config.dataDir, rejectsPath(config.dataDir, def.name, final.version)),
+              sha256: rejects.version,
+              rows: v.rowsRejected,
+            },
+          }
+        : v,
+    });
+    const committed = await commitVersion(config, def.name, final, record, rejects);
+    staged.length = 0;
+    for (const w of warnings) log.warn(w);
+    log.info(
+      committed.stored
+        ? `${def.name}: new version ${shortVersion(final.version)} (${v.rowsValid.toLocaleString("en")} rows, ${final.size.toLocaleString("en")} bytes)`
+        : `${def.name}: unchanged, version ${shortVersion(final.version)} is already stored`,
+    );
+    return {
+      dataset: def.name,
+      version: final.version,
+      rowCount: v.rowsValid,
+      size: final.size,
+      stored: committed.stored,
+      validation: record.run.facets.labbook_validation as ValidationSummary,
+      rejectsPath: committed.rejectsPath,
+      warnings,
+    };
+  } catch (error) {
+    if (signal?.aborted) throw signal.reason;
+    throw error;
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+    await conn.end({ timeout: 2 });
+    con.closeSync();
+    instance.closeSync();
+    await Promise.all([rm(fifo, { force: true }), ...staged.map((s) => s.discard())]);
+  }
+}

@@ -1,0 +1,42 @@
+import { mkdir, rename } from "node:fs/promises";
+import path from "node:path";
+import { writeRecord } from "../lineage/catalog.ts";
+import type { LineageRecord } from "../lineage/record.ts";
+import { withLock } from "./lock.ts";
+import { commitObject, type StagedFile } from "./objects.ts";
+import { hexOf } from "./version.ts";
+
+export interface CommitResult {
+  /** False when the store already had these bytes: same version, no second copy. */
+  stored: boolean;
+  rejectsPath?: string;
+}
+
+/** data/rejects/<dataset>/<version hex>.parquet: the rows a non-strict run rejected, with their reasons. */
+export function rejectsPath(dataDir: string, dataset: string, version: string): string {
+  return path.join(dataDir, "rejects", dataset, `${hexOf(version)}.parquet`);
+}
+
+/**
+ * Publishes a staged version under the store lock: the object, its rejects file, then the lineage record, each by
+ * rename. Nothing is visible before the object is complete, and a version's record is written only once.
+ */
+export async function commitVersion(
+  dirs: { dataDir: string; lineageDir: string },
+  dataset: string,
+  staged: StagedFile,
+  record: LineageRecord,
+  rejects?: StagedFile,
+): Promise<CommitResult> {
+  return withLock(dirs.dataDir, async () => {
+    const stored = await commitObject(dirs.dataDir, staged);
+    let rejectsFile: string | undefined;
+    if (rejects) {
+      rejectsFile = rejectsPath(dirs.dataDir, dataset, staged.version);
+      await mkdir(path.dirname(rejectsFile), { recursive: true });
+      await rename(rejects.path, rejectsFile);
+    }
+    await writeRecord(dirs.lineageDir, dataset, record);
+    return { stored, rejectsPath: rejectsFile };
+  });
+}

@@ -1,0 +1,123 @@
+import { execFile } from "node:child_process";
+import { createHash, randomUUID } from "node:crypto";
+import { createReadStream, createWriteStream, existsSync } from "node:fs";
+import { link, mkdir, rename, rm, stat } from "node:fs/promises";
+import path from "node:path";
+import { Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { promisify } from "node:util";
+import { hexOf, versionOf } from "./version.ts";
+
+const run = promisify(execFile);
+
+/** The content-addressed layout: data/objects/<first two hex>/<hex>.parquet. */
+export function objectPath(dataDir: string, version: string): string {
+  const hex = hexOf(version);
+  return path.join(dataDir, "objects", hex.slice(0, 2), `${hex}.parquet`);
+}
+
+export function tmpDir(dataDir: string): string {
+  return path.join(dataDir, "tmp");
+}
+
+/** A file written elsewhere, hashed as it was written. */
+export interface StagedFile {
+  path: string;
+  version: string;
+  size: number;
+  discard(): Promise<void>;
+}
+
+/** A fresh temp path under data/tmp; the caller removes it. */
+export async function tempPath(dataDir: string, suffix: string): Promise<string> {
+  await mkdir(tmpDir(dataDir), { recursive: true });
+  return path.join(tmpDir(dataDir), `${randomUUID()}${suffix}`);
+}
+
+/** A sha256 that counts bytes as they pass through. */
+export function hashingStream() {
+  const hash = createHash("sha256");
+  let size = 0;
+  const stream = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      hash.update(chunk);
+      size += chunk.length;
+      done(null, chunk);
+    },
+  });
+  return { stream, digest: () => ({ version: versionOf(hash.digest("hex")), size }) };
+}
+
+/**
+ * Lets a writer (DuckDB's COPY … TO) write into a named pipe while we hash the bytes on their way to a temp file, so
+ * a large file is never read a second time only to hash it. `write` receives the pipe's path.
+ */
+export async function stageThroughPipe(
+  dataDir: string,
+  write: (pipePath: string) => Promise<void>,
+): Promise<StagedFile> {
+  const fifo = await tempPath(dataDir, ".fifo");
+  const target = await tempPath(dataDir, ".parquet");
+  await run("mkfifo", [fifo]);
+  const hasher = hashingStream();
+  try {
+    const drain = pipeline(createReadStream(fifo), hasher.stream, createWriteStream(target));
+    // If the writer fails before opening the pipe, open it ourselves so the reader sees EOF and settles.
+    const written = write(fifo).catch(async (error) => {
+      await rm(fifo, { force: true }).catch(() => {});
+      createWriteStream(fifo)
+        .on("error", () => {})
+        .end();
+      throw error;
+    });
+    await Promise.all([written, drain]);
+  } catch (error) {
+    await rm(target, { force: true });
+    throw error;
+  } finally {
+    await rm(fifo, { force: true });
+  }
+  const { version, size } = hasher.digest();
+  return { path: target, version, size, discard: () => rm(target, { force: true }) };
+}
+
+/** Hashes a file by streaming it once (for verify, pulls and files made elsewhere). */
+export async function hashFile(file: string): Promise<{ version: string; size: number }> {
+  const hasher = hashingStream();
+  await pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), hasher.stream, async function* (source) {
+    for await (const _ of source) yield* [];
+  });
+  return hasher.digest();
+}
+
+/**
+ * Moves a staged file into the store under its version. Returns false when the store already held those bytes (the
+ * staged copy is then removed: one copy per version). Call with the store lock held.
+ */
+export async function commitObject(dataDir: string, staged: StagedFile): Promise<boolean> {
+  const dest = objectPath(dataDir, staged.version);
+  if (existsSync(dest)) {
+    await staged.discard();
+    return false;
+  }
+  await mkdir(path.dirname(dest), { recursive: true });
+  await rename(staged.path, dest);
+  return true;
+}
+
+/** Adds an already-hashed file (e.g. a pulled object) without copying, when it is on the same filesystem. */
+export async function adoptObject(dataDir: string, file: string, version: string): Promise<void> {
+  const dest = objectPath(dataDir, version);
+  if (existsSync(dest)) return;
+  await mkdir(path.dirname(dest), { recursive: true });
+  await link(file, dest).catch(() => rename(file, dest));
+}
+
+export async function objectSize(dataDir: string, version: string): Promise<number | undefined> {
+  return stat(objectPath(dataDir, version)).then(
+    (s) => s.size,
+    () => undefined,
+  );
+}
+
+export { hexOf };

@@ -1,0 +1,32 @@
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { sqlString } from "../datasets/rules.ts";
+import { parquet, queryRows } from "../duckdb.ts";
+import { stageThroughPipe, type StagedFile } from "./objects.ts";
+
+/** How every version is written: zstd, fixed row groups, so the same rows in the same order give the same bytes. */
+export const PARQUET_OPTIONS = "FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880";
+
+/** Writes the result of a DuckDB query to a staged Parquet file, hashed as it is written. */
+export function stageQuery(con: DuckDBConnection, dataDir: string, select: string): Promise<StagedFile> {
+  return stageThroughPipe(dataDir, async (pipe) => {
+    await con.run(`COPY (${select}) TO ${sqlString(pipe)} (${PARQUET_OPTIONS})`);
+  });
+}
+
+/** Column names and DuckDB types of a Parquet file. */
+export async function parquetSchema(con: DuckDBConnection, file: string): Promise<{ name: string; type: string }[]> {
+  const rows = await queryRows<{ column_name: string; column_type: string }>(
+    con,
+    `DESCRIBE SELECT * FROM ${parquet(file)}`,
+  );
+  return rows.map((r) => ({ name: r.column_name, type: r.column_type }));
+}
+
+/** Row count from the Parquet footer, without scanning the data. */
+export async function parquetRowCount(con: DuckDBConnection, file: string): Promise<number> {
+  const [row] = await queryRows<{ n: number }>(
+    con,
+    `SELECT coalesce(sum(num_rows), 0)::BIGINT AS n FROM parquet_file_metadata(${sqlString(file)})`,
+  );
+  return Number(row!.n);
+}
