@@ -34,24 +34,31 @@ export function planDefects(users: PlannedUser[], options: SeedOptions): DefectP
   };
 }
 
-/** Plants the defects of one day in place. */
+/** Plants the defects of one day in place. Each defect touches its own rows, so none is counted twice. */
 export function applyDefects(plan: DefectPlan, day: number, out: DayOutput): void {
   if (plan.gap && day === plan.gap.day) out.events = out.events.filter((e) => e.userId !== plan.gap!.userId);
-  if (plan.unknownPhase && day === plan.unknownPhase.day) {
-    const e = out.events.find((e) => e.userId === plan.unknownPhase!.userId);
-    if (e) e.experimentPhase = plan.unknownPhase.label;
-  }
-  if (day === plan.outOfRange.day) {
-    const e = out.events.find((e) => e.sessionPerformanceScore !== null);
-    if (e) e.sessionPerformanceScore = plan.outOfRange.score;
-  }
+  const duplicated = new Set<unknown>();
   if (day === plan.duplicateDay) {
-    const copies: Row[] = out.events.slice(0, plan.duplicates).map((e, k) => ({
+    const originals = out.events.slice(0, plan.duplicates);
+    const copies: Row[] = originals.map((e, k) => ({
       ...e,
       // Same cuid shape, different id: a retried client write.
       id: `${(e.id as string).slice(0, 21)}${"dup".concat(String(k)).padStart(4, "z")}`,
     }));
+    for (const e of [...originals, ...copies]) duplicated.add(e.id);
     out.events.push(...copies);
     out.events.sort((a, b) => (a._t as number) - (b._t as number) || (a.id! < b.id! ? -1 : 1));
+  }
+  const untouched = (e: Row) => !duplicated.has(e.id);
+  if (plan.unknownPhase && day === plan.unknownPhase.day) {
+    const e = out.events.find((e) => e.userId === plan.unknownPhase!.userId && untouched(e));
+    if (e) {
+      e.experimentPhase = plan.unknownPhase.label;
+      duplicated.add(e.id);
+    }
+  }
+  if (day === plan.outOfRange.day) {
+    const e = out.events.find((e) => e.sessionPerformanceScore !== null && untouched(e));
+    if (e) e.sessionPerformanceScore = plan.outOfRange.score;
   }
 }

@@ -1,7 +1,7 @@
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { getTableConfig, type PgTable } from "drizzle-orm/pg-core";
-import type { Sql } from "postgres";
+import type { Sql, TransactionSql } from "postgres";
 import { silentLogger, type Logger } from "../log.ts";
 import { createSchemaSql } from "../sources/ddl.ts";
 import { appSchema, type Naming } from "../sources/schema.ts";
@@ -38,7 +38,11 @@ function encoder(table: PgTable) {
   };
 }
 
-async function copyInto(sql: Sql, table: PgTable, chunks: AsyncIterable<Row[]> | Iterable<Row[]>): Promise<number> {
+async function copyInto(
+  sql: Sql | TransactionSql,
+  table: PgTable,
+  chunks: AsyncIterable<Row[]> | Iterable<Row[]>,
+): Promise<number> {
   const { names, line } = encoder(table);
   const { name } = getTableConfig(table);
   const writable = await sql`COPY ${sql(name)} (${sql(names)}) FROM STDIN`.writable();
@@ -69,26 +73,21 @@ export async function seedDatabase(
   naming: Naming,
   log: Logger = silentLogger,
   clock: () => number = Date.now,
+  signal?: AbortSignal,
 ): Promise<SeedResult> {
   const started = clock();
   const schema = appSchema(naming);
   const ddl = createSchemaSql(naming);
   const users = planStudy(options);
   const defects = options.defects ? planDefects(users, options) : null;
-  await sql.begin(async (tx) => {
-    for (const t of Object.values(schema)) await tx.unsafe(`DROP TABLE IF EXISTS "${getTableConfig(t).name}"`);
-    for (const statement of ddl.tables) await tx.unsafe(statement);
-  });
   const protocols = users.filter((u) => u.protocol);
-  await copyInto(sql, schema.experimentProtocol, [protocols.map(protocolRow)]);
   const phases = protocols.flatMap(phaseRows);
-  await copyInto(sql, schema.phaseAssignment, [phases]);
-
   const counts = allocate(users, options);
   const context: Row[] = [];
   let loaded = 0;
   async function* days() {
     for (let day = 0; day < options.days; day++) {
+      signal?.throwIfAborted();
       const out = generateDay(users, counts, day, options);
       if (defects) applyDefects(defects, day, out);
       context.push(...out.context);
@@ -100,10 +99,19 @@ export async function seedDatabase(
       );
     }
   }
-  const events = await copyInto(sql, schema.behavioralEvent, days());
-  const contextRows = await copyInto(sql, schema.contextMetadata, batches(context));
-  log.progress("seeding: adding keys and indexes");
-  for (const statement of ddl.constraints) await sql.unsafe(statement);
+  // One transaction: an interrupted or failed seed leaves the tables exactly as they were.
+  const { events, contextRows } = await sql.begin(async (tx) => {
+    for (const t of Object.values(schema)) await tx.unsafe(`DROP TABLE IF EXISTS "${getTableConfig(t).name}"`);
+    for (const statement of ddl.tables) await tx.unsafe(statement);
+    await copyInto(tx, schema.experimentProtocol, [protocols.map(protocolRow)]);
+    await copyInto(tx, schema.phaseAssignment, [phases]);
+    const events = await copyInto(tx, schema.behavioralEvent, days());
+    const contextRows = await copyInto(tx, schema.contextMetadata, batches(context));
+    signal?.throwIfAborted();
+    log.progress("seeding: adding keys and indexes");
+    for (const statement of ddl.constraints) await tx.unsafe(statement);
+    return { events, contextRows };
+  });
   await sql.unsafe("ANALYZE");
   const seconds = (clock() - started) / 1000;
   return {

@@ -24,7 +24,6 @@ export default defineCommand({
       if (!server.started) ctx.log.info(`embedded PostgreSQL: already running on 127.0.0.1:${server.port}`);
     } else if (action === "stop") {
       if (!(await stopEmbedded(dataDir, ctx.log))) ctx.log.info("embedded PostgreSQL: not running");
-      return;
     }
     const status = await embeddedStatus(dataDir);
     const result = {
@@ -38,6 +37,9 @@ export default defineCommand({
         `using:     ${databaseUrl ? `DATABASE_URL (${result.databaseUrl})` : "embedded PostgreSQL"}`,
         `embedded:  ${status.running ? `running on 127.0.0.1:${status.port} (pid ${status.pid})` : status.initialised ? "stopped" : "not created yet"}`,
         `data dir:  ${status.pgdata}`,
+        ...(status.running
+          ? []
+          : [`hint:      "labbook db start" keeps it running; its log is ${status.pgdata}/server.log`]),
       ].join("\n"),
     );
   },

@@ -62,7 +62,7 @@ export default defineCommand({
       async (db) => {
         if (ctx.config.databaseUrl && ctx.values.replace !== true) await refuseToReplace(db.sql);
         ctx.log.info(`seeding ${db.info.uri} (${naming} naming, seed ${options.seed})`);
-        return seedDatabase(db.sql, options, naming, ctx.log);
+        return seedDatabase(db.sql, options, naming, ctx.log, Date.now, ctx.signal);
       },
       { log: ctx.log },
     );
