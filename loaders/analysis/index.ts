@@ -23,3 +23,4 @@ export {
   tQuantile,
   tTwoSided,
 } from "./distributions.ts";
+export { abOf, analyzeSeries, type AnalyzeOptions, type ProtocolAnalysis, type SeriesPoint } from "./protocol.ts";
