@@ -14,6 +14,30 @@ export const commands: Record<string, Entry> = {
   },
   versions: { summary: "List a dataset's versions, newest first", load: () => import("./commands/versions.ts") },
   show: { summary: "Print a version's lineage record", load: () => import("./commands/show.ts") },
+  pin: { summary: "Pin dataset versions in a pin set of lineage/pins.json", load: () => import("./commands/pin.ts") },
+  unpin: { summary: "Remove pins from a pin set", load: () => import("./commands/unpin.ts") },
+  pins: { summary: "List pin sets, now or at a git revision", load: () => import("./commands/pins.ts") },
+  verify: {
+    summary: "Re-hash objects and check them against their lineage records",
+    load: () => import("./commands/verify.ts"),
+  },
+  diff: {
+    summary: "Compare two versions of a dataset: schema and rows by key",
+    load: () => import("./commands/diff.ts"),
+  },
+  gc: {
+    summary: "Delete objects no pin (now or in git history) and no recent version needs",
+    load: () => import("./commands/gc.ts"),
+  },
+  push: { summary: "Upload a pin set's objects and lineage to the remote", load: () => import("./commands/push.ts") },
+  pull: {
+    summary: "Download and verify a pin set's objects and lineage from the remote",
+    load: () => import("./commands/pull.ts"),
+  },
+  status: {
+    summary: "Where each pinned dataset is (local, remote, missing), its age and freshness",
+    load: () => import("./commands/status.ts"),
+  },
   seed: {
     summary: "Fill the database with deterministic synthetic research data",
     load: () => import("./commands/seed.ts"),

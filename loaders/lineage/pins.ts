@@ -16,7 +16,7 @@ export function assertPinSet(name: string): void {
   if (!PIN_SET.test(name)) throw usageError(`invalid pin set name "${name}": expected ${PIN_SET}`);
 }
 
-function parsePins(text: string, where: string): Pins {
+export function parsePins(text: string, where: string): Pins {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -27,12 +27,14 @@ function parsePins(text: string, where: string): Pins {
     throw new LabbookError(`${where} must be an object of pin sets`, { code: "E_INTEGRITY" });
   }
   for (const [set, pins] of Object.entries(raw as Record<string, unknown>)) {
-    if (!PIN_SET.test(set) || !pins || typeof pins !== "object") {
+    if (!PIN_SET.test(set) || !pins || typeof pins !== "object" || Array.isArray(pins)) {
       throw new LabbookError(`${where}: bad pin set "${set}"`, { code: "E_INTEGRITY" });
     }
     for (const [dataset, version] of Object.entries(pins as Record<string, unknown>)) {
       if (typeof version !== "string" || !VERSION.test(version) || !/^[a-z][a-z0-9_]{0,62}$/.test(dataset)) {
-        throw new LabbookError(`${where}: bad pin ${set}.${dataset} = ${JSON.stringify(version)}`, { code: "E_INTEGRITY" });
+        throw new LabbookError(`${where}: bad pin ${set}.${dataset} = ${JSON.stringify(version)}`, {
+          code: "E_INTEGRITY",
+        });
       }
     }
   }
@@ -46,9 +48,21 @@ export async function readPins(lineageDir: string): Promise<Pins> {
   return parsePins(await readFile(file, "utf8"), "lineage/pins.json");
 }
 
+/** The root of the git repository holding `root`, or a clear error outside one. */
+export async function gitRoot(root: string): Promise<string> {
+  try {
+    return await git.findRoot({ fs, filepath: root });
+  } catch {
+    throw new LabbookError(`not a git repository: ${root}`, {
+      code: "E_NOT_FOUND",
+      details: ["Pins at a revision are read from git history; run inside the project's repository."],
+    });
+  }
+}
+
 /** Resolves a commit, tag (annotated or light) or branch to a commit id. */
 export async function resolveRev(root: string, rev: string): Promise<string> {
-  const dir = await git.findRoot({ fs, filepath: root });
+  const dir = await gitRoot(root);
   let oid: string | undefined;
   for (const ref of [rev, `refs/tags/${rev}`, `refs/heads/${rev}`]) {
     oid = await git.resolveRef({ fs, dir, ref }).catch(() => undefined);
@@ -56,38 +70,70 @@ export async function resolveRev(root: string, rev: string): Promise<string> {
   }
   if (!oid && /^[0-9a-f]{4,40}$/.test(rev)) oid = await git.expandOid({ fs, dir, oid: rev }).catch(() => undefined);
   if (!oid) throw new LabbookError(`unknown git revision "${rev}"`, { code: "E_NOT_FOUND" });
-  // Peel annotated tags to their commit.
+  return peelToCommit(dir, oid, rev);
+}
+
+/** Peels annotated tags down to the commit they name. */
+export async function peelToCommit(dir: string, oid: string, what = oid): Promise<string> {
   for (;;) {
     const { type, object } = await git.readObject({ fs, dir, oid });
-    if (type !== "tag") return oid;
+    if (type === "commit") return oid;
+    if (type !== "tag")
+      throw new LabbookError(`git revision "${what}" does not name a commit`, { code: "E_NOT_FOUND" });
     oid = (object as { object: string }).object;
   }
 }
 
-/** Pins as committed at a git revision (commit, tag or branch), read through isomorphic-git. */
-export async function readPinsAtRev(root: string, lineageDir: string, rev: string): Promise<Pins> {
-  const dir = await git.findRoot({ fs, filepath: root });
-  const oid = await resolveRev(root, rev);
-  const filepath = path.relative(dir, path.join(lineageDir, PINS_FILE)).split(path.sep).join("/");
-  try {
-    const { blob } = await git.readBlob({ fs, dir, oid, filepath });
-    return parsePins(Buffer.from(blob).toString("utf8"), `lineage/pins.json at ${rev}`);
-  } catch (e) {
-    if (e instanceof LabbookError) throw e;
-    return {};
-  }
+/** pins.json's path inside the repository, with forward slashes as git wants. */
+export function pinsFilepath(dir: string, lineageDir: string): string {
+  return path.relative(dir, path.join(lineageDir, PINS_FILE)).split(path.sep).join("/");
 }
 
-/** Stable-sorted JSON, so diffs of pins.json read well in git. */
+/**
+ * Pins as committed at one commit, or undefined when that commit has no pins.json. `cache` is isomorphic-git's
+ * cache object, shared across many reads of the same repository.
+ */
+export async function readPinsAtCommit(
+  dir: string,
+  filepath: string,
+  oid: string,
+  cache: object = {},
+): Promise<{ blob: string; pins: Pins } | undefined> {
+  let found: { oid: string; blob: Uint8Array };
+  try {
+    found = await git.readBlob({ fs, dir, oid, filepath, cache });
+  } catch (e) {
+    // The file did not exist at that commit: no pins then.
+    if ((e as { code?: string }).code === "NotFoundError") return undefined;
+    throw new LabbookError(`cannot read ${filepath} at ${oid.slice(0, 12)}: ${(e as Error).message}`, {
+      code: "E_IO",
+      cause: e,
+    });
+  }
+  return {
+    blob: found.oid,
+    pins: parsePins(Buffer.from(found.blob).toString("utf8"), `lineage/pins.json at ${oid.slice(0, 12)}`),
+  };
+}
+
+/** Pins as committed at a git revision (commit, tag or branch), read through isomorphic-git. */
+export async function readPinsAtRev(root: string, lineageDir: string, rev: string): Promise<Pins> {
+  const dir = await gitRoot(root);
+  const oid = await resolveRev(root, rev);
+  return (await readPinsAtCommit(dir, pinsFilepath(dir, lineageDir), oid))?.pins ?? {};
+}
+
+/** Stable-sorted JSON, so diffs of pins.json read well in git. Empty sets are dropped. */
 export function formatPins(pins: Pins): string {
   const sorted: Pins = {};
   for (const set of Object.keys(pins).sort()) {
-    const entries = Object.entries(pins[set]!).sort(([a], [b]) => a.localeCompare(b));
+    const entries = Object.entries(pins[set]!).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     if (entries.length) sorted[set] = Object.fromEntries(entries);
   }
   return `${JSON.stringify(sorted, null, 2)}\n`;
 }
 
+/** Writes pins.json through a temp file and a rename. Callers that read-modify-write hold the store lock. */
 export async function writePins(lineageDir: string, pins: Pins): Promise<void> {
   await mkdir(lineageDir, { recursive: true });
   const file = path.join(lineageDir, PINS_FILE);
@@ -103,7 +149,11 @@ export function pinSet(pins: Pins, set: string): Record<string, string> {
   if (!found) {
     throw new LabbookError(`no pin set "${set}" in lineage/pins.json`, {
       code: "E_NOT_FOUND",
-      details: [Object.keys(pins).length ? `Pin sets: ${Object.keys(pins).join(", ")}.` : `Nothing is pinned yet: run "labbook pin ${set} --all".`],
+      details: [
+        Object.keys(pins).length
+          ? `Pin sets: ${Object.keys(pins).join(", ")}.`
+          : `Nothing is pinned yet: run "labbook pin ${set} --all".`,
+      ],
     });
   }
   return found;
@@ -115,4 +165,9 @@ export function pinnedVersion(pins: Pins, set: string, dataset: string): string 
   const version = pinSet(pins, set)[dataset];
   if (!version) throw new LabbookError(`pin set "${set}" does not pin ${dataset}`, { code: "E_NOT_FOUND" });
   return version;
+}
+
+/** Every version any set pins. */
+export function allPinnedVersions(pins: Pins): Set<string> {
+  return new Set(Object.values(pins).flatMap((set) => Object.values(set)));
 }

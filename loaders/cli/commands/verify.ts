@@ -1,0 +1,45 @@
+import { getDataset } from "../../datasets/index.ts";
+import { usageError } from "../../errors.ts";
+import { verifyStore } from "../../store/verify.ts";
+import { parseRef } from "../../store/version.ts";
+import { defineCommand, printJson } from "../command.ts";
+
+export default defineCommand({
+  name: "verify",
+  usage: "[dataset[@version]]",
+  description:
+    "Re-hash objects in the store and check each lineage record against its object: the sha256, the size and the\n" +
+    "row count in the Parquet footer. Reports every missing, corrupt or orphaned object by name and exits 1 if any.\n" +
+    "A version whose object is absent counts as missing only when the working tree pins it or you name it; versions\n" +
+    "that gc removed (data/gc.json) or that were never pulled are listed as absent, which is not an error.",
+  examples: ["labbook verify", "labbook verify behavioral_events", "labbook verify behavioral_events@3f2a9c1d --json"],
+  async run(ctx) {
+    const [ref, ...extra] = ctx.positionals;
+    if (extra.length) throw usageError("labbook verify: name at most one dataset[@version]");
+    const target = ref ? parseRef(ref) : undefined;
+    if (target && !ref!.includes("@")) getDataset(target.dataset);
+    const result = await verifyStore(ctx.config, {
+      dataset: target?.dataset,
+      version: ref?.includes("@") ? (target!.version ?? "latest") : undefined,
+      log: ctx.log,
+      signal: ctx.signal,
+    });
+    const ok = result.problems.length === 0;
+    if (ctx.json) printJson(ctx, { ok, ...result, mbPerSecond: round(result.mbPerSecond) });
+    else {
+      for (const p of result.problems) ctx.out(`${p.kind}: ${p.detail} (${p.path})`);
+      const gc = result.absent.filter((a) => a.reason === "gc").length;
+      if (result.absent.length)
+        ctx.log.info(`${result.absent.length} unpinned versions are not in this store (${gc} removed by gc)`);
+      ctx.log.info(
+        `verified ${result.checked} objects, ${(result.bytes / 1e6).toFixed(1)} MB at ${round(result.mbPerSecond)} MB/s`,
+      );
+    }
+    if (!ok) {
+      ctx.log.warn(`${result.problems.length} problem(s) found`);
+      return 1;
+    }
+  },
+});
+
+const round = (x: number) => Math.round(x * 10) / 10;

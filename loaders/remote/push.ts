@@ -1,0 +1,117 @@
+import { createReadStream, existsSync } from "node:fs";
+import { stat } from "node:fs/promises";
+import type { Config } from "../config.ts";
+import { LabbookError } from "../errors.ts";
+import { listDatasets, listVersions, recordPath } from "../lineage/catalog.ts";
+import { pinSet, readPins } from "../lineage/pins.ts";
+import { silentLogger, type Logger } from "../log.ts";
+import { mapLimit } from "../pool.ts";
+import { hashingStream, objectPath } from "../store/objects.ts";
+import { shortVersion } from "../store/version.ts";
+import { objectKey, recordKey, type Remote } from "./remote.ts";
+
+export interface TransferOptions {
+  log?: Logger;
+  signal?: AbortSignal;
+  /** Transfers in flight at once (default 4). */
+  concurrency?: number;
+}
+
+export interface Wanted {
+  dataset: string;
+  version: string;
+}
+
+export interface PushResult {
+  remote: string;
+  /** Objects uploaded now. */
+  pushed: (Wanted & { size: number })[];
+  /** Objects the remote already had. */
+  present: number;
+  records: number;
+  bytes: number;
+}
+
+/** What a push sends: one pin set's versions, or every version whose object is in the local store. */
+export async function pushSelection(config: Config, choice: { set: string } | "all"): Promise<Wanted[]> {
+  if (choice !== "all")
+    return Object.entries(pinSet(await readPins(config.lineageDir), choice.set)).map(([dataset, version]) => ({
+      dataset,
+      version,
+    }));
+  const out: Wanted[] = [];
+  for (const dataset of await listDatasets(config.lineageDir))
+    for (const v of await listVersions(config.lineageDir, dataset))
+      if (existsSync(objectPath(config.dataDir, v.version))) out.push({ dataset, version: v.version });
+  return out;
+}
+
+/**
+ * Uploads the objects and lineage records the remote lacks, each object before its record. Every object is hashed on
+ * its way out and published on the remote only if it still matches its version, so a corrupt local copy never
+ * spreads. Failures are collected and reported together, after the other transfers finish.
+ */
+export async function push(
+  config: Config,
+  remote: Remote,
+  wanted: Wanted[],
+  options: TransferOptions = {},
+): Promise<PushResult> {
+  const log = options.log ?? silentLogger;
+  const [objects, records] = await Promise.all([
+    remote.list("objects/", options.signal),
+    remote.list("lineage/", options.signal),
+  ]);
+  const result: PushResult = { remote: remote.url, pushed: [], present: 0, records: 0, bytes: 0 };
+  const failures: string[] = [];
+  let done = 0;
+  await mapLimit(
+    wanted,
+    options.concurrency ?? 4,
+    async ({ dataset, version }) => {
+      const name = `${dataset}@${shortVersion(version)}`;
+      try {
+        if (objects.has(objectKey(version))) result.present++;
+        else {
+          const file = objectPath(config.dataDir, version);
+          if (!existsSync(file)) throw new Error("not in the local store and not on the remote");
+          const size = (await stat(file)).size;
+          const hasher = hashingStream();
+          await remote.upload(
+            objectKey(version),
+            createReadStream(file, { highWaterMark: 1 << 20 }).pipe(hasher.stream),
+            size,
+            () => {
+              const got = hasher.digest().version;
+              if (got !== version)
+                throw new LabbookError(`the local object is corrupt (its bytes hash to ${shortVersion(got)})`, {
+                  code: "E_INTEGRITY",
+                });
+            },
+            options.signal,
+          );
+          result.pushed.push({ dataset, version, size });
+          result.bytes += size;
+        }
+        if (!records.has(recordKey(dataset, version))) {
+          const file = recordPath(config.lineageDir, dataset, version);
+          if (!existsSync(file)) throw new Error("no lineage record in the working tree");
+          const size = (await stat(file)).size;
+          await remote.upload(recordKey(dataset, version), createReadStream(file), size, () => {}, options.signal);
+          result.records++;
+        }
+      } catch (e) {
+        if (options.signal?.aborted) throw e;
+        failures.push(`${name}: ${(e as Error).message}`);
+      }
+      log.progress(`push: ${++done}/${wanted.length} versions, ${(result.bytes / 1e6).toFixed(1)} MB sent`);
+    },
+    options.signal,
+  );
+  if (failures.length)
+    throw new LabbookError(`push to ${remote.url} failed for ${failures.length} of ${wanted.length} versions`, {
+      code: failures.some((f) => f.includes("corrupt")) ? "E_INTEGRITY" : "E_REMOTE",
+      details: [...failures, "The versions that were not named here were pushed; re-run to retry the others."],
+    });
+  return result;
+}

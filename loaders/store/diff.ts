@@ -1,0 +1,159 @@
+import { existsSync } from "node:fs";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import type { Config } from "../config.ts";
+import { getDataset } from "../datasets/index.ts";
+import { quoteIdent } from "../datasets/rules.ts";
+import { parquet, queryRows, withDuckDB } from "../duckdb.ts";
+import { LabbookError, usageError } from "../errors.ts";
+import { findVersion } from "../lineage/catalog.ts";
+import { objectPath } from "./objects.ts";
+import { parquetRowCount, parquetSchema } from "./parquet.ts";
+import { shortVersion } from "./version.ts";
+
+export interface Field {
+  name: string;
+  type: string;
+}
+
+/** A primary key value: the value itself for a one-column key, the values in key order for a composite key. */
+export type KeyValue = string | null | (string | null)[];
+
+export interface RowDiff {
+  added: number;
+  removed: number;
+  changed: number;
+  unchanged: number;
+  /** Column → rows whose value differs, for columns in both versions. */
+  changedColumns: Record<string, number>;
+  examples: { added: KeyValue[]; removed: KeyValue[]; changed: KeyValue[] };
+}
+
+export interface DiffResult {
+  dataset: string;
+  from: { version: string; rows: number };
+  to: { version: string; rows: number };
+  schema: { added: Field[]; removed: Field[]; retyped: { name: string; from: string; to: string }[] };
+  key: string[];
+  rows: RowDiff;
+}
+
+export interface DiffOptions {
+  /** Key columns; the dataset definition's primary key by default. */
+  key?: string[];
+  /** How many example keys of each kind (default 5). */
+  examples?: number;
+}
+
+/** Compares two versions of a dataset in DuckDB: schema changes, row counts, and rows added, removed or changed. */
+export async function diffVersions(
+  config: Config,
+  dataset: string,
+  fromRef: string | undefined,
+  toRef: string | undefined,
+  options: DiffOptions = {},
+): Promise<DiffResult> {
+  const [from, to] = await Promise.all([fromRef, toRef].map((r) => findVersion(config.lineageDir, dataset, r)));
+  const files = [from!, to!].map((e) => {
+    const file = objectPath(config.dataDir, e.version);
+    if (!existsSync(file))
+      throw new LabbookError(`${dataset}@${shortVersion(e.version)} is not in the local store`, {
+        code: "E_NOT_FOUND",
+        details: ['Pin it and run "labbook pull", or re-create it.'],
+      });
+    return file;
+  });
+  const key = options.key ?? getDataset(dataset).primaryKey;
+  return withDuckDB(async (con) => {
+    const [a, b] = await Promise.all(files.map((f) => parquetSchema(con, f)));
+    for (const k of key) {
+      if (!a!.some((f) => f.name === k) || !b!.some((f) => f.name === k))
+        throw usageError(`key column "${k}" is not in both versions of ${dataset}`, [
+          "Pass --key with columns both versions have.",
+        ]);
+    }
+    const schema = compareSchemas(a!, b!);
+    await con.run(`CREATE VIEW a AS SELECT * FROM ${parquet(files[0]!)}`);
+    await con.run(`CREATE VIEW b AS SELECT * FROM ${parquet(files[1]!)}`);
+    const common = a!.filter((f) => !key.includes(f.name) && b!.some((g) => g.name === f.name));
+    const rows = await compareRows(
+      con,
+      key,
+      common,
+      schema.retyped.map((r) => r.name),
+      options.examples ?? 5,
+    );
+    return {
+      dataset,
+      from: { version: from!.version, rows: await parquetRowCount(con, files[0]!) },
+      to: { version: to!.version, rows: await parquetRowCount(con, files[1]!) },
+      schema,
+      key,
+      rows,
+    };
+  });
+}
+
+export function compareSchemas(a: Field[], b: Field[]): DiffResult["schema"] {
+  const inA = new Map(a.map((f) => [f.name, f.type]));
+  const inB = new Map(b.map((f) => [f.name, f.type]));
+  return {
+    added: b.filter((f) => !inA.has(f.name)),
+    removed: a.filter((f) => !inB.has(f.name)),
+    retyped: a
+      .filter((f) => inB.has(f.name) && inB.get(f.name) !== f.type)
+      .map((f) => ({ name: f.name, from: f.type, to: inB.get(f.name)! })),
+  };
+}
+
+/** Column names come from the Parquet schemas and the dataset definition, and are quoted as identifiers. */
+async function compareRows(
+  con: DuckDBConnection,
+  key: string[],
+  common: Field[],
+  retyped: string[],
+  limit: number,
+): Promise<RowDiff> {
+  const keys = key.map(quoteIdent).join(", ");
+  const keyText = key.map((k, i) => `${quoteIdent(k)}::VARCHAR AS k${i}`).join(", ");
+  // Retyped columns compare as text: the values may still be equal across the type change.
+  const differs = common.map((f) => {
+    const [x, y] = ["a", "b"].map((t) => `${t}.${quoteIdent(f.name)}${retyped.includes(f.name) ? "::VARCHAR" : ""}`);
+    return `(${x} IS DISTINCT FROM ${y})`;
+  });
+  const flags = differs.map((d, i) => `${d} AS d${i}`);
+  const anyDiffers = differs.length ? common.map((_, i) => `d${i}`).join(" OR ") : "false";
+  await con.run(
+    `CREATE TEMP TABLE both_keys AS SELECT ${[keyText, ...flags].join(", ")} FROM a JOIN b USING (${keys})`,
+  );
+  const [counts] = await queryRows<Record<string, number>>(
+    con,
+    `SELECT count(*) AS matched, count(*) FILTER (WHERE ${anyDiffers}) AS changed` +
+      common.map((_, i) => `, count(*) FILTER (WHERE d${i}) AS c${i}`).join("") +
+      ` FROM both_keys`,
+  );
+  const count = async (sql: string) => Number((await queryRows<{ n: number }>(con, sql))[0]!.n);
+  const sample = async (sql: string): Promise<KeyValue[]> => {
+    const rows = await queryRows<Record<string, string | null>>(con, `${sql} ORDER BY ALL LIMIT ${limit}`);
+    return rows.map((r) => (key.length === 1 ? r.k0! : key.map((_, i) => r[`k${i}`]!)));
+  };
+  const added = `SELECT ${keyText} FROM b ANTI JOIN a USING (${keys})`;
+  const removed = `SELECT ${keyText} FROM a ANTI JOIN b USING (${keys})`;
+  const keyCols = key.map((_, i) => `k${i}`).join(", ");
+  const changedColumns: Record<string, number> = {};
+  common.forEach((f, i) => {
+    const n = Number(counts![`c${i}`]);
+    if (n > 0) changedColumns[f.name] = n;
+  });
+  return {
+    added: await count(`SELECT count(*) AS n FROM (${added})`),
+    removed: await count(`SELECT count(*) AS n FROM (${removed})`),
+    changed: Number(counts!.changed),
+    unchanged: Number(counts!.matched) - Number(counts!.changed),
+    changedColumns,
+    examples: {
+      added: await sample(added),
+      removed: await sample(removed),
+      changed: await sample(`SELECT ${keyCols} FROM both_keys WHERE ${anyDiffers}`),
+    },
+  };
+}

@@ -1,0 +1,105 @@
+import { existsSync } from "node:fs";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import type { Config } from "../config.ts";
+import { datasets } from "../datasets/index.ts";
+import { compileSchema, quoteIdent } from "../datasets/rules.ts";
+import { parquet, queryRows, withDuckDB } from "../duckdb.ts";
+import { readRecord } from "../lineage/catalog.ts";
+import { pinSet, type Pins } from "../lineage/pins.ts";
+import { silentLogger, type Logger } from "../log.ts";
+import { objectKey, type Remote } from "../remote/remote.ts";
+import { objectPath } from "./objects.ts";
+import { parquetSchema } from "./parquet.ts";
+
+export interface PinStatus {
+  dataset: string;
+  version: string;
+  local: boolean;
+  /** Null when no remote is configured or it could not be listed. */
+  remote: boolean | null;
+  /** "local" when the store has it, "remote" when only the remote has it, otherwise "missing". */
+  state: "local" | "remote" | "missing";
+  /** When the version was made (its lineage record), and how long ago. */
+  createdAt: string | null;
+  ageSeconds: number | null;
+  /** The column whose maximum says how fresh the data is, its newest value, and how long ago that was. */
+  timeColumn: string | null;
+  newestRow: string | null;
+  freshnessSeconds: number | null;
+}
+
+export interface StatusOptions {
+  remote?: Remote;
+  log?: Logger;
+  signal?: AbortSignal;
+  now?: () => number;
+}
+
+/** The state of every dataset a pin set names: where its object is, its age, and the freshness of its newest row. */
+export async function pinStatus(
+  config: Config,
+  pins: Pins,
+  set: string,
+  options: StatusOptions = {},
+): Promise<PinStatus[]> {
+  const log = options.log ?? silentLogger;
+  const now = (options.now ?? Date.now)();
+  const chosen = Object.entries(pinSet(pins, set));
+  let onRemote: Map<string, number> | undefined;
+  if (options.remote) {
+    onRemote = await options.remote.list("objects/", options.signal).catch((e) => {
+      log.warn(`remote ${options.remote!.url} not listed: ${(e as Error).message}`);
+      return undefined;
+    });
+  }
+  return withDuckDB(async (con) => {
+    const out: PinStatus[] = [];
+    for (const [dataset, version] of chosen) {
+      options.signal?.throwIfAborted();
+      const file = objectPath(config.dataDir, version);
+      const local = existsSync(file);
+      const remote = onRemote ? onRemote.has(objectKey(version)) : null;
+      const createdAt = await readRecord(config.lineageDir, dataset, version).then(
+        (r) => r.eventTime,
+        () => null,
+      );
+      const fresh = local ? await newestRow(con, dataset, file) : { column: null, newest: null };
+      out.push({
+        dataset,
+        version,
+        local,
+        remote,
+        state: local ? "local" : remote ? "remote" : "missing",
+        createdAt,
+        ageSeconds: createdAt ? Math.round((now - Date.parse(createdAt)) / 1000) : null,
+        timeColumn: fresh.column,
+        newestRow: fresh.newest,
+        freshnessSeconds: fresh.newest ? Math.round((now - Date.parse(fresh.newest)) / 1000) : null,
+      });
+    }
+    return out;
+  });
+}
+
+/** The source's time column, else the first TIMESTAMPTZ column of the definition, else of the file. */
+async function newestRow(
+  con: DuckDBConnection,
+  dataset: string,
+  file: string,
+): Promise<{ column: string | null; newest: string | null }> {
+  const fields = await parquetSchema(con, file);
+  const def = datasets.find((d) => d.name === dataset);
+  const candidates = [
+    def?.source?.timeColumn,
+    def && compileSchema(def.schema).find((c) => c.duckdbType === "TIMESTAMPTZ")?.name,
+    fields.find((f) => f.type === "TIMESTAMP WITH TIME ZONE")?.name,
+  ];
+  // Only a column the file really has is quoted into SQL.
+  const column = candidates.find((c) => c && fields.some((f) => f.name === c));
+  if (!column) return { column: null, newest: null };
+  const [row] = await queryRows<{ ms: number | null }>(
+    con,
+    `SELECT epoch_ms(max(${quoteIdent(column)})::TIMESTAMPTZ) AS ms FROM ${parquet(file)}`,
+  );
+  return { column, newest: row?.ms == null ? null : new Date(Number(row.ms)).toISOString() };
+}

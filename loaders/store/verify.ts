@@ -1,0 +1,175 @@
+import { existsSync } from "node:fs";
+import type { Config } from "../config.ts";
+import { withDuckDB } from "../duckdb.ts";
+import { listDatasets, listVersions, type VersionEntry } from "../lineage/catalog.ts";
+import { allPinnedVersions, readPins } from "../lineage/pins.ts";
+import { silentLogger, type Logger } from "../log.ts";
+import { mapLimit } from "../pool.ts";
+import { listObjects } from "./inventory.ts";
+import { hashFile, objectPath } from "./objects.ts";
+import { parquetRowCount } from "./parquet.ts";
+import { readTombstones } from "./tombstones.ts";
+import { resolveVersion, shortVersion } from "./version.ts";
+
+export type ProblemKind = "missing" | "corrupt" | "mismatch" | "orphaned";
+
+export interface VerifyProblem {
+  kind: ProblemKind;
+  dataset: string | null;
+  version: string | null;
+  path: string;
+  detail: string;
+}
+
+export interface AbsentVersion {
+  dataset: string;
+  version: string;
+  /** "gc": removed by labbook gc (data/gc.json); "not-local": never pulled or made here. Neither is an error. */
+  reason: "gc" | "not-local";
+}
+
+export interface VerifyResult {
+  /** Objects re-hashed. */
+  checked: number;
+  bytes: number;
+  seconds: number;
+  mbPerSecond: number;
+  problems: VerifyProblem[];
+  absent: AbsentVersion[];
+}
+
+export interface VerifyOptions {
+  /** Only this dataset; only this version of it ("latest" or a prefix) when given: then an absent object is missing. */
+  dataset?: string;
+  version?: string;
+  log?: Logger;
+  signal?: AbortSignal;
+  now?: () => number;
+  /** Files hashed at once: reads overlap while the other file is being hashed. */
+  concurrency?: number;
+}
+
+interface Job {
+  entry: VersionEntry | undefined;
+  version: string | undefined;
+  path: string;
+}
+
+/**
+ * Re-hashes objects and checks each lineage record against its object: the bytes hash to the version, and the size
+ * and the Parquet footer's row count match the record. An object with no record is orphaned. A record without an
+ * object is an error ("missing") only when its version is pinned in the working tree or was asked for by name:
+ * elsewhere it is normal, because gc removed it (data/gc.json says so) or it was never pulled into this store.
+ */
+export async function verifyStore(config: Config, options: VerifyOptions = {}): Promise<VerifyResult> {
+  const log = options.log ?? silentLogger;
+  const now = options.now ?? (() => performance.now());
+  const [pinned, tombstones] = [
+    allPinnedVersions(await readPins(config.lineageDir)),
+    await readTombstones(config.dataDir),
+  ];
+  const datasets = options.dataset ? [options.dataset] : await listDatasets(config.lineageDir);
+  let entries: VersionEntry[] = (await Promise.all(datasets.map((d) => listVersions(config.lineageDir, d)))).flat();
+  if (options.dataset && options.version !== undefined) {
+    const wanted = options.version === "latest" ? undefined : options.version;
+    const version = resolveVersion(
+      options.dataset,
+      wanted,
+      entries.map((e) => e.version),
+    );
+    entries = entries.filter((e) => e.version === version);
+  }
+  const explicit = options.version !== undefined;
+  const problems: VerifyProblem[] = [];
+  const absent: AbsentVersion[] = [];
+  const jobs: Job[] = [];
+  for (const entry of entries) {
+    const file = objectPath(config.dataDir, entry.version);
+    if (existsSync(file)) jobs.push({ entry, version: entry.version, path: file });
+    else if (explicit || pinned.has(entry.version)) {
+      problems.push({
+        kind: "missing",
+        dataset: entry.dataset,
+        version: entry.version,
+        path: file,
+        detail: `${entry.dataset}@${shortVersion(entry.version)} is ${explicit ? "asked for" : "pinned"} but its object is not in the store`,
+      });
+    } else
+      absent.push({
+        dataset: entry.dataset,
+        version: entry.version,
+        reason: tombstones[entry.version] ? "gc" : "not-local",
+      });
+  }
+  // Orphans only make sense over the whole store.
+  if (!options.dataset) {
+    const known = new Set(entries.map((e) => e.version));
+    for (const f of await listObjects(config.dataDir)) {
+      if (!f.version || !known.has(f.version)) jobs.push({ entry: undefined, version: f.version, path: f.path });
+    }
+  }
+
+  let bytes = 0;
+  let done = 0;
+  const started = now();
+  await withDuckDB(async (con) => {
+    await mapLimit(
+      jobs,
+      options.concurrency ?? 2,
+      async (job) => {
+        const { version, size } = await hashFile(job.path);
+        bytes += size;
+        log.progress(`verify: ${++done}/${jobs.length} objects, ${(bytes / 1e6).toFixed(1)} MB`);
+        const dataset = job.entry?.dataset ?? null;
+        const name = dataset ? `${dataset}@${shortVersion(job.version!)}` : job.path;
+        if (!job.entry) {
+          problems.push({
+            kind: "orphaned",
+            dataset: null,
+            version: job.version ?? null,
+            path: job.path,
+            detail: job.version
+              ? `${shortVersion(job.version)} has no lineage record${version !== job.version ? " (and its bytes do not match its name)" : ""}`
+              : "not named like a store object",
+          });
+          return;
+        }
+        if (version !== job.version) {
+          problems.push({
+            kind: "corrupt",
+            dataset,
+            version: job.version!,
+            path: job.path,
+            detail: `${name}: the bytes hash to ${shortVersion(version)}`,
+          });
+          return;
+        }
+        const mismatches: string[] = [];
+        if (size !== job.entry.size) mismatches.push(`size ${size} but the record says ${job.entry.size}`);
+        const rows = await parquetRowCount(con, job.path).catch(() => undefined);
+        if (rows !== job.entry.rowCount)
+          mismatches.push(`${rows ?? "unreadable"} rows but the record says ${job.entry.rowCount}`);
+        if (mismatches.length)
+          problems.push({
+            kind: "mismatch",
+            dataset,
+            version: job.version!,
+            path: job.path,
+            detail: `${name}: ${mismatches.join("; ")}`,
+          });
+      },
+      options.signal,
+    );
+  });
+  const seconds = (now() - started) / 1000;
+  const order = (p: VerifyProblem) => `${p.kind} ${p.dataset ?? ""} ${p.path}`;
+  problems.sort((a, b) => (order(a) < order(b) ? -1 : 1));
+  return {
+    checked: jobs.length,
+    bytes,
+    seconds,
+    mbPerSecond: seconds > 0 ? bytes / 1e6 / seconds : 0,
+    problems,
+    absent,
+  };
+}
