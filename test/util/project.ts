@@ -1,0 +1,104 @@
+import { execFile } from "node:child_process";
+import { mkdir, mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { loadConfig, type Config } from "../../loaders/config.ts";
+import { withDuckDB } from "../../loaders/duckdb.ts";
+import { buildRecord } from "../../loaders/lineage/record.ts";
+import { commitVersion } from "../../loaders/store/commit.ts";
+import { parquetRowCount, parquetSchema, stageQuery } from "../../loaders/store/parquet.ts";
+
+const run = promisify(execFile);
+
+/** An isolated labbook project in a temp dir: its own data/, lineage/ and (optionally) git repository. */
+export interface TestProject {
+  root: string;
+  config: Config;
+  /** Environment for runCli: points labbook at this project and at no remote unless given one. */
+  env: Record<string, string>;
+  git(...args: string[]): Promise<string>;
+  /** Commits lineage/ (records and pins.json) with a message. */
+  commitLineage(message: string): Promise<void>;
+  remove(): Promise<void>;
+}
+
+export async function createProject(options: { git?: boolean; remote?: string } = {}): Promise<TestProject> {
+  const root = await mkdtemp(path.join(tmpdir(), "labbook-project-"));
+  await mkdir(path.join(root, "lineage"), { recursive: true });
+  const env = {
+    LABBOOK_ROOT: root,
+    LABBOOK_DATA_DIR: path.join(root, "data"),
+    LABBOOK_LINEAGE_DIR: path.join(root, "lineage"),
+    LABBOOK_REMOTE: options.remote ?? "",
+    LABBOOK_PINS: "default",
+  };
+  const git = async (...args: string[]) =>
+    (
+      await run(
+        "git",
+        ["-c", "user.name=labbook test", "-c", "user.email=test@example.org", "-c", "commit.gpgsign=false", ...args],
+        { cwd: root },
+      )
+    ).stdout.trim();
+  if (options.git) {
+    await git("init", "-q", "-b", "main");
+    await writeFile(path.join(root, ".gitignore"), "data/\n");
+    await git("add", ".gitignore");
+    await git("commit", "-q", "-m", "init");
+  }
+  return {
+    root,
+    config: loadConfig(env, root),
+    env,
+    git,
+    async commitLineage(message) {
+      await git("add", "lineage");
+      await git("commit", "-q", "--allow-empty", "-m", message);
+    },
+    remove: () => rm(root, { recursive: true, force: true }),
+  };
+}
+
+/**
+ * Publishes a version made from a DuckDB SELECT, through the same staging, record and commit code as an ingest.
+ * `at` is its creation time (ms), which orders versions.
+ */
+export async function makeVersion(config: Config, dataset: string, select: string, at: number): Promise<string> {
+  return withDuckDB(async (con) => {
+    const staged = await stageQuery(con, config.dataDir, select);
+    const record = buildRecord({
+      job: `test.${dataset}`,
+      dataset,
+      version: staged.version,
+      rowCount: await parquetRowCount(con, staged.path),
+      size: staged.size,
+      fields: await parquetSchema(con, staged.path),
+      inputs: [],
+      dataSource: { name: "test", uri: "test://" },
+      sql: select,
+      parameters: {},
+      git: { commit: null, branch: null, dirty: null },
+      sourcePath: "test/util/project.ts",
+      startedAt: at,
+      endedAt: at,
+    });
+    await commitVersion(config, dataset, staged, record);
+    return staged.version;
+  });
+}
+
+/** A small experiment_protocols-like table: ids p000…, with `n` rows and a start date per row. */
+export const protocolsSql = (n: number, extra = "") =>
+  `SELECT printf('p%03d', i) AS id, 'u' || (i % 3) AS userId, 'protocol ' || i AS protocolName,
+     TIMESTAMPTZ '2025-06-01 00:00:00+00' + to_days(i::INTEGER) AS startDate${extra}
+   FROM range(${n}) t(i) ORDER BY id`;
+
+/** Flips every bit of one byte in the middle of a file. */
+export async function flipByte(file: string): Promise<void> {
+  const bytes = await readFile(file);
+  const at = Math.floor(bytes.length / 2);
+  const handle = await open(file, "r+");
+  await handle.write(Buffer.from([bytes[at]! ^ 0xff]), 0, 1, at);
+  await handle.close();
+}
