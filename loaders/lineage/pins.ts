@@ -60,17 +60,30 @@ export async function gitRoot(root: string): Promise<string> {
   }
 }
 
-/** Resolves a commit, tag (annotated or light) or branch to a commit id. */
+/**
+ * Resolves a commit, tag (annotated or light) or branch to a commit id. Trailing `~N` and `^` step back along first
+ * parents, as in git (isomorphic-git does not parse them itself).
+ */
 export async function resolveRev(root: string, rev: string): Promise<string> {
   const dir = await gitRoot(root);
+  const [, base, steps] = /^(.*?)((?:~\d*|\^)*)$/.exec(rev)!;
   let oid: string | undefined;
-  for (const ref of [rev, `refs/tags/${rev}`, `refs/heads/${rev}`]) {
+  for (const ref of [base!, `refs/tags/${base}`, `refs/heads/${base}`]) {
     oid = await git.resolveRef({ fs, dir, ref }).catch(() => undefined);
     if (oid) break;
   }
-  if (!oid && /^[0-9a-f]{4,40}$/.test(rev)) oid = await git.expandOid({ fs, dir, oid: rev }).catch(() => undefined);
+  if (!oid && /^[0-9a-f]{4,40}$/.test(base!)) oid = await git.expandOid({ fs, dir, oid: base! }).catch(() => undefined);
   if (!oid) throw new LabbookError(`unknown git revision "${rev}"`, { code: "E_NOT_FOUND" });
-  return peelToCommit(dir, oid, rev);
+  oid = await peelToCommit(dir, oid, rev);
+  for (const step of steps!.match(/~\d*|\^/g) ?? []) {
+    for (let n = step === "^" || step === "~" ? 1 : Number(step.slice(1)); n > 0; n--) {
+      const parent = (await git.readCommit({ fs, dir, oid })).commit.parent[0];
+      if (!parent)
+        throw new LabbookError(`unknown git revision "${rev}": history ends before it`, { code: "E_NOT_FOUND" });
+      oid = parent;
+    }
+  }
+  return oid;
 }
 
 /** Peels annotated tags down to the commit they name. */
