@@ -38,6 +38,11 @@ export const commands: Record<string, Entry> = {
     summary: "Where each pinned dataset is (local, remote, missing), its age and freshness",
     load: () => import("./commands/status.ts"),
   },
+  export: {
+    summary: "Export a dataset version as CSV, NDJSON or (partitioned) Parquet with a manifest",
+    load: () => import("./commands/export.ts"),
+  },
+  exports: { summary: "List the exports on disk, from their manifests", load: () => import("./commands/exports.ts") },
   seed: {
     summary: "Fill the database with deterministic synthetic research data",
     load: () => import("./commands/seed.ts"),

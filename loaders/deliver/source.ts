@@ -1,0 +1,111 @@
+import { existsSync } from "node:fs";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { z } from "zod";
+import type { Config } from "../config.ts";
+import { datasets, type DatasetDef } from "../datasets/index.ts";
+import { LabbookError, usageError } from "../errors.ts";
+import { findVersion } from "../lineage/catalog.ts";
+import { readPins } from "../lineage/pins.ts";
+import { silentLogger, type Logger } from "../log.ts";
+import { objectPath } from "../store/objects.ts";
+import { parquetSchema } from "../store/parquet.ts";
+import { parseRef, shortVersion } from "../store/version.ts";
+
+export interface Column {
+  name: string;
+  /** The DuckDB type of the stored Parquet column, e.g. "TIMESTAMP WITH TIME ZONE". */
+  type: string;
+}
+
+/** One version chosen for delivery, with what delivery needs to know about its columns. */
+export interface DeliverySource {
+  dataset: string;
+  version: string;
+  /** The object in the local store. */
+  path: string;
+  /** The pin set it was taken from; null when named by version or taken as the latest. */
+  pinSet: string | null;
+  /** Columns as stored: the version's own schema, which may predate the current definition. */
+  columns: Column[];
+  /** The time column that `--partition-by date` derives the date from, if the dataset has one. */
+  timeColumn: string | undefined;
+  /** Accepted values of enum columns, from the dataset's definition. */
+  enums: Record<string, readonly string[]>;
+}
+
+export interface SourceRequest {
+  /** "dataset", "dataset@latest" or "dataset@<version prefix>". */
+  ref: string;
+  /** Take the version pinned in this set. Without it and without @version: the configured set, else the latest. */
+  pins?: string;
+}
+
+/** Resolves "dataset[@version]" against pins or lineage, checks the object is in the store, and reads its schema. */
+export async function resolveSource(
+  con: DuckDBConnection,
+  config: Config,
+  request: SourceRequest,
+  log: Logger = silentLogger,
+): Promise<DeliverySource> {
+  const { dataset, version: wanted } = parseRef(request.ref);
+  const hasVersion = request.ref.includes("@");
+  if (hasVersion && request.pins !== undefined)
+    throw usageError(`give either ${request.ref} or --pins ${request.pins}, not both`);
+  let version: string;
+  let pinSet: string | null = null;
+  const set = request.pins ?? config.pinSet;
+  const pinned = hasVersion ? undefined : (await readPins(config.lineageDir))[set]?.[dataset];
+  if (pinned) {
+    version = pinned;
+    pinSet = set;
+  } else if (request.pins !== undefined) {
+    throw new LabbookError(`pin set "${request.pins}" does not pin ${dataset}`, {
+      code: "E_NOT_FOUND",
+      details: [`Pin it with "labbook pin ${request.pins} ${dataset}", or name a version: ${dataset}@<version>.`],
+    });
+  } else {
+    version = (await findVersion(config.lineageDir, dataset, wanted)).version;
+    if (!hasVersion) log.info(`${dataset}: not pinned in "${set}", using the latest version ${shortVersion(version)}`);
+  }
+  const path = objectPath(config.dataDir, version);
+  if (!existsSync(path)) {
+    throw new LabbookError(`${dataset}@${shortVersion(version)} is not in the local store`, {
+      code: "E_NOT_FOUND",
+      details: ['Run "labbook pull" with LABBOOK_REMOTE set, or restore it from an offload zip.'],
+    });
+  }
+  const def = datasets.find((d) => d.name === dataset);
+  const columns = await parquetSchema(con, path);
+  return { dataset, version, path, pinSet, columns, timeColumn: timeColumnOf(def, columns), enums: enumsOf(def) };
+}
+
+export type ColumnKind = "timestamp" | "date" | "integer" | "float" | "boolean" | "json" | "text" | "other";
+
+/** Groups DuckDB types by how delivery formats, filters and partitions them. */
+export function kindOf(type: string): ColumnKind {
+  if (/^TIMESTAMP/.test(type)) return "timestamp";
+  if (type === "DATE") return "date";
+  if (/^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT)$/.test(type)) return "integer";
+  if (/^(FLOAT|DOUBLE|DECIMAL)/.test(type)) return "float";
+  if (type === "BOOLEAN") return "boolean";
+  if (type === "JSON") return "json";
+  if (type === "VARCHAR") return "text";
+  return "other";
+}
+
+function timeColumnOf(def: DatasetDef | undefined, columns: Column[]): string | undefined {
+  const isTime = (name: string) => columns.some((c) => c.name === name && kindOf(c.type) === "timestamp");
+  const declared = def?.source?.timeColumn;
+  if (declared && isTime(declared)) return declared;
+  return def?.sortKey.find(isTime) ?? columns.find((c) => kindOf(c.type) === "timestamp")?.name;
+}
+
+function enumsOf(def: DatasetDef | undefined): Record<string, readonly string[]> {
+  const out: Record<string, readonly string[]> = {};
+  for (const [name, field] of Object.entries(def?.schema.shape ?? {})) {
+    let s = field as z.ZodType;
+    while (s instanceof z.ZodNullable || s instanceof z.ZodOptional) s = s.unwrap() as z.ZodType;
+    if (s instanceof z.ZodEnum) out[name] = s.options as string[];
+  }
+  return out;
+}
