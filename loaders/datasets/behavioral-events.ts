@@ -26,4 +26,59 @@ export const behavioralEvents = defineDataset({
   }),
   primaryKey: ["id"],
   sortKey: ["timestamp", "id"],
+  checks: [
+    { type: "not_null", columns: ["id", "userId", "eventType", "timestamp"] },
+    { type: "unique", columns: ["id"] },
+    { type: "accepted_values", column: "eventType", values: EVENT_TYPES },
+    {
+      type: "in_range",
+      column: "sessionPerformanceScore",
+      min: 0,
+      max: 100,
+      description: "Scores are percentages. The schema says so too, but an ingest may skip validation.",
+    },
+    {
+      type: "duplicate_count",
+      columns: ["userId", "eventType", "timestamp", "eventData"],
+      max: 0,
+      description: "A retried client write stores the same event twice under a new id.",
+    },
+    {
+      type: "relationships",
+      columns: ["userId", "experimentPhase"],
+      // Phases belong to protocols, and protocols to users: join experiment_protocols to reach the user.
+      to: {
+        dataset: "phase_assignments",
+        columns: ["experiment_protocols.userId", "phaseLabel"],
+        via: [{ dataset: "experiment_protocols", on: { protocolId: "id" } }],
+      },
+      description: "An event's phase label is one of the phases of its user's protocol.",
+    },
+    {
+      type: "no_gaps",
+      column: "timestamp",
+      by: "userId",
+      within: { dataset: "experiment_protocols", key: "userId", start: "startDate", end: "endDate" },
+      description:
+        "A protocol participant records events on every day of the protocol; a missing day breaks the series.",
+    },
+    {
+      type: "relationships",
+      columns: ["contextMetadataId"],
+      to: { dataset: "context_metadata", columns: ["id"] },
+      severity: "warn",
+      description: "The context row an event points to was ingested too.",
+    },
+    {
+      type: "freshness",
+      column: "timestamp",
+      maxAge: "2d",
+      // Data-relative, not wall-clock: the demo data sits at a fixed epoch (see loaders/quality/README.md).
+      reference: { dataset: "context_metadata", column: "timestamp" },
+      severity: "warn",
+      description: "Events keep up with the context data: the event stream has not stalled.",
+    },
+    { type: "row_count_between", min: 1, severity: "warn", description: "An empty selection is legal but suspicious." },
+    { type: "schema_unchanged", severity: "warn" },
+  ],
 });

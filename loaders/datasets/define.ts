@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import type { CheckSpec } from "../quality/spec.ts";
 import type { SourceTable } from "../sources/schema.ts";
 
 /** Dataset names are safe as file names and SQL identifiers. */
@@ -33,12 +34,8 @@ export interface Derivation {
   sql: string;
 }
 
-/** A declarative quality check; see loaders/quality. */
-export interface CheckSpec {
-  type: string;
-  severity?: "error" | "warn";
-  [option: string]: unknown;
-}
+/** A declarative quality check; see loaders/quality/spec.ts. */
+export type { CheckSpec } from "../quality/spec.ts";
 
 export interface DatasetDef<S extends z.ZodObject = z.ZodObject> {
   name: string;
@@ -50,13 +47,16 @@ export interface DatasetDef<S extends z.ZodObject = z.ZodObject> {
   sortKey: string[];
   source?: PostgresSource | FileSource;
   derive?: Derivation;
+  /** Written by a labbook command itself rather than ingested or derived ("check": quality_results). */
+  produced?: "check";
   checks?: CheckSpec[];
 }
 
 /** Returns its argument, checked: a dataset is defined once and everything else reads the definition. */
 export function defineDataset<S extends z.ZodObject>(def: DatasetDef<S>): DatasetDef<S> {
   if (!DATASET_NAME.test(def.name)) throw new Error(`defineDataset: invalid name "${def.name}"`);
-  if (!def.source === !def.derive) throw new Error(`defineDataset ${def.name}: give exactly one of source or derive`);
+  if ([def.source, def.derive, def.produced].filter(Boolean).length !== 1)
+    throw new Error(`defineDataset ${def.name}: give exactly one of source, derive or produced`);
   const columns = Object.keys(def.schema.shape);
   for (const key of [...def.primaryKey, ...def.sortKey]) {
     if (!columns.includes(key)) throw new Error(`defineDataset ${def.name}: key column "${key}" is not in the schema`);

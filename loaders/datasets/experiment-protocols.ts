@@ -21,4 +21,16 @@ export const experimentProtocols = defineDataset({
   }),
   primaryKey: ["id"],
   sortKey: ["startDate", "id"],
+  checks: [
+    { type: "unique", columns: ["id"] },
+    { type: "not_null", columns: ["userId", "startDate"] },
+    {
+      type: "accepted_values",
+      column: "primaryOutcome",
+      values: ["sessionPerformanceScore"],
+      severity: "warn",
+      description: "The outcomes the analysis pages know how to aggregate.",
+    },
+    { type: "schema_unchanged", severity: "warn" },
+  ],
 });

@@ -4,11 +4,18 @@ import { contextMetadata } from "./context-metadata.ts";
 import type { DatasetDef } from "./define.ts";
 import { experimentProtocols } from "./experiment-protocols.ts";
 import { phaseAssignments } from "./phase-assignments.ts";
+import { qualityResults } from "./quality-results.ts";
 
 export { defineDataset, DATASET_NAME, type DatasetDef } from "./define.ts";
 
 /** Every dataset labbook knows, in dependency order. Later work (pipeline, quality) appends here. */
-export const datasets: DatasetDef[] = [behavioralEvents, experimentProtocols, phaseAssignments, contextMetadata];
+export const datasets: DatasetDef[] = [
+  behavioralEvents,
+  experimentProtocols,
+  phaseAssignments,
+  contextMetadata,
+  qualityResults,
+];
 
 export function getDataset(name: string): DatasetDef {
   const def = datasets.find((d) => d.name === name);

@@ -20,4 +20,17 @@ export const phaseAssignments = defineDataset({
   }),
   primaryKey: ["id"],
   sortKey: ["protocolId", "startDate", "id"],
+  checks: [
+    { type: "unique", columns: ["id"] },
+    { type: "unique", columns: ["protocolId", "phaseLabel"], description: "A label names one phase of a protocol." },
+    { type: "relationships", columns: ["protocolId"], to: { dataset: "experiment_protocols", columns: ["id"] } },
+    {
+      type: "regex",
+      column: "phaseLabel",
+      pattern: "(baseline|intervention_[A-Z]|washout)_[0-9]+",
+      severity: "warn",
+      description: "Labels read <phase>_<n>, as the protocol builder writes them.",
+    },
+    { type: "schema_unchanged", severity: "warn" },
+  ],
 });

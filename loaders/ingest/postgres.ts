@@ -17,6 +17,9 @@ import type { Database } from "../sources/postgres.ts";
 import { commitVersion, rejectsPath } from "../store/commit.ts";
 import { tempPath, tmpDir, type StagedFile } from "../store/objects.ts";
 import { parquetSchema, stageQuery } from "../store/parquet.ts";
+import { qualityFacet, type QualityFacet } from "../quality/facet.ts";
+import { storeContext } from "../quality/context.ts";
+import { runChecksOnFile } from "../quality/run.ts";
 import { shortVersion } from "../store/version.ts";
 import { resolveFilters, type IngestFilters, type ResolvedFilters } from "./filters.ts";
 import { splitSql, validateStaged, type ValidationMode } from "./validate.ts";
@@ -39,6 +42,8 @@ export interface IngestResult {
   /** False when identical bytes were already stored. */
   stored: boolean;
   validation: ValidationSummary;
+  /** The new version's quality checks; a version with failures is kept and marked, never dropped. */
+  quality: QualityFacet;
   rejectsPath?: string;
   warnings: string[];
 }
@@ -162,7 +167,15 @@ export async function ingestPostgres(
     const fields = await parquetSchema(con, final.path);
     signal?.throwIfAborted();
 
+    // Checked before commit, so the outcome lands in the version's one lineage record.
+    log.progress(`${def.name}: running quality checks`);
+    const context = await storeContext(config, def, { version: final.version, createdAt: startedAt, clock });
+    const quality = qualityFacet(await runChecksOnFile(con, def, final.path, context));
+    signal?.throwIfAborted();
+
     const warnings: string[] = [];
+    for (const c of quality.checks.filter((c) => c.status === "fail" || c.status === "warn"))
+      warnings.push(`${def.name}: check ${c.check} ${c.status === "fail" ? "failed" : "warns"} (${c.failing} failing)`);
     if (v.rowsValid === 0)
       warnings.push(`${def.name}: the selection is empty; wrote an empty version with the full schema`);
     const table = TABLE_NAMES[(def.source as PostgresSource).table][naming];
@@ -204,6 +217,7 @@ export async function ingestPostgres(
             },
           }
         : v,
+      runFacets: { labbook_quality: quality },
     });
     const committed = await commitVersion(config, def.name, final, record, rejects);
     staged.length = 0;
@@ -220,6 +234,7 @@ export async function ingestPostgres(
       size: final.size,
       stored: committed.stored,
       validation: record.run.facets.labbook_validation as ValidationSummary,
+      quality,
       rejectsPath: committed.rejectsPath,
       warnings,
     };

@@ -2,6 +2,7 @@ import { datasets, getDataset, sourceDatasets } from "../../datasets/index.ts";
 import { LabbookError, usageError } from "../../errors.ts";
 import { ingestPostgres, type IngestResult } from "../../ingest/postgres.ts";
 import type { ValidationMode } from "../../ingest/validate.ts";
+import { orderForChecks } from "../../quality/order.ts";
 import { detectNaming } from "../../sources/naming.ts";
 import { withDatabase } from "../../sources/postgres.ts";
 import { shortVersion } from "../../store/version.ts";
@@ -44,7 +45,8 @@ export default defineCommand({
     "labbook ingest context_metadata --user-id cmbb88zk000080007b9ja7ylw --json",
   ],
   async run(ctx) {
-    const names = ctx.values.all ? sourceDatasets().map((d) => d.name) : ctx.positionals;
+    // Referenced datasets first, so each version's checks read the other datasets' new versions.
+    const names = ctx.values.all ? orderForChecks(sourceDatasets()).map((d) => d.name) : ctx.positionals;
     if (names.length === 0)
       throw usageError("labbook ingest: name a dataset or pass --all", [
         `Known datasets: ${datasets.map((d) => d.name).join(", ")}.`,
@@ -103,7 +105,7 @@ export default defineCommand({
     if (ctx.json) return printJson(ctx, results);
     for (const r of results) {
       ctx.out(
-        `${r.dataset}@${shortVersion(r.version)}  ${r.rowCount} rows  ${r.size} bytes  ${r.stored ? "new" : "unchanged"}`,
+        `${r.dataset}@${shortVersion(r.version)}  ${r.rowCount} rows  ${r.size} bytes  ${r.stored ? "new" : "unchanged"}  checks: ${r.quality.status}`,
       );
     }
   },

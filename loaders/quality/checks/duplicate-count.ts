@@ -1,0 +1,19 @@
+import type { CheckModule } from "../check.ts";
+import type { DuplicateCountCheck } from "../spec.ts";
+import { columnList, wholeNumber } from "./_sql.ts";
+
+/**
+ * Groups of rows equal on the columns (NULLs equal), with their number of copies. The failing count is the number of
+ * extra copies, so three rows written twice count 3; up to `max` are tolerated.
+ */
+export const duplicateCount: CheckModule<DuplicateCountCheck> = {
+  compile(spec, t) {
+    const cols = columnList(t, spec.columns);
+    return {
+      sql: `SELECT ${cols.join(", ")}, count(*)::INTEGER AS "copies" FROM ${t.rows}
+        GROUP BY ${cols.join(", ")} HAVING count(*) > 1`,
+      count: `coalesce(sum("copies" - 1), 0)`,
+      allowed: spec.max === undefined ? 0 : wholeNumber(t, spec.max, "max"),
+    };
+  },
+};

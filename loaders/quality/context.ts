@@ -1,0 +1,52 @@
+import { existsSync } from "node:fs";
+import type { Config } from "../config.ts";
+import type { DatasetDef } from "../datasets/define.ts";
+import { getDataset } from "../datasets/index.ts";
+import { listVersions, type VersionEntry } from "../lineage/catalog.ts";
+import { objectPath } from "../store/objects.ts";
+import type { ResolvedDataset } from "./check.ts";
+import type { CheckContext } from "./run.ts";
+
+export interface StoreContextOptions {
+  /** The checked version: staged (not yet in the catalog) or stored. */
+  version: string;
+  /** When it was made; for a stored version, read from its lineage record by default. */
+  createdAt?: number;
+  /** Dataset → version to read other datasets at (a pin set); the latest version otherwise. */
+  pins?: Record<string, string>;
+  clock?: () => number;
+}
+
+/** When a version's run started, from its lineage record. */
+export function createdAtOf(entry: VersionEntry): number {
+  const run = entry.record.run.facets.labbook_run as { startedAt?: string } | undefined;
+  return Date.parse(run?.startedAt ?? entry.createdAt);
+}
+
+/**
+ * A check context over the local store: other datasets are read at their pinned version when a pin set is given and
+ * pins them, else at their latest version; the previous version is the one made before the checked one.
+ */
+export async function storeContext(
+  config: Config,
+  def: DatasetDef,
+  options: StoreContextOptions,
+): Promise<CheckContext> {
+  const own = await listVersions(config.lineageDir, def.name);
+  const at = own.findIndex((e) => e.version === options.version);
+  const before = at < 0 ? own[0] : own[at + 1];
+  const createdAt = options.createdAt ?? (at >= 0 ? createdAtOf(own[at]!) : (options.clock ?? Date.now)());
+  return {
+    version: options.version,
+    createdAt,
+    clock: options.clock,
+    previous: before ? { version: before.version, fields: before.record.outputs[0]!.facets.schema.fields } : undefined,
+    async resolve(dataset): Promise<ResolvedDataset | undefined> {
+      const other = getDataset(dataset);
+      const version = options.pins?.[dataset] ?? (await listVersions(config.lineageDir, dataset))[0]?.version;
+      if (!version) return undefined;
+      const path = objectPath(config.dataDir, version);
+      return existsSync(path) ? { def: other, version, path } : undefined;
+    },
+  };
+}

@@ -1,0 +1,17 @@
+/** Quality checks: declared in dataset definitions, compiled to DuckDB SQL, run on versions, stored as data. */
+export type * from "./spec.ts";
+export { checkName, severityOf } from "./spec.ts";
+export { CHECK_TYPES, checkModules } from "./checks/index.ts";
+export type { ResolvedDataset } from "./check.ts";
+export {
+  runChecksOnFile,
+  overallStatus,
+  type CheckContext,
+  type CheckResult,
+  type CheckStatus,
+  type QualityReport,
+} from "./run.ts";
+export { storeContext, createdAtOf } from "./context.ts";
+export { qualityFacet, qualityOfRecord, type QualityFacet, type VersionStatus } from "./facet.ts";
+export { storeResults, type StoredResults } from "./results.ts";
+export { checkVersions, type CheckVersionsOptions, type CheckVersionsResult } from "./check-versions.ts";

@@ -1,0 +1,159 @@
+import type { DuckDBConnection } from "@duckdb/node-api";
+import type { DatasetDef } from "../datasets/define.ts";
+import { queryRows } from "../duckdb.ts";
+import { isLabbookError, LabbookError } from "../errors.ts";
+import type { SchemaField } from "../lineage/record.ts";
+import { definitionError, makeTarget, type CheckModule, type ResolvedDataset } from "./check.ts";
+import { checkModules } from "./checks/index.ts";
+import { checkName, severityOf, type CheckSpec, type CheckType, type Severity } from "./spec.ts";
+
+/** `warn` is a failed check of severity warn; `skipped` means an input dataset had no version to read. */
+export type CheckStatus = "pass" | "warn" | "fail" | "skipped";
+
+export interface CheckResult {
+  check: string;
+  type: CheckType;
+  severity: Severity;
+  status: CheckStatus;
+  /** Failing rows, or what the check counts instead (extra copies, missing days); see loaders/quality/README.md. */
+  failing: number;
+  /** How many failing are tolerated. */
+  allowed: number;
+  detail?: string;
+  /** The first failing rows in a stable order, as JSON-safe values. Raw: pseudonymize before publishing. */
+  sample: Record<string, unknown>[];
+}
+
+export interface QualityReport {
+  dataset: string;
+  version: string;
+  /** fail if an error check failed, else warn if a warn check failed, else pass. */
+  status: "pass" | "warn" | "fail";
+  results: CheckResult[];
+}
+
+/** What checks may read besides the checked file. Effects come in here, so tests pin the clock and the inputs. */
+export interface CheckContext {
+  /** The checked version. */
+  version: string;
+  /** Another dataset's version to read (relationships, no_gaps within, freshness reference); undefined if none. */
+  resolve(dataset: string): Promise<ResolvedDataset | undefined>;
+  /** The previous version's schema (schema_unchanged); undefined for a first version. */
+  previous?: { version: string; fields: SchemaField[] };
+  /** Epoch ms at which the checked version was made (freshness "ingest"). */
+  createdAt: number;
+  /** The clock for freshness "now"; Date.now by default. */
+  clock?: () => number;
+  /** Failing rows kept per check; 5 by default. */
+  sampleSize?: number;
+}
+
+export const overallStatus = (results: Pick<CheckResult, "status">[]): QualityReport["status"] =>
+  results.some((r) => r.status === "fail") ? "fail" : results.some((r) => r.status === "warn") ? "warn" : "pass";
+
+/**
+ * Runs a dataset's declared checks on one Parquet file (a staged version before commit, or a stored one) and
+ * returns every check's outcome. A failing check is a result, never an exception; a bad definition throws E_CONFIG.
+ */
+export async function runChecksOnFile(
+  con: DuckDBConnection,
+  def: DatasetDef,
+  file: string,
+  context: CheckContext,
+): Promise<QualityReport> {
+  const now = (context.clock ?? Date.now)();
+  const seen = new Set<string>();
+  const results: CheckResult[] = [];
+  for (const spec of def.checks ?? []) {
+    const name = checkName(spec);
+    if (seen.has(name)) throw definitionError(def.name, name, "two checks have this name; give one a `name`");
+    seen.add(name);
+    results.push(await runCheck(con, def, file, spec, name, context, now));
+  }
+  return { dataset: def.name, version: context.version, status: overallStatus(results), results };
+}
+
+async function runCheck(
+  con: DuckDBConnection,
+  def: DatasetDef,
+  file: string,
+  spec: CheckSpec,
+  name: string,
+  context: CheckContext,
+  now: number,
+): Promise<CheckResult> {
+  // The map pairs each type with its module; a spec of that type is what the module takes.
+  const module = checkModules[spec.type] as unknown as CheckModule<CheckSpec> | undefined;
+  if (!module) throw definitionError(def.name, name, `unknown check type "${String(spec.type)}"`);
+  const severity = severityOf(spec);
+  if (severity !== "error" && severity !== "warn")
+    throw definitionError(def.name, name, `severity must be "error" or "warn"`);
+  const base = { check: name, type: spec.type, severity, allowed: 0, sample: [] };
+
+  const inputs = new Map<string, ResolvedDataset>();
+  for (const dataset of module.inputs?.(spec) ?? []) {
+    // A dataset may reference itself; it then reads the checked file.
+    const found =
+      dataset === def.name
+        ? { def, version: context.version, path: file }
+        : await context.resolve(dataset).catch((e: unknown) => {
+            // An unknown dataset name is a mistake in the definition, not in the data.
+            throw isLabbookError(e, "E_USAGE") ? definitionError(def.name, name, e.message) : e;
+          });
+    if (!found)
+      return {
+        ...base,
+        status: "skipped",
+        failing: 0,
+        detail: `no version of ${dataset} to check against in the local store`,
+      };
+    inputs.set(dataset, found);
+  }
+  const target = makeTarget({
+    def,
+    file,
+    checkName: name,
+    inputs,
+    previous: context.previous,
+    createdAt: context.createdAt,
+    now,
+  });
+  const compiled = module.compile(spec, target);
+  try {
+    const [row] = await queryRows<{ n: number | bigint }>(
+      con,
+      `SELECT CAST(${compiled.count ?? "count(*)"} AS BIGINT) AS n FROM (${compiled.sql}) AS failing`,
+    );
+    const failing = Number(row!.n);
+    const allowed = compiled.allowed ?? 0;
+    const sample =
+      failing > 0
+        ? (
+            await queryRows(
+              con,
+              `SELECT * FROM (${compiled.sql}) AS failing ORDER BY ALL LIMIT ${context.sampleSize ?? 5}`,
+            )
+          ).map(jsonSafe)
+        : [];
+    const status: CheckStatus = failing <= allowed ? "pass" : severity === "error" ? "fail" : "warn";
+    return { ...base, status, failing, allowed, ...(compiled.detail ? { detail: compiled.detail } : {}), sample };
+  } catch (error) {
+    if (isLabbookError(error)) throw error;
+    throw new LabbookError(`check ${name} on ${def.name} could not run: ${(error as Error).message}`, {
+      code: "E_QUALITY",
+      cause: error,
+    });
+  }
+}
+
+/** Dates as ISO text, big integers as numbers when safe: values that survive JSON unchanged. */
+function jsonSafe(row: Record<string, unknown>): Record<string, unknown> {
+  const convert = (v: unknown): unknown => {
+    if (typeof v === "bigint") return Number.isSafeInteger(Number(v)) ? Number(v) : String(v);
+    if (v instanceof Date) return v.toISOString();
+    if (Array.isArray(v)) return v.map(convert);
+    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, convert(x)]));
+    return v;
+  };
+  return convert(row) as Record<string, unknown>;
+}
