@@ -26,12 +26,23 @@ export function parseS3Url(url: string): { bucket: string; prefix: string } {
  */
 export function s3Remote(url: string, env: NodeJS.ProcessEnv = process.env): Remote {
   const { bucket, prefix } = parseS3Url(url);
+  // The SDK warns on every run under Node 20 about its releases after 2027; the lockfile pins ours, so silence it.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const endpoint = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined;
   const client = new S3Client({
     region: env.AWS_REGION || env.AWS_DEFAULT_REGION || "us-east-1",
     endpoint,
     // Custom endpoints (MinIO, s3rver, Ceph…) rarely serve virtual-hosted bucket names.
     forcePathStyle: Boolean(endpoint),
+    // Keys in `env` win; without them the SDK's default chain (environment, profile, SSO, instance role) applies.
+    credentials:
+      env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+        ? {
+            accessKeyId: env.AWS_ACCESS_KEY_ID,
+            secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+            sessionToken: env.AWS_SESSION_TOKEN || undefined,
+          }
+        : undefined,
     // S3-compatible servers often reject the SDK's newer default checksums; labbook checks sha256 itself.
     requestChecksumCalculation: "WHEN_REQUIRED",
     responseChecksumValidation: "WHEN_REQUIRED",
