@@ -74,16 +74,16 @@ export async function resolveRev(root: string, rev: string): Promise<string> {
   }
   if (!oid && /^[0-9a-f]{4,40}$/.test(base!)) oid = await git.expandOid({ fs, dir, oid: base! }).catch(() => undefined);
   if (!oid) throw new LabbookError(`unknown git revision "${rev}"`, { code: "E_NOT_FOUND" });
-  oid = await peelToCommit(dir, oid, rev);
+  let commit = await peelToCommit(dir, oid, rev);
   for (const step of steps!.match(/~\d*|\^/g) ?? []) {
     for (let n = step === "^" || step === "~" ? 1 : Number(step.slice(1)); n > 0; n--) {
-      const parent = (await git.readCommit({ fs, dir, oid })).commit.parent[0];
+      const parent: string | undefined = (await git.readCommit({ fs, dir, oid: commit })).commit.parent[0];
       if (!parent)
         throw new LabbookError(`unknown git revision "${rev}": history ends before it`, { code: "E_NOT_FOUND" });
-      oid = parent;
+      commit = parent;
     }
   }
-  return oid;
+  return commit;
 }
 
 /** Peels annotated tags down to the commit they name. */

@@ -141,7 +141,7 @@ describe.each(kinds)("push and pull with a $name remote", (kind) => {
     expect((await cli("push")).code).toBe(0);
     const good = await readFile(objectPath(p.config.dataDir, e2));
     const bad = Buffer.from(good);
-    bad[bad.length >> 1] ^= 0xff;
+    bad[bad.length >> 1]! ^= 0xff;
     const remote = openRemote({ ...p.config, remote: env.LABBOOK_REMOTE }, { ...process.env, ...env });
     await remote.upload(objectKey(e2), Readable.from([bad]), bad.length, () => {});
     remote.close();
@@ -160,7 +160,7 @@ describe.each(kinds)("push and pull with a $name remote", (kind) => {
   it("does not publish a corrupt local object on push", async () => {
     const file = objectPath(p.config.dataDir, ph);
     const bytes = await readFile(file);
-    bytes[bytes.length >> 1] ^= 0xff;
+    bytes[bytes.length >> 1]! ^= 0xff;
     const { writeFile } = await import("node:fs/promises");
     await writeFile(file, bytes);
     const r = await cli("push");
