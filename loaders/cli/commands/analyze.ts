@@ -1,0 +1,74 @@
+import { withDuckDB } from "../../duckdb.ts";
+import { usageError } from "../../errors.ts";
+import { analyzeProtocols, type ProtocolResult } from "../../experiments/analyze.ts";
+import { attachPinned } from "../../store/pinned.ts";
+import { stringOption } from "../args.ts";
+import { defineCommand, printJson } from "../command.ts";
+import { formatTable } from "../table.ts";
+
+export default defineCommand({
+  name: "analyze",
+  usage: "<protocol>|--all [--pins SET]",
+  description:
+    "Single-case analysis of experiment protocols on the pinned data: per-phase summaries, effect sizes (NAP, Tau,\n" +
+    "Tau-U, PND, SMD, LRR) with confidence intervals, a randomization test on the phase start points and the\n" +
+    "piecewise regression. These are the numbers the experiment pages show. <protocol> is an id or a protocol name.",
+  options: {
+    all: { type: "boolean", description: "Analyse every protocol in the pinned data" },
+    pins: { type: "string", valueName: "SET", description: "Pin set to read (default LABBOOK_PINS or default)" },
+  },
+  examples: [
+    "labbook analyze --all",
+    'labbook analyze "Push reminders P01"',
+    "labbook analyze --all --pins exp_reminders --json",
+  ],
+  async run(ctx) {
+    const [protocol, ...extra] = ctx.positionals;
+    if (extra.length || (protocol === undefined) === (ctx.values.all !== true)) {
+      throw usageError("labbook analyze: name one protocol or pass --all");
+    }
+    const set = stringOption(ctx.values, "pins") ?? ctx.config.pinSet;
+    const results = await withDuckDB(async (con) => {
+      await attachPinned(con, ctx.config, set);
+      return analyzeProtocols(con, protocol);
+    });
+    if (ctx.json) return printJson(ctx, { pins: set, protocols: results });
+    ctx.out(results.map(describe).join("\n\n"));
+  },
+});
+
+const f = (x: number | null | undefined, digits = 2) =>
+  x === null || x === undefined || Number.isNaN(x) ? "" : x.toFixed(digits);
+
+function describe(r: ProtocolResult): string {
+  const head = `${r.name} (${r.id}), ${r.designType}, outcome ${r.primaryOutcome}: ${r.series.length} observed days`;
+  if (!r.analysis) return `${head}\n  not analysed: ${r.error}`;
+  const a = r.analysis;
+  const phases = formatTable(
+    ["phase", "type", "n", "mean", "median", "sd", "trend"],
+    a.phases.map((p) => [p.label, p.type, p.n, f(p.mean), f(p.median), f(p.sd), f(p.slope, 3)]),
+  );
+  const effects = formatTable(
+    ["effect", "estimate", "se", "ci"],
+    a.effects.map((e) => [e.name, f(e.estimate, 3), f(e.se, 3), e.ci ? `[${f(e.ci[0], 3)}, ${f(e.ci[1], 3)}]` : ""]),
+  );
+  const t = a.randomization;
+  const terms = formatTable(
+    ["term", "estimate", "se", "t", "p"],
+    a.piecewise.terms.map((x) => [x.name, f(x.estimate, 3), f(x.se, 3), f(x.t, 2), f(x.p, 4)]),
+  );
+  return [
+    head,
+    indent(phases),
+    indent(effects),
+    `  randomization test (${t.design}, ${t.statistic}): observed ${f(t.observed, 3)}, p = ${f(t.p, 4)} over ${t.assignments} ${t.exhaustive ? "assignments" : "samples"}`,
+    `  piecewise regression: R² ${f(a.piecewise.r2, 3)}, adjusted ${f(a.piecewise.adjustedR2, 3)}, F(${a.piecewise.f.df1}, ${a.piecewise.f.df2}) = ${f(a.piecewise.f.value, 2)}, p = ${f(a.piecewise.f.p, 4)}`,
+    indent(terms),
+    `  ${a.interpretation}`,
+    ...(r.mismatches.length
+      ? [`  ${r.mismatches.length} day(s) where events carry another phase label than the assignment`]
+      : []),
+  ].join("\n");
+}
+
+const indent = (s: string) => s.replace(/^/gm, "  ");

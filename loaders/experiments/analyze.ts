@@ -1,0 +1,55 @@
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { analyzeSeries, type ProtocolAnalysis, type SeriesPoint } from "../analysis/index.ts";
+import { queryRows } from "../duckdb.ts";
+import { LabbookError } from "../errors.ts";
+import { readPhaseSeries, type PhaseMismatchRow } from "../site/phase-series.ts";
+
+export interface ProtocolResult {
+  id: string;
+  name: string;
+  designType: string;
+  hypothesis: string;
+  primaryOutcome: string;
+  series: SeriesPoint[];
+  /** Days whose events carry another experimentPhase than the assignment. */
+  mismatches: PhaseMismatchRow[];
+  analysis?: ProtocolAnalysis;
+  /** Why the protocol could not be analysed (e.g. a phase without observations). */
+  error?: string;
+}
+
+/**
+ * Analyses every protocol (or one, by id or name) in the attached datasets behavioral_events, experiment_protocols
+ * and phase_assignments. The CLI (`labbook analyze`) and the experiment pages both call this.
+ */
+export async function analyzeProtocols(con: DuckDBConnection, only?: string): Promise<ProtocolResult[]> {
+  const protocols = await queryRows<Omit<ProtocolResult, "series" | "mismatches">>(
+    con,
+    `SELECT id, "protocolName" AS name, "designType", hypothesis, "primaryOutcome" FROM experiment_protocols ORDER BY "protocolName", id`,
+  );
+  const chosen = only === undefined ? protocols : protocols.filter((p) => p.id === only || p.name === only);
+  if (only !== undefined && chosen.length === 0) {
+    throw new LabbookError(`unknown protocol: ${only}`, {
+      code: "E_NOT_FOUND",
+      details: [`Protocols in the pinned data: ${protocols.map((p) => `${p.name} (${p.id})`).join(", ") || "none"}.`],
+    });
+  }
+  const { series, mismatches } = await readPhaseSeries(con);
+  return chosen.map((p) => {
+    const points: SeriesPoint[] = series
+      .filter((s) => s.protocolId === p.id)
+      .map((s) => ({ date: s.date, day: s.day, value: s.value, phaseLabel: s.phaseLabel, phaseType: s.phaseType }));
+    const result: ProtocolResult = {
+      ...p,
+      series: points,
+      mismatches: mismatches.filter((m) => m.protocolId === p.id),
+    };
+    try {
+      result.analysis = analyzeSeries(points);
+    } catch (e) {
+      if (!(e instanceof LabbookError)) throw e;
+      result.error = e.message;
+    }
+    return result;
+  });
+}
