@@ -50,16 +50,24 @@ function compileColumn(name: string, schema: z.ZodType): CompiledColumn {
           sql: `${col} ${d.inclusive ? "<=" : "<"} ${toSql(d.value)}`,
           rule: `${d.inclusive ? "<=" : "<"} ${fmt(d.value)}`,
         });
+      // The one refinement SQL knows: "not in the future", declared by the timestamp() helper's metadata.
+      else if (d.check === "custom" && def.type === "date" && meta.notFuture) continue;
+      else throw new Error(`compileSchema: column ${name}: unsupported ${def.type} check ${String(d.check)}`);
     }
   };
   let duckdbType: CompiledColumn["duckdbType"];
   switch (def.type) {
     case "string": {
+      // A format given as the schema itself (z.email(), z.uuid()) is not among the checks; only ISO dates compile.
+      if (def.format !== undefined && def.format !== "date")
+        throw new Error(`compileSchema: column ${name}: unsupported string format ${String(def.format)}`);
       duckdbType = meta.json ? "JSON" : def.format === "date" ? "DATE" : "VARCHAR";
       for (const c of def.checks ?? []) {
         const d = c._zod.def;
         if (d.check === "string_format" && d.format === "regex") {
           const re = d.pattern as RegExp;
+          // RE2 would read the pattern without the flags, so a flagged pattern would mean something else in SQL.
+          if (re.flags) throw new Error(`compileSchema: column ${name}: unsupported regex flags /${re.flags}`);
           rules.push({
             sql: `regexp_full_match(${col}, ${sqlString(re.source.replace(/^\^|\$$/g, ""))})`,
             rule: `matches ${re}`,
