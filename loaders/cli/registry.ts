@@ -12,6 +12,10 @@ export const commands: Record<string, Entry> = {
     summary: "Export source datasets from PostgreSQL to versioned Parquet with lineage",
     load: () => import("./commands/ingest.ts"),
   },
+  check: {
+    summary: "Run the datasets' quality checks and store the results as quality_results",
+    load: () => import("./commands/check.ts"),
+  },
   versions: { summary: "List a dataset's versions, newest first", load: () => import("./commands/versions.ts") },
   show: { summary: "Print a version's lineage record", load: () => import("./commands/show.ts") },
   pin: { summary: "Pin dataset versions in a pin set of lineage/pins.json", load: () => import("./commands/pin.ts") },
