@@ -83,7 +83,11 @@ export function s3Remote(url: string, env: NodeJS.ProcessEnv = process.env): Rem
         });
         check();
         await client.send(
-          new CopyObjectCommand({ Bucket: bucket, Key: prefix + key, CopySource: `${bucket}/${tmp}` }),
+          new CopyObjectCommand({
+            Bucket: bucket,
+            Key: prefix + key,
+            CopySource: `${bucket}/${encodeURIComponent(tmp).replaceAll("%2F", "/")}`,
+          }),
           { abortSignal: signal },
         );
       } catch (e) {

@@ -113,6 +113,13 @@ export async function verifyStore(config: Config, options: VerifyOptions = {}): 
   let done = 0;
   const started = now();
   await withDuckDB(async (con) => {
+    // One connection runs one query at a time: footer reads queue up while the next file is hashed.
+    let queue: Promise<unknown> = Promise.resolve();
+    const rowCount = (file: string) => {
+      const next = queue.then(() => parquetRowCount(con, file));
+      queue = next.catch(() => {});
+      return next;
+    };
     await mapLimit(
       jobs,
       options.concurrency ?? 2,
@@ -146,7 +153,7 @@ export async function verifyStore(config: Config, options: VerifyOptions = {}): 
         }
         const mismatches: string[] = [];
         if (size !== job.entry.size) mismatches.push(`size ${size} but the record says ${job.entry.size}`);
-        const rows = await parquetRowCount(con, job.path).catch(() => undefined);
+        const rows = await rowCount(job.path).catch(() => undefined);
         if (rows !== job.entry.rowCount)
           mismatches.push(`${rows ?? "unreadable"} rows but the record says ${job.entry.rowCount}`);
         if (mismatches.length)
