@@ -17,9 +17,8 @@ import type { Database } from "../sources/postgres.ts";
 import { commitVersion, rejectsPath } from "../store/commit.ts";
 import { tempPath, tmpDir, type StagedFile } from "../store/objects.ts";
 import { parquetSchema, stageQuery } from "../store/parquet.ts";
-import { qualityFacet, type QualityFacet } from "../quality/facet.ts";
-import { storeContext } from "../quality/context.ts";
-import { runChecksOnFile } from "../quality/run.ts";
+import type { QualityFacet } from "../quality/facet.ts";
+import { checkStaged } from "../quality/staged.ts";
 import { shortVersion } from "../store/version.ts";
 import { resolveFilters, type IngestFilters, type ResolvedFilters } from "./filters.ts";
 import { splitSql, validateStaged, type ValidationMode } from "./validate.ts";
@@ -43,7 +42,7 @@ export interface IngestResult {
   stored: boolean;
   validation: ValidationSummary;
   /** The new version's quality checks; a version with failures is kept and marked, never dropped. */
-  quality: QualityFacet;
+  quality?: QualityFacet;
   rejectsPath?: string;
   warnings: string[];
 }
@@ -169,12 +168,11 @@ export async function ingestPostgres(
 
     // Checked before commit, so the outcome lands in the version's one lineage record.
     log.progress(`${def.name}: running quality checks`);
-    const context = await storeContext(config, def, { version: final.version, createdAt: startedAt, clock });
-    const quality = qualityFacet(await runChecksOnFile(con, def, final.path, context));
+    const quality = await checkStaged(con, config, def, final, { createdAt: startedAt, clock });
     signal?.throwIfAborted();
 
     const warnings: string[] = [];
-    for (const c of quality.checks.filter((c) => c.status === "fail" || c.status === "warn"))
+    for (const c of quality?.checks.filter((c) => c.status === "fail" || c.status === "warn") ?? [])
       warnings.push(`${def.name}: check ${c.check} ${c.status === "fail" ? "failed" : "warns"} (${c.failing} failing)`);
     if (v.rowsValid === 0)
       warnings.push(`${def.name}: the selection is empty; wrote an empty version with the full schema`);
@@ -217,7 +215,7 @@ export async function ingestPostgres(
             },
           }
         : v,
-      runFacets: { labbook_quality: quality },
+      runFacets: quality ? { labbook_quality: quality } : {},
     });
     const committed = await commitVersion(config, def.name, final, record, rejects);
     staged.length = 0;

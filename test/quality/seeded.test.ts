@@ -35,13 +35,13 @@ describe("checks on clean seeded data", () => {
   });
 
   it("all pass at ingest, recorded in each version's lineage", () => {
-    expect(s.ingested.map((r) => [r.dataset, r.quality.status])).toEqual([
+    expect(s.ingested.map((r) => [r.dataset, r.quality?.status])).toEqual([
       ["experiment_protocols", "pass"],
       ["phase_assignments", "pass"],
       ["context_metadata", "pass"],
       ["behavioral_events", "pass"],
     ]);
-    expect(s.ingested.flatMap((r) => r.quality.checks.filter((c) => c.status === "skipped"))).toEqual([]);
+    expect(s.ingested.flatMap((r) => r.quality!.checks.filter((c) => c.status === "skipped"))).toEqual([]);
   });
 
   it("all pass in labbook check", async () => {
@@ -115,10 +115,10 @@ describe("checks on seeded defects", () => {
   it("were already marked at ingest, and the version was kept", () => {
     const events = s.ingested.find((r) => r.dataset === "behavioral_events")!;
     expect(events.stored).toBe(true);
-    expect(events.quality.status).toBe("fail");
+    expect(events.quality!.status).toBe("fail");
     expect(
-      events.quality.checks
-        .filter((c) => c.status !== "pass")
+      events
+        .quality!.checks.filter((c) => c.status !== "pass")
         .map((c) => c.check)
         .sort(),
     ).toEqual(notPassing(reports).map((n) => n.replace("behavioral_events ", "")));
