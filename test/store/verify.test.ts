@@ -32,7 +32,7 @@ describe("verify", () => {
     expect(out.bytes).toBeGreaterThan(0);
     expect(typeof out.mbPerSecond).toBe("number");
     const human = await runCli(["verify"], p.env);
-    expect(human.stderr).toMatch(/verified 2 objects, [\d.]+ MB at [\d.]+ MB\/s/);
+    expect(human.stderr).toMatch(/verified 2 objects, [\d.]+ (B|kB|MB) at [\d.]+ MB\/s/);
   });
 
   it("names an object with one flipped byte and exits 1", async () => {

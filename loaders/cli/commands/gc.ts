@@ -2,6 +2,7 @@ import { usageError } from "../../errors.ts";
 import { collectGarbage } from "../../store/gc.ts";
 import { shortVersion } from "../../store/version.ts";
 import { intOption } from "../args.ts";
+import { formatBytes } from "../units.ts";
 import { defineCommand, printJson } from "../command.ts";
 
 export default defineCommand({
@@ -31,15 +32,13 @@ export default defineCommand({
     });
     if (ctx.json) return printJson(ctx, result);
     const verb = dryRun ? "would remove" : "removed";
-    for (const r of result.removed) ctx.out(`${verb} ${r.dataset}@${shortVersion(r.version)}  ${r.size} bytes`);
+    for (const r of result.removed) ctx.out(`${verb} ${r.dataset}@${shortVersion(r.version)}  ${formatBytes(r.size)}`);
     for (const p of result.unrecorded) ctx.log.warn(`kept ${p}: no lineage record describes it`);
     const h = result.history;
     ctx.log.info(
-      `${verb} ${result.removed.length} objects, ${mb(result.bytesFreed)} ${dryRun ? "would be freed" : "freed"}; ` +
+      `${verb} ${result.removed.length} objects, ${formatBytes(result.bytesFreed)} ${dryRun ? "would be freed" : "freed"}; ` +
         `kept ${result.kept}` +
         (h ? ` (pins checked in ${h.commits} commits on ${h.refs} branches and tags)` : ""),
     );
   },
 });
-
-const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;

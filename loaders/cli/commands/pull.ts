@@ -3,6 +3,7 @@ import { pinSet, readPins, readPinsAtRev } from "../../lineage/pins.ts";
 import { openRemote } from "../../remote/index.ts";
 import { pull } from "../../remote/pull.ts";
 import { stringOption } from "../args.ts";
+import { formatBytes } from "../units.ts";
 import { defineCommand, printJson } from "../command.ts";
 
 export default defineCommand({
@@ -30,7 +31,7 @@ export default defineCommand({
       const result = await pull(ctx.config, remote, wanted, { log: ctx.log, signal: ctx.signal });
       if (ctx.json) return printJson(ctx, result);
       ctx.log.info(
-        `pulled ${result.pulled.length} objects (${(result.bytes / 1e6).toFixed(1)} MB) and ${result.records} ` +
+        `pulled ${result.pulled.length} objects (${formatBytes(result.bytes)}) and ${result.records} ` +
           `lineage records from ${result.remote}; ${result.present} objects were already here`,
       );
     } finally {

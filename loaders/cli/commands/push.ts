@@ -2,6 +2,7 @@ import { usageError } from "../../errors.ts";
 import { openRemote } from "../../remote/index.ts";
 import { push, pushSelection } from "../../remote/push.ts";
 import { stringOption } from "../args.ts";
+import { formatBytes } from "../units.ts";
 import { defineCommand, printJson } from "../command.ts";
 
 export default defineCommand({
@@ -30,7 +31,7 @@ export default defineCommand({
       const result = await push(ctx.config, remote, wanted, { log: ctx.log, signal: ctx.signal });
       if (ctx.json) return printJson(ctx, result);
       ctx.log.info(
-        `pushed ${result.pushed.length} objects (${(result.bytes / 1e6).toFixed(1)} MB) and ${result.records} ` +
+        `pushed ${result.pushed.length} objects (${formatBytes(result.bytes)}) and ${result.records} ` +
           `lineage records to ${result.remote}; ${result.present} objects were already there`,
       );
     } finally {

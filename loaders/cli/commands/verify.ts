@@ -3,6 +3,7 @@ import { usageError } from "../../errors.ts";
 import { verifyStore } from "../../store/verify.ts";
 import { parseRef } from "../../store/version.ts";
 import { defineCommand, printJson } from "../command.ts";
+import { formatBytes } from "../units.ts";
 
 export default defineCommand({
   name: "verify",
@@ -32,7 +33,7 @@ export default defineCommand({
       if (result.absent.length)
         ctx.log.info(`${result.absent.length} unpinned versions are not in this store (${gc} removed by gc)`);
       ctx.log.info(
-        `verified ${result.checked} objects, ${(result.bytes / 1e6).toFixed(1)} MB at ${round(result.mbPerSecond)} MB/s`,
+        `verified ${result.checked} objects, ${formatBytes(result.bytes)} at ${round(result.mbPerSecond)} MB/s`,
       );
     }
     if (!ok) {
