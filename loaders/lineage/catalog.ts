@@ -42,9 +42,13 @@ export async function readRecord(lineageDir: string, dataset: string, version: s
     return JSON.parse(await readFile(file, "utf8")) as LineageRecord;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") {
-      throw new LabbookError(`no lineage record for ${dataset}@${hexOf(version).slice(0, 12)}`, { code: "E_NOT_FOUND" });
+      throw new LabbookError(`no lineage record for ${dataset}@${hexOf(version).slice(0, 12)}`, {
+        code: "E_NOT_FOUND",
+      });
     }
-    throw new LabbookError(`unreadable lineage record ${path.basename(file)}: ${(e as Error).message}`, { code: "E_INTEGRITY" });
+    throw new LabbookError(`unreadable lineage record ${path.basename(file)}: ${(e as Error).message}`, {
+      code: "E_INTEGRITY",
+    });
   }
 }
 
@@ -64,13 +68,24 @@ export async function listVersions(lineageDir: string, dataset: string): Promise
 export async function listDatasets(lineageDir: string): Promise<string[]> {
   if (!existsSync(lineageDir)) return [];
   const names = await readdir(lineageDir, { withFileTypes: true });
-  return names.filter((d) => d.isDirectory() && /^[a-z][a-z0-9_]{0,62}$/.test(d.name)).map((d) => d.name).sort();
+  return names
+    .filter((d) => d.isDirectory() && /^[a-z][a-z0-9_]{0,62}$/.test(d.name))
+    .map((d) => d.name)
+    .sort();
 }
 
 /** Resolves "latest" (undefined) or a prefix to a full version, from the lineage records. */
-export async function findVersion(lineageDir: string, dataset: string, wanted: string | undefined): Promise<VersionEntry> {
+export async function findVersion(
+  lineageDir: string,
+  dataset: string,
+  wanted: string | undefined,
+): Promise<VersionEntry> {
   const entries = await listVersions(lineageDir, dataset);
-  const version = resolveVersion(dataset, wanted, entries.map((e) => e.version));
+  const version = resolveVersion(
+    dataset,
+    wanted,
+    entries.map((e) => e.version),
+  );
   return entries.find((e) => e.version === version)!;
 }
 

@@ -17,7 +17,10 @@ export async function readGitInfo(dir: string): Promise<GitInfo> {
     if (!commit) return { commit: null, branch, dirty: null };
     // Rows are [file, head, workdir, stage]; unmodified tracked files are [f, 1, 1, 1].
     const matrix = await git.statusMatrix({ fs, dir: root });
-    const dirty = matrix.some(([, head, work, stage]) => !(head === 1 && work === 1 && stage === 1) && !(head === 0 && work === 2 && stage === 0));
+    const dirty = matrix.some(
+      ([, head, work, stage]) =>
+        !(head === 1 && work === 1 && stage === 1) && !(head === 0 && work === 2 && stage === 0),
+    );
     return { commit, branch, dirty };
   } catch {
     return { commit: null, branch: null, dirty: null };
