@@ -1,0 +1,123 @@
+import { existsSync } from "node:fs";
+import { readdir, rm } from "node:fs/promises";
+import path from "node:path";
+import type { Config } from "../config.ts";
+import { LabbookError } from "../errors.ts";
+import { pinSet, readPins } from "../lineage/pins.ts";
+import { silentLogger, type Logger } from "../log.ts";
+import { withLock } from "../store/lock.ts";
+import { loaderFingerprint } from "./fingerprint.ts";
+import { runFramework } from "./framework.ts";
+import { assertLoadersDeclared, cacheDir, invalidateStale, type Invalidation } from "./invalidate.ts";
+import { siteLoaders } from "./manifest.ts";
+import { prepareOfflineNpmCache } from "./offline.ts";
+import { prepareSiteData, type Preparation } from "./prepare.ts";
+import { pseudonymKey } from "./pseudonym.ts";
+
+export interface SiteBuildOptions {
+  /** Where the static site goes (default <root>/dist). */
+  outDir?: string;
+  log?: Logger;
+  signal?: AbortSignal;
+  /** Framework's own progress (default stderr). */
+  frameworkOutput?: NodeJS.WritableStream;
+  env?: NodeJS.ProcessEnv;
+  clock?: () => number;
+}
+
+export interface SiteBuildResult extends Invalidation {
+  outDir: string;
+  pinSet: string;
+  pins: Record<string, string>;
+  preparation: Preparation;
+  /** Page paths, e.g. "index.html", "experiments/<id>.html". */
+  pages: string[];
+  seconds: number;
+}
+
+export const siteRoot = (config: Config) => path.join(config.root, "src");
+
+/**
+ * Everything before Framework runs, shared by `build` and `dev`: pinned data present, pseudonym key made, stale
+ * loader outputs removed, offline npm cache seeded. Returns what Framework's environment needs.
+ */
+export async function prepareSite(config: Config, options: SiteBuildOptions = {}) {
+  const log = options.log ?? silentLogger;
+  const env = options.env ?? process.env;
+  await assertLoadersDeclared(siteRoot(config), siteLoaders);
+  const preparation = await prepareSiteData(config, { log, signal: options.signal });
+  const key = await pseudonymKey(config, env);
+  const pins = pinSet(await readPins(config.lineageDir), config.pinSet);
+  const fingerprints: Record<string, string> = {};
+  for (const loader of siteLoaders) {
+    fingerprints[loader.name] = await loaderFingerprint(loader, {
+      root: config.root,
+      pinSet: config.pinSet,
+      pins,
+      keyId: key.id,
+    });
+  }
+  const invalidation = await invalidateStale(siteRoot(config), siteLoaders, fingerprints);
+  await prepareOfflineNpmCache(config.root, siteRoot(config));
+  const frameworkEnv: NodeJS.ProcessEnv = {
+    ...env,
+    LABBOOK_ROOT: config.root,
+    LABBOOK_DATA_DIR: config.dataDir,
+    LABBOOK_LINEAGE_DIR: config.lineageDir,
+    LABBOOK_PINS: config.pinSet,
+  };
+  return { preparation, pins, invalidation, frameworkEnv };
+}
+
+/** `npm run build`: the static site from the pinned versions, re-running exactly the loaders whose inputs changed. */
+export async function buildSite(config: Config, options: SiteBuildOptions = {}): Promise<SiteBuildResult> {
+  const log = options.log ?? silentLogger;
+  const clock = options.clock ?? Date.now;
+  const started = clock();
+  const outDir = path.resolve(config.root, options.outDir ?? "dist");
+  await assertReplaceable(outDir);
+  // One build per site root at a time: Framework's loader cache is shared.
+  return withLock(
+    cacheDir(siteRoot(config)),
+    async () => {
+      const { preparation, pins, invalidation, frameworkEnv } = await prepareSite(config, options);
+      log.info(
+        `build: pin set "${config.pinSet}"; loaders to run: ${invalidation.rerun.join(", ") || "none"}` +
+          (invalidation.kept.length ? `; unchanged: ${invalidation.kept.join(", ")}` : ""),
+      );
+      await rm(outDir, { recursive: true, force: true });
+      await runFramework(["build"], {
+        root: config.root,
+        env: { ...frameworkEnv, LABBOOK_SITE_OUTPUT: outDir, LABBOOK_BUILD_TIME: new Date(started).toISOString() },
+        output: options.frameworkOutput ?? process.stderr,
+        signal: options.signal,
+      });
+      const pages = await listPages(outDir);
+      const seconds = (clock() - started) / 1000;
+      log.info(
+        `build: ${pages.length} pages in ${path.relative(process.cwd(), outDir) || "."} (${seconds.toFixed(1)} s)`,
+      );
+      return { outDir, pinSet: config.pinSet, pins, preparation, ...invalidation, pages, seconds };
+    },
+    options.signal,
+  );
+}
+
+/** The build replaces its output directory, so that must be absent, empty or a previous build: never any folder. */
+async function assertReplaceable(outDir: string): Promise<void> {
+  if (!existsSync(outDir)) return;
+  const entries = await readdir(outDir);
+  if (entries.length && !entries.includes("_observablehq"))
+    throw new LabbookError(`output directory ${outDir} is not empty and holds no previous build`, {
+      code: "E_USAGE",
+      details: ["Choose an empty or new directory with --out; labbook only replaces its own builds."],
+    });
+}
+
+async function listPages(outDir: string): Promise<string[]> {
+  const entries = await readdir(outDir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile() && e.name.endsWith(".html") && !e.name.startsWith("404"))
+    .map((e) => path.relative(outDir, path.join(e.parentPath, e.name)))
+    .sort();
+}

@@ -1,0 +1,29 @@
+import { createHash } from "node:crypto";
+import path from "node:path";
+import { readsOf, type SiteLoader } from "./manifest.ts";
+import { sourceHash } from "./sources.ts";
+
+/** Everything a loader's output depends on besides the clock. */
+export interface FingerprintInputs {
+  /** The project root, where src/ and loaders/ live. */
+  root: string;
+  pinSet: string;
+  pins: Record<string, string>;
+  /** The pseudonym key's public id: a new key changes every pseudonym. */
+  keyId: string;
+}
+
+/**
+ * A loader's fingerprint: the pin set, the versions of the datasets it reads, the pseudonym key id, and a hash of
+ * the source files it runs. Equal fingerprints mean the cached output is still right.
+ */
+export async function loaderFingerprint(loader: SiteLoader, inputs: FingerprintInputs): Promise<string> {
+  const reads = readsOf(loader, inputs.pins);
+  const doc = {
+    pinSet: inputs.pinSet,
+    versions: Object.fromEntries(reads.map((d) => [d, inputs.pins[d] ?? null])),
+    keyId: inputs.keyId,
+    sources: await sourceHash(path.join(inputs.root, "src", loader.file), inputs.root),
+  };
+  return createHash("sha256").update(JSON.stringify(doc)).digest("hex");
+}

@@ -1,0 +1,29 @@
+import { readGitInfo, type GitInfo } from "../lineage/git.ts";
+import type { SiteContext } from "./context.ts";
+import { readsOf, siteLoaders } from "./manifest.ts";
+
+/** What every page's footer shows: which pins, which versions, which code, when. */
+export interface Provenance {
+  pinSet: string;
+  /** dataset → pinned version */
+  pins: Record<string, string>;
+  /** loader name → the datasets it reads, so a page can list the versions behind its own data. */
+  loaders: Record<string, string[]>;
+  git: GitInfo;
+  /** ISO time of the build (LABBOOK_BUILD_TIME, set once per build, so every page agrees). */
+  builtAt: string;
+}
+
+export async function provenanceData(ctx: SiteContext, env: NodeJS.ProcessEnv = process.env): Promise<Provenance> {
+  const builtAt =
+    env.LABBOOK_BUILD_TIME && !Number.isNaN(Date.parse(env.LABBOOK_BUILD_TIME))
+      ? env.LABBOOK_BUILD_TIME
+      : new Date().toISOString();
+  return {
+    pinSet: ctx.pinSet,
+    pins: ctx.pins,
+    loaders: Object.fromEntries(siteLoaders.map((l) => [l.name, readsOf(l, ctx.pins)])),
+    git: await readGitInfo(ctx.config.root),
+    builtAt: new Date(builtAt).toISOString(),
+  };
+}
