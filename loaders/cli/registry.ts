@@ -51,4 +51,9 @@ export const commands: Record<string, Entry> = {
     summary: "Fill the database with deterministic synthetic research data",
     load: () => import("./commands/seed.ts"),
   },
+  build: {
+    summary: "Build the report site from the pinned versions, offline (npm run build)",
+    load: () => import("./commands/build.ts"),
+  },
+  dev: { summary: "Preview the report site with live reload (npm run dev)", load: () => import("./commands/dev.ts") },
 };
