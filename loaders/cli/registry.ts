@@ -12,6 +12,10 @@ export const commands: Record<string, Entry> = {
     summary: "Export source datasets from PostgreSQL to versioned Parquet with lineage",
     load: () => import("./commands/ingest.ts"),
   },
+  run: {
+    summary: "Bring derived datasets up to date: run the stages whose definition or inputs changed",
+    load: () => import("./commands/run.ts"),
+  },
   check: {
     summary: "Run the datasets' quality checks and store the results as quality_results",
     load: () => import("./commands/check.ts"),

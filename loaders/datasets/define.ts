@@ -32,6 +32,26 @@ export interface Derivation {
    * columns.
    */
   sql: string;
+  /** Set when the stage can recompute only recent days (`labbook run --mode recent`); see loaders/pipeline. */
+  incremental?: Incremental;
+  /**
+   * SQL returning one row of named counts over the full inputs and the stage's result (view `stage_output`), kept in
+   * the lineage run facet, e.g. how many duplicates a dedup dropped.
+   */
+  summary?: string;
+}
+
+/**
+ * A day-partitioned stage: an output row of day d depends only on input rows of day d. A recent run recomputes the
+ * rows with `column` ≥ a cutoff from inputs filtered the same way and keeps older rows from the previous version.
+ */
+export interface Incremental {
+  /** The output column that partitions rows in time (a DATE or TIMESTAMPTZ). */
+  column: string;
+  /** "isoweek" moves the cutoff back to a Monday, for per-week outputs. Default "day". */
+  align?: "day" | "isoweek";
+  /** Input dataset → its time column. The first input's newest time anchors the cutoff. */
+  inputs: Record<string, string>;
 }
 
 /** A declarative quality check; see loaders/quality/spec.ts. */

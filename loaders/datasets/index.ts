@@ -1,10 +1,16 @@
 import { LabbookError } from "../errors.ts";
 import { behavioralEvents } from "./behavioral-events.ts";
 import { contextMetadata } from "./context-metadata.ts";
+import { dailyUserMetrics } from "./daily-user-metrics.ts";
 import type { DatasetDef } from "./define.ts";
+import { eventsDedup } from "./events-dedup.ts";
 import { experimentProtocols } from "./experiment-protocols.ts";
+import { operationEvents } from "./operation-events.ts";
+import { phaseObservations } from "./phase-observations.ts";
 import { phaseAssignments } from "./phase-assignments.ts";
 import { qualityResults } from "./quality-results.ts";
+import { sessions } from "./sessions.ts";
+import { weeklyMetrics } from "./weekly-metrics.ts";
 
 export { defineDataset, DATASET_NAME, type DatasetDef } from "./define.ts";
 
@@ -14,6 +20,12 @@ export const datasets: DatasetDef[] = [
   experimentProtocols,
   phaseAssignments,
   contextMetadata,
+  operationEvents,
+  eventsDedup,
+  sessions,
+  dailyUserMetrics,
+  weeklyMetrics,
+  phaseObservations,
   qualityResults,
 ];
 

@@ -8,6 +8,7 @@ import { withDatabase } from "../../sources/postgres.ts";
 import { shortVersion } from "../../store/version.ts";
 import { intOption, stringOption } from "../args.ts";
 import { defineCommand, printJson } from "../command.ts";
+import { ingestFilesCommand, wantsFiles } from "./_ingest-files.ts";
 
 export default defineCommand({
   name: "ingest",
@@ -37,14 +38,21 @@ export default defineCommand({
       description: "Version the valid rows; write invalid ones to a rejects Parquet with reasons",
     },
     "no-validate": { type: "boolean", description: "Skip validation (recorded in the lineage)" },
+    from: {
+      type: "string",
+      valueName: "GLOB",
+      description: "Read NDJSON/CSV files into a file-source dataset (default: its defaultGlob)",
+    },
   },
   examples: [
     "labbook ingest --all",
     "labbook ingest behavioral_events --days 30",
     "labbook ingest behavioral_events --since 2025-07-01 --until 2025-08-01 --non-strict",
     "labbook ingest context_metadata --user-id cmbb88zk000080007b9ja7ylw --json",
+    "labbook ingest operation_events --from 'logs/ops-*.ndjson' --non-strict",
   ],
   async run(ctx) {
+    if (wantsFiles(ctx)) return ingestFilesCommand(ctx);
     // Referenced datasets first, so each version's checks read the other datasets' new versions.
     const names = ctx.values.all ? orderForChecks(sourceDatasets()).map((d) => d.name) : ctx.positionals;
     if (names.length === 0)

@@ -1,0 +1,74 @@
+import { z } from "zod";
+import { PHASE_TYPES } from "../sources/enums.ts";
+import { date, float, int, text } from "./columns.ts";
+import { defineDataset } from "./define.ts";
+
+export const dailyUserMetrics = defineDataset({
+  name: "daily_user_metrics",
+  description:
+    "Per user and UTC day with events: events, sessions started, their minutes, the mean score, the engagement mix " +
+    "and the phase the user's protocol assigns to that day (null outside a protocol).",
+  schema: z.object({
+    userId: text(),
+    day: date(),
+    events: int(1),
+    sessions: int(0),
+    /** Total length of the sessions that started that day. */
+    minutes: float(),
+    scoredEvents: int(0),
+    scoreSum: int(0),
+    meanScore: float().nullable(),
+    engagementLow: int(0),
+    engagementMedium: int(0),
+    engagementHigh: int(0),
+    phaseLabel: text().nullable(),
+    phaseType: z.enum(PHASE_TYPES).nullable(),
+  }),
+  primaryKey: ["userId", "day"],
+  sortKey: ["day", "userId"],
+  derive: {
+    inputs: ["events_dedup", "sessions", "experiment_protocols", "phase_assignments"],
+    sql: `
+WITH ev AS (
+  SELECT "userId", CAST("timestamp" AS DATE) AS day,
+    count(*) AS events,
+    count("sessionPerformanceScore") AS "scoredEvents",
+    coalesce(sum("sessionPerformanceScore"), 0) AS "scoreSum",
+    count(*) FILTER (WHERE "engagementLevel" = 'LOW') AS "engagementLow",
+    count(*) FILTER (WHERE "engagementLevel" = 'MEDIUM') AS "engagementMedium",
+    count(*) FILTER (WHERE "engagementLevel" = 'HIGH') AS "engagementHigh"
+  FROM events_dedup
+  GROUP BY ALL
+),
+se AS (
+  -- Integer milliseconds: a sum of floats would depend on the order of the rows, and versions must be byte-stable.
+  SELECT "userId", CAST(start AS DATE) AS day, count(*) AS sessions, sum(epoch_ms("end") - epoch_ms(start)) AS ms
+  FROM sessions
+  GROUP BY ALL
+),
+phases AS (
+  SELECT p."userId", p."startDate" AS protocol_start, p.id AS protocol_id, a."phaseLabel", a."phaseType",
+    CAST(a."startDate" AS DATE) AS first_day, CAST(a."endDate" AS DATE) AS end_day
+  FROM phase_assignments a
+  JOIN experiment_protocols p ON p.id = a."protocolId"
+)
+SELECT ev.*,
+  coalesce(se.sessions, 0) AS sessions,
+  coalesce(se.ms, 0) / 60000.0 AS minutes,
+  ev."scoreSum" / nullif(ev."scoredEvents", 0) AS "meanScore",
+  ph."phaseLabel",
+  ph."phaseType"
+FROM ev
+LEFT JOIN se USING ("userId", day)
+-- Phases are half-open date ranges [startDate, endDate).
+LEFT JOIN phases ph
+  ON ph."userId" = ev."userId" AND ev.day >= ph.first_day AND (ph.end_day IS NULL OR ev.day < ph.end_day)
+-- One row per user and day: a user in overlapping protocols gets the earliest protocol's phase and, as in
+-- loaders/site/phase-series.ts, overlapping phases resolve to the later start.
+QUALIFY row_number() OVER (
+  PARTITION BY ev."userId", ev.day ORDER BY ph.protocol_start, ph.protocol_id, ph.first_day DESC, ph."phaseLabel"
+) = 1`,
+    // Sessions count on the day they start, so every input row of day d lies at or after d's midnight.
+    incremental: { column: "day", inputs: { events_dedup: "timestamp", sessions: "start" } },
+  },
+});

@@ -1,0 +1,178 @@
+import path from "node:path";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import type { Config } from "../config.ts";
+import type { DatasetDef } from "../datasets/define.ts";
+import { compileSchema, quoteIdent } from "../datasets/rules.ts";
+import { openDuckDB, parquet, queryRows } from "../duckdb.ts";
+import { LabbookError } from "../errors.ts";
+import { validateStaged, type ValidationOutcome } from "../ingest/validate.ts";
+import type { SchemaField } from "../lineage/record.ts";
+import { checkStaged } from "../quality/staged.ts";
+import type { QualityFacet } from "../quality/facet.ts";
+import { tmpDir, type StagedFile } from "../store/objects.ts";
+import { parquetRowCount, parquetSchema, stageQuery } from "../store/parquet.ts";
+import { mergeRecent, recentCutoff, recentInputFilter } from "./incremental.ts";
+
+export interface StageInput {
+  version: string;
+  /** The version's object in the local store. */
+  path: string;
+}
+
+export interface ExecuteOptions {
+  /** Recompute only the last N days and merge with `previous` (a version of this stage's own dataset). */
+  recent?: { days: number; previous: StageInput };
+  signal?: AbortSignal;
+  /** When the run started, for the checks' freshness. */
+  startedAt?: number;
+}
+
+export interface Executed {
+  staged: StagedFile;
+  rowCount: number;
+  fields: SchemaField[];
+  /** The SQL as run, with inputs named by their views (no machine paths). */
+  sql: string;
+  summary?: Record<string, number>;
+  validation: ValidationOutcome["summary"];
+  /** Set for a recent run that merged; undefined when everything was recomputed. */
+  cutoff?: Date;
+  /** The dataset's declared quality checks on the result, if it has any. */
+  quality?: QualityFacet;
+}
+
+/** Columns in a total order: the sort key, then any primary key column it lacks, so ties cannot reorder bytes. */
+export function orderBy(def: DatasetDef): string {
+  const keys = [...def.sortKey, ...def.primaryKey.filter((k) => !def.sortKey.includes(k))];
+  return keys.map(quoteIdent).join(", ");
+}
+
+/** The stage's SQL with every column cast to the schema's type, in the schema's order. */
+export function castSelect(def: DatasetDef): string {
+  const casts = compileSchema(def.schema).map(
+    (c) => `CAST(s.${quoteIdent(c.name)} AS ${c.duckdbType}) AS ${quoteIdent(c.name)}`,
+  );
+  return `SELECT ${casts.join(", ")}\nFROM (${def.derive!.sql}\n) AS s`;
+}
+
+const fail = (def: DatasetDef, what: string, details: string[] = [], cause?: unknown) =>
+  new LabbookError(`stage ${def.name} failed: ${what}`, { code: "E_PIPELINE", details, cause });
+
+/**
+ * Runs one stage in a fresh DuckDB: each input version becomes a view named after its dataset, the stage's SQL runs
+ * over them, and the result is written, sorted, to a staged Parquet file that is hashed as it is written. The result
+ * is checked against the stage's schema and primary key before anyone can publish it.
+ */
+export async function executeStage(
+  config: Config,
+  def: DatasetDef,
+  inputs: Record<string, StageInput>,
+  options: ExecuteOptions = {},
+): Promise<Executed> {
+  const { instance, con } = await openDuckDB({ tempDir: path.join(tmpDir(config.dataDir), "duckdb") });
+  const onAbort = () => con.interrupt();
+  options.signal?.addEventListener("abort", onAbort);
+  let staged: StagedFile | undefined;
+  try {
+    const incremental = def.derive!.incremental;
+    const paths = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, v.path]));
+    const cutoff =
+      options.recent && incremental ? await recentCutoff(con, incremental, paths, options.recent.days) : undefined;
+    await createInputViews(con, inputs, (name) => (cutoff ? recentInputFilter(incremental!, name, cutoff) : undefined));
+
+    let select = castSelect(def);
+    if (cutoff) {
+      await con.run(`CREATE VIEW stage_previous AS SELECT * FROM ${parquet(options.recent!.previous.path)}`);
+      const columns = compileSchema(def.schema).map((c) => c.name);
+      select = mergeRecent(def, select, "stage_previous", cutoff, columns);
+    }
+    const sql = `SELECT * FROM (\n${select}\n) ORDER BY ${orderBy(def)}`;
+    // Bind first: a parse or binder error inside COPY … TO would come before DuckDB opens the output pipe.
+    await con
+      .prepare(sql)
+      .then((p) => p.destroySync())
+      .catch((e) => {
+        throw fail(def, (e as Error).message, [], e);
+      });
+    staged = await stageQuery(con, config.dataDir, sql).catch((e) => {
+      throw fail(def, (e as Error).message, [], e);
+    });
+    options.signal?.throwIfAborted();
+
+    const outcome = await validateStaged(con, def, staged.path, "strict");
+    if (outcome.summary.rowsRejected > 0) {
+      throw fail(def, `${outcome.summary.rowsRejected} result rows break the schema of ${def.name}`, [
+        ...outcome.firstErrors.map((e) => `row ${e.rowId}: ${e.column} = ${e.value ?? "null"} (${e.rule})`),
+        "Fix the stage's SQL or its schema.",
+      ]);
+    }
+    await assertUniqueKey(con, def, staged.path);
+
+    let summary: Record<string, number> | undefined;
+    if (def.derive!.summary) {
+      // Counts describe the whole version, so the inputs are read in full even after a recent run.
+      await createInputViews(con, inputs, () => undefined);
+      await con.run(`CREATE OR REPLACE VIEW stage_output AS SELECT * FROM ${parquet(staged.path)}`);
+      const [row] = await queryRows<Record<string, number>>(con, def.derive!.summary).catch((e) => {
+        throw fail(def, `summary: ${(e as Error).message}`, [], e);
+      });
+      summary = Object.fromEntries(Object.entries(row ?? {}).map(([k, v]) => [k, Number(v)]));
+    }
+    // Checks that read other datasets see this run's input versions.
+    const versions = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, v.version]));
+    const quality = await checkStaged(con, config, def, staged, {
+      createdAt: options.startedAt ?? Date.now(),
+      versions,
+    });
+    const result: Executed = {
+      staged,
+      rowCount: await parquetRowCount(con, staged.path),
+      fields: await parquetSchema(con, staged.path),
+      sql,
+      summary,
+      validation: outcome.summary,
+      cutoff,
+      quality,
+    };
+    staged = undefined;
+    return result;
+  } catch (error) {
+    if (options.signal?.aborted) throw options.signal.reason;
+    throw error;
+  } finally {
+    options.signal?.removeEventListener("abort", onAbort);
+    await staged?.discard();
+    con.closeSync();
+    instance.closeSync();
+  }
+}
+
+async function createInputViews(
+  con: DuckDBConnection,
+  inputs: Record<string, StageInput>,
+  filter: (name: string) => string | undefined,
+): Promise<void> {
+  for (const [name, input] of Object.entries(inputs)) {
+    const where = filter(name);
+    await con.run(
+      `CREATE OR REPLACE VIEW ${quoteIdent(name)} AS SELECT * FROM ${parquet(input.path)}${where ? ` WHERE ${where}` : ""}`,
+    );
+  }
+}
+
+/** A join that fans out shows up here rather than as silently double-counted rows downstream. */
+async function assertUniqueKey(con: DuckDBConnection, def: DatasetDef, file: string): Promise<void> {
+  const key = def.primaryKey.map(quoteIdent).join(", ");
+  const dupes = await queryRows<{ key: string; n: number }>(
+    con,
+    `SELECT CAST(concat_ws('/', ${key}) AS VARCHAR) AS key, count(*) AS n FROM ${parquet(file)}
+     GROUP BY ${key} HAVING count(*) > 1 ORDER BY ${key} LIMIT 3`,
+  );
+  if (dupes.length) {
+    throw fail(
+      def,
+      `the primary key (${def.primaryKey.join(", ")}) is not unique`,
+      dupes.map((d) => `${d.key} appears ${d.n} times`),
+    );
+  }
+}
