@@ -14,6 +14,8 @@ export interface StoreContextOptions {
   createdAt?: number;
   /** Dataset → version to read other datasets at (a pin set); the latest version otherwise. */
   pins?: Record<string, string>;
+  /** Read only pinned versions of other datasets (a site build reads nothing it has not pinned). */
+  onlyPinned?: boolean;
   clock?: () => number;
 }
 
@@ -43,7 +45,10 @@ export async function storeContext(
     previous: before ? { version: before.version, fields: before.record.outputs[0]!.facets.schema.fields } : undefined,
     async resolve(dataset): Promise<ResolvedDataset | undefined> {
       const other = getDataset(dataset);
-      const version = options.pins?.[dataset] ?? (await listVersions(config.lineageDir, dataset))[0]?.version;
+      const pinned = options.pins?.[dataset];
+      const version = options.onlyPinned
+        ? pinned
+        : (pinned ?? (await listVersions(config.lineageDir, dataset))[0]?.version);
       if (!version) return undefined;
       const path = objectPath(config.dataDir, version);
       return existsSync(path) ? { def: other, version, path } : undefined;

@@ -1,0 +1,97 @@
+import { datasets } from "../datasets/index.ts";
+import { listVersions } from "../lineage/catalog.ts";
+import { createdAtOf, storeContext } from "../quality/context.ts";
+import { qualityOfRecord, type VersionStatus } from "../quality/facet.ts";
+import { runChecksOnFile, type CheckResult, type QualityReport } from "../quality/run.ts";
+import type { SiteContext } from "./context.ts";
+import { scrubUserIds } from "./lineage.ts";
+
+/** One version in a dataset's history: the outcome its ingest or run recorded in its lineage record. */
+export interface QualityHistoryEntry {
+  version: string;
+  created: string;
+  rows: number;
+  job: string;
+  /** "unchecked": made before checks were declared, or by a job that does not run them. */
+  status: VersionStatus;
+  /** The checks that failed or warned then, with their counts. */
+  failing: { check: string; status: string; failing: number }[];
+  pinned: boolean;
+}
+
+export interface QualityDataset {
+  dataset: string;
+  description: string;
+  /** The pinned version, checked at build time against the other pinned versions. */
+  version: string;
+  status: QualityReport["status"];
+  /** Every check with its outcome; failing rows pseudonymized (user ids replaced by keyed-hash pseudonyms). */
+  checks: (CheckResult & { description?: string })[];
+  /** The pinned version and the versions before it, newest first (at most `HISTORY`). */
+  history: QualityHistoryEntry[];
+}
+
+export interface QualityPageData {
+  pinSet: string;
+  datasets: QualityDataset[];
+}
+
+const HISTORY = 30;
+
+/**
+ * The quality page's data: each pinned dataset that declares checks is checked again here, reading only pinned
+ * versions, so the page is a function of the pins like every other page. The history comes from the lineage records
+ * of the versions up to the pinned one, which never change.
+ */
+export async function qualityData(ctx: SiteContext, env: NodeJS.ProcessEnv = process.env): Promise<QualityPageData> {
+  const builtAt = Date.parse(env.LABBOOK_BUILD_TIME ?? "");
+  const clock = () => (Number.isNaN(builtAt) ? Date.now() : builtAt);
+  const pinned = new Map(ctx.objects.map((o) => [o.dataset, o]));
+  const defs = datasets.filter((d) => !d.produced && d.checks?.length && pinned.has(d.name));
+  // Imported here, as in context.ts: DuckDB's native module loads only when a page needs it.
+  const { withDuckDB } = await import("../duckdb.ts");
+  const out = await withDuckDB(async (con) => {
+    const result: QualityDataset[] = [];
+    for (const def of defs) {
+      const object = pinned.get(def.name)!;
+      const entries = await listVersions(ctx.config.lineageDir, def.name);
+      const at = entries.findIndex((e) => e.version === object.version);
+      const context = await storeContext(ctx.config, def, {
+        version: object.version,
+        createdAt: at >= 0 ? createdAtOf(entries[at]!) : clock(),
+        pins: ctx.pins,
+        onlyPinned: true,
+        clock,
+      });
+      const report = await runChecksOnFile(con, def, object.path, context);
+      const history = (at >= 0 ? entries.slice(at, at + HISTORY) : []).map((e): QualityHistoryEntry => {
+        const q = qualityOfRecord(e.record);
+        return {
+          version: e.version,
+          created: e.createdAt,
+          rows: e.rowCount,
+          job: e.job,
+          status: q?.status ?? "unchecked",
+          failing: (q?.checks ?? [])
+            .filter((c) => c.status === "fail" || c.status === "warn")
+            .map((c) => ({ check: c.check, status: c.status, failing: c.failing })),
+          pinned: e.version === object.version,
+        };
+      });
+      result.push({
+        dataset: def.name,
+        description: def.description,
+        version: object.version,
+        status: report.status,
+        checks: report.results.map((r, i) => ({
+          ...r,
+          sample: scrubUserIds(r.sample, ctx.pseudonym),
+          ...(def.checks![i]!.description ? { description: def.checks![i]!.description } : {}),
+        })),
+        history,
+      });
+    }
+    return result;
+  });
+  return { pinSet: ctx.pinSet, datasets: out };
+}
