@@ -10,6 +10,13 @@ export const eventsDedup = defineDataset({
   schema: behavioralEvents.schema,
   primaryKey: ["id"],
   sortKey: ["timestamp", "id"],
+  checks: [
+    {
+      type: "duplicate_count",
+      columns: ["userId", "eventType", "timestamp", "eventData"],
+      description: "The dedup left no exact duplicate behind.",
+    },
+  ],
   derive: {
     inputs: ["behavioral_events"],
     sql: `
