@@ -20,3 +20,6 @@ export function qualityOfRecord(record: LineageRecord): QualityFacet | undefined
   const q = f.labbook_quality as (QualityFacet & { _producer?: string }) | undefined;
   return q && Array.isArray(q.checks) ? { status: q.status, checks: q.checks } : undefined;
 }
+
+/** A version's status for display, e.g. to colour it on the lineage page. */
+export const versionStatus = (record: LineageRecord): VersionStatus => qualityOfRecord(record)?.status ?? "unchecked";

@@ -14,6 +14,6 @@ export {
 export { storeContext, createdAtOf } from "./context.ts";
 export { checkStaged, type CheckStagedOptions } from "./staged.ts";
 export { checkInputs, orderForChecks } from "./order.ts";
-export { qualityFacet, qualityOfRecord, type QualityFacet, type VersionStatus } from "./facet.ts";
+export { qualityFacet, qualityOfRecord, versionStatus, type QualityFacet, type VersionStatus } from "./facet.ts";
 export { storeResults, type StoredResults } from "./results.ts";
 export { checkVersions, type CheckVersionsOptions, type CheckVersionsResult } from "./check-versions.ts";
