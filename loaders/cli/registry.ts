@@ -51,6 +51,19 @@ export const commands: Record<string, Entry> = {
     load: () => import("./commands/export.ts"),
   },
   exports: { summary: "List the exports on disk, from their manifests", load: () => import("./commands/exports.ts") },
+  archive: {
+    summary: "Zip a pin set's objects, lineage, quality results and site for an experiment; --verify a zip",
+    load: () => import("./commands/archive.ts"),
+  },
+  offload: {
+    summary: "Move old unpinned versions into an offload zip, optionally removing them from the store",
+    load: () => import("./commands/offload.ts"),
+  },
+  "sync-duckdb": {
+    summary: "Load a pin set into the persistent DuckDB research database, swapping tables atomically",
+    load: () => import("./commands/sync-duckdb.ts"),
+  },
+  sql: { summary: "Run ad-hoc SQL where every pinned dataset is a view", load: () => import("./commands/sql.ts") },
   seed: {
     summary: "Fill the database with deterministic synthetic research data",
     load: () => import("./commands/seed.ts"),

@@ -1,6 +1,8 @@
+import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { promisify } from "node:util";
 import { loadConfig, type Config } from "../../loaders/config.ts";
 import { sourceDatasets, getDataset } from "../../loaders/datasets/index.ts";
 import { ingestPostgres, type IngestResult } from "../../loaders/ingest/postgres.ts";
@@ -11,6 +13,8 @@ import { seedDatabase } from "../../loaders/seed/load.ts";
 import { connect } from "../../loaders/sources/postgres.ts";
 import { createTestDatabase, type TestDatabase } from "../util/pg.ts";
 
+const run = promisify(execFile);
+
 /** An isolated labbook project: its own data/ and lineage/ under a temp root, and a seeded test database. */
 export interface TestProject {
   root: string;
@@ -20,6 +24,8 @@ export interface TestProject {
   /** Ingests one source dataset (or all) into the project's store. `at` pins the clock, hence the lineage eventTime. */
   ingest(name?: string, options?: { filters?: IngestFilters; at?: number }): Promise<IngestResult[]>;
   pin(pins: Pins): Promise<void>;
+  /** Runs git in the project root (a repository after `git("init")`), with a fixed identity. */
+  git(...args: string[]): Promise<string>;
   dispose(): Promise<void>;
 }
 
@@ -63,6 +69,14 @@ export async function createTestProject(): Promise<TestProject> {
       }
     },
     pin: (pins) => writePins(config.lineageDir, pins),
+    git: async (...args) =>
+      (
+        await run(
+          "git",
+          ["-c", "user.name=labbook test", "-c", "user.email=test@example.org", "-c", "commit.gpgsign=false", ...args],
+          { cwd: root },
+        )
+      ).stdout.trim(),
     async dispose() {
       await db.drop();
       await rm(root, { recursive: true, force: true });

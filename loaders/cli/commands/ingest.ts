@@ -12,7 +12,7 @@ import { ingestFilesCommand, wantsFiles } from "./_ingest-files.ts";
 
 export default defineCommand({
   name: "ingest",
-  usage: "<dataset>|--all [--days N | --since ISO --until ISO] [--user-id ID] [--non-strict] [--no-validate]",
+  usage: "<dataset>|--all [--days N | --since ISO --until ISO] [--user-id ID] [--non-strict] [--no-validate] [--sync-duckdb]",
   description:
     "Export source datasets from PostgreSQL to immutable, content-hashed Parquet versions with lineage records.\n" +
     "Rows stream through COPY into DuckDB and out as zstd Parquet sorted by the dataset's sort key; the file is hashed\n" +
@@ -38,6 +38,10 @@ export default defineCommand({
       description: "Version the valid rows; write invalid ones to a rejects Parquet with reasons",
     },
     "no-validate": { type: "boolean", description: "Skip validation (recorded in the lineage)" },
+    "sync-duckdb": {
+      type: "boolean",
+      description: "Afterwards bring the DuckDB research database to the pin set (as labbook sync-duckdb)",
+    },
     from: {
       type: "string",
       valueName: "GLOB",
@@ -110,6 +114,10 @@ export default defineCommand({
       if (e instanceof LabbookError || ctx.signal.aborted) throw e;
       throw new LabbookError(`ingest failed: ${(e as Error).message}`, { code: "E_DATABASE", cause: e });
     });
+    if (ctx.values["sync-duckdb"]) {
+      const { syncAfterIngest } = await import("../../deliver/sync-duckdb.ts");
+      await syncAfterIngest(ctx.config, results, { log: ctx.log, signal: ctx.signal });
+    }
     if (ctx.json) return printJson(ctx, results);
     for (const r of results) {
       ctx.out(

@@ -1,0 +1,180 @@
+import { existsSync } from "node:fs";
+import { readdir } from "node:fs/promises";
+import path from "node:path";
+import type { Config } from "../config.ts";
+import { parquet, withDuckDB } from "../duckdb.ts";
+import { LabbookError } from "../errors.ts";
+import { entryOf, listVersions, readRecord, recordPath } from "../lineage/catalog.ts";
+import { readGitInfo } from "../lineage/git.ts";
+import { pinSet, readPins } from "../lineage/pins.ts";
+import { silentLogger, type Logger } from "../log.ts";
+import { pinnedObjects } from "../store/pinned.ts";
+import { objectPath } from "../store/objects.ts";
+import { labbookVersion } from "../version.ts";
+import { archiveReadme, type ReadmeInput } from "./archive-readme.ts";
+import { writeZip, type ZipSource } from "./zip-write.ts";
+
+export const QUALITY_DATASET = "quality_results";
+
+export interface ArchiveRequest {
+  set: string;
+  /** Include the built site (dist/). */
+  withSite?: boolean;
+  /** The zip to write; default exports/archives/<set>-<UTC time>.zip. */
+  out?: string;
+}
+
+export interface ArchiveOptions {
+  log?: Logger;
+  signal?: AbortSignal;
+  clock?: () => number;
+}
+
+export interface ArchiveResult {
+  path: string;
+  size: number;
+  files: number;
+  pinSet: string;
+  datasets: ReadmeInput["datasets"];
+  quality: ReadmeInput["quality"];
+  site: boolean;
+}
+
+/** The path of a store file inside a zip: the same layout as the project, so unpacking gives a store. */
+export const zipObject = (version: string) => `data/${objectPath("", version).split(path.sep).join("/")}`;
+export const zipRecord = (dataset: string, version: string) =>
+  `lineage/${recordPath("", dataset, version).split(path.sep).join("/")}`;
+
+/**
+ * Writes one zip for an experiment: the pinned objects, their lineage records, the pin set, quality results when
+ * there are any for these versions, the built site on request, a README and a manifest of sha256 hashes.
+ */
+export async function createArchive(
+  config: Config,
+  request: ArchiveRequest,
+  options: ArchiveOptions = {},
+): Promise<ArchiveResult> {
+  const log = options.log ?? silentLogger;
+  const createdAt = new Date((options.clock ?? Date.now)());
+  const pins = await readPins(config.lineageDir);
+  const chosen = pinSet(pins, request.set);
+  const objects = await pinnedObjects(config, request.set, pins);
+  const datasets: ReadmeInput["datasets"] = [];
+  for (const o of objects) {
+    const e = entryOf(o.dataset, await readRecord(config.lineageDir, o.dataset, o.version));
+    datasets.push({
+      dataset: o.dataset,
+      version: o.version,
+      rowCount: e.rowCount,
+      size: e.size,
+      job: e.job,
+      object: zipObject(o.version),
+    });
+  }
+  const quality = await qualityFor(config, chosen);
+  const siteDir = path.join(config.root, "dist");
+  const siteFiles = request.withSite ? await listSite(siteDir) : [];
+  const git = await readGitInfo(config.root);
+
+  const stored = [...objects.map((o) => ({ dataset: o.dataset, version: o.version }))];
+  if (quality && !quality.pinned) stored.push({ dataset: QUALITY_DATASET, version: quality.version });
+  const readme: ReadmeInput = {
+    pinSet: request.set,
+    createdAt: createdAt.toISOString(),
+    labbookVersion,
+    git,
+    datasets,
+    quality,
+    site: request.withSite === true,
+  };
+  const sources: ZipSource[] = [
+    { name: "README.md", data: archiveReadme(readme) },
+    { name: "lineage/pins.json", data: `${JSON.stringify({ [request.set]: chosen }, null, 2)}\n` },
+    ...stored.map((s) => ({
+      name: zipRecord(s.dataset, s.version),
+      file: recordPath(config.lineageDir, s.dataset, s.version),
+    })),
+    // Parquet objects are compressed already: stored as they are, and checked against their version on the way in.
+    ...stored.map((s) => ({
+      name: zipObject(s.version),
+      file: objectPath(config.dataDir, s.version),
+      compress: false,
+      expect: s.version,
+    })),
+    ...siteFiles.map((rel) => ({ name: `site/${rel}`, file: path.join(siteDir, ...rel.split("/")) })),
+  ];
+  const target = path.resolve(
+    request.out ?? path.join(config.root, "exports", "archives", `${request.set}-${stamp(createdAt)}.zip`),
+  );
+  log.progress(`archive ${request.set}: writing ${sources.length} files`);
+  const { files, size } = await writeZip(target, sources, {
+    mtime: createdAt,
+    signal: options.signal,
+    manifest: (hashed) => ({
+      kind: "labbook-archive",
+      manifestVersion: 1,
+      pinSet: request.set,
+      createdAt: readme.createdAt,
+      labbookVersion,
+      git,
+      datasets,
+      quality,
+      site: readme.site,
+      files: hashed,
+    }),
+  });
+  log.info(`archive ${request.set}: ${files.length + 1} files, ${size} bytes in ${target}`);
+  return { path: target, size, files: files.length + 1, pinSet: request.set, datasets, quality, site: readme.site };
+}
+
+/** 2025-10-01T12:00:00Z → 20251001T120000Z */
+const stamp = (d: Date) =>
+  d
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
+
+/**
+ * The quality results for these versions: the pinned quality_results version, else the newest stored one whose lineage
+ * inputs include a pinned version. Summarised per dataset for the README.
+ */
+async function qualityFor(config: Config, chosen: Record<string, string>): Promise<ReadmeInput["quality"]> {
+  const pinnedVersions = Object.entries(chosen).filter(([d]) => d !== QUALITY_DATASET);
+  let version = chosen[QUALITY_DATASET];
+  const pinned = version !== undefined;
+  if (!version) {
+    const wanted = new Set(pinnedVersions.map(([, v]) => v));
+    const candidates = await listVersions(config.lineageDir, QUALITY_DATASET).catch(() => []);
+    version = candidates.find(
+      (c) =>
+        existsSync(objectPath(config.dataDir, c.version)) &&
+        c.record.inputs.some((i) =>
+          wanted.has((i.facets as { version?: { datasetVersion?: string } })?.version?.datasetVersion ?? ""),
+        ),
+    )?.version;
+  }
+  if (!version) return null;
+  const file = objectPath(config.dataDir, version);
+  const keys = pinnedVersions.map((_, i) => `($${2 * i + 1}, $${2 * i + 2})`);
+  const summary = keys.length
+    ? await withDuckDB(async (con) => {
+        const reader = await con.runAndReadAll(
+          `SELECT dataset, count(*) FILTER (WHERE status = 'pass')::INTEGER AS pass,
+             count(*) FILTER (WHERE status = 'warn')::INTEGER AS warn, count(*) FILTER (WHERE status = 'fail')::INTEGER AS fail
+           FROM ${parquet(file)} WHERE (dataset, version) IN (${keys.join(", ")}) GROUP BY dataset ORDER BY dataset`,
+          pinnedVersions.flat(),
+        );
+        return reader.getRowObjectsJS() as { dataset: string; pass: number; warn: number; fail: number }[];
+      })
+    : [];
+  return { version, pinned, summary };
+}
+
+async function listSite(dir: string): Promise<string[]> {
+  const files = existsSync(dir)
+    ? (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile())
+    : [];
+  if (files.length === 0)
+    throw new LabbookError(`no built site in ${dir}`, { code: "E_NOT_FOUND", details: ['Run "npm run build" first.'] });
+  return files.map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join("/")).sort();
+}

@@ -1,0 +1,210 @@
+import { existsSync } from "node:fs";
+import { rm, stat } from "node:fs/promises";
+import path from "node:path";
+import type { Config } from "../config.ts";
+import { listDatasets, listVersions, recordPath } from "../lineage/catalog.ts";
+import { pinsInHistory } from "../lineage/history.ts";
+import { allPinnedVersions, readPins } from "../lineage/pins.ts";
+import { silentLogger, type Logger } from "../log.ts";
+import { rejectsPath } from "../store/commit.ts";
+import { withLock } from "../store/lock.ts";
+import { objectPath } from "../store/objects.ts";
+import { shortVersion } from "../store/version.ts";
+import { labbookVersion } from "../version.ts";
+import { zipObject, zipRecord } from "./archive.ts";
+import { recordOffloaded } from "./offload-index.ts";
+import { verifyZip } from "./zip-verify.ts";
+import { writeZip, type ZipSource } from "./zip-write.ts";
+
+const DAY_MS = 86_400_000;
+
+export interface OffloadCandidate {
+  dataset: string;
+  version: string;
+  /** The lineage record's eventTime: when the version was made. */
+  createdAt: string;
+  ageDays: number;
+  size: number;
+  /** The version's rejects file, if a non-strict ingest wrote one. */
+  rejects?: string;
+}
+
+export interface OffloadPlan {
+  cutoff: string;
+  candidates: OffloadCandidate[];
+  /** Old enough, but pinned now or in git history: left alone. */
+  pinnedKept: number;
+  /** What pins were honoured: the working tree always, git history when the project is a repository. */
+  protection: "working tree and git history" | "working tree only";
+}
+
+export interface OffloadOptions {
+  daysOld: number;
+  /** Remove the offloaded objects (and rejects files) from the store. Lineage records stay: they are history. */
+  deleteSource?: boolean;
+  /** Without it nothing is written or removed: the result only says what would happen. */
+  yes?: boolean;
+  /** The zip to write; default data/offload/offload-<UTC time>.zip. */
+  out?: string;
+  clock?: () => number;
+  log?: Logger;
+  signal?: AbortSignal;
+}
+
+export interface OffloadResult {
+  dryRun: boolean;
+  plan: OffloadPlan;
+  /** The zip written, or that would be written. Null when nothing is old enough. */
+  zip: string | null;
+  deleted: OffloadCandidate[];
+  bytes: number;
+}
+
+/** Versions pinned in the working tree or, when git history can be read, in any commit reachable from a ref. */
+async function protectedVersions(config: Config, log: Logger): Promise<{ versions: Set<string>; history: boolean }> {
+  const versions = allPinnedVersions(await readPins(config.lineageDir));
+  try {
+    const h = await pinsInHistory(config.root, config.lineageDir);
+    for (const v of h.versions.keys()) versions.add(v);
+    if (h.truncated) log.warn(`git history is shallow: pins before ${h.truncated} boundary commit(s) were not seen`);
+    return { versions, history: true };
+  } catch (e) {
+    log.warn(`no git history read (${(e as Error).message}); protecting working-tree pins only`);
+    return { versions, history: false };
+  }
+}
+
+/** Which versions would move: present in the store, made more than `daysOld` days ago, and pinned nowhere. */
+export async function planOffload(
+  config: Config,
+  options: Pick<OffloadOptions, "daysOld" | "clock" | "log">,
+): Promise<OffloadPlan> {
+  const now = (options.clock ?? Date.now)();
+  const cutoff = now - options.daysOld * DAY_MS;
+  const { versions: pinned, history } = await protectedVersions(config, options.log ?? silentLogger);
+  const candidates: OffloadCandidate[] = [];
+  let pinnedKept = 0;
+  for (const dataset of await listDatasets(config.lineageDir)) {
+    for (const v of await listVersions(config.lineageDir, dataset)) {
+      const made = Date.parse(v.createdAt);
+      const file = objectPath(config.dataDir, v.version);
+      if (!(made < cutoff) || !existsSync(file)) continue;
+      if (pinned.has(v.version)) {
+        pinnedKept++;
+        continue;
+      }
+      const rejects = rejectsPath(config.dataDir, dataset, v.version);
+      candidates.push({
+        dataset,
+        version: v.version,
+        createdAt: v.createdAt,
+        ageDays: Math.floor((now - made) / DAY_MS),
+        size: (await stat(file)).size,
+        ...(existsSync(rejects) ? { rejects } : {}),
+      });
+    }
+  }
+  return {
+    cutoff: new Date(cutoff).toISOString(),
+    candidates,
+    pinnedKept,
+    protection: history ? "working tree and git history" : "working tree only",
+  };
+}
+
+/**
+ * Moves unpinned versions older than `daysOld` days into one zip with their lineage records (verified after writing),
+ * and with `deleteSource` removes their objects from the store under the store lock, re-checking the pins there.
+ */
+export async function offload(config: Config, options: OffloadOptions): Promise<OffloadResult> {
+  const log = options.log ?? silentLogger;
+  const clock = options.clock ?? Date.now;
+  const plan = await planOffload(config, { ...options, log });
+  const bytes = plan.candidates.reduce((n, c) => n + c.size, 0);
+  const at = new Date(clock());
+  const zip = plan.candidates.length
+    ? path.resolve(options.out ?? path.join(config.dataDir, "offload", `offload-${stamp(at)}.zip`))
+    : null;
+  if (!options.yes || !zip) return { dryRun: !options.yes, plan, zip, deleted: [], bytes };
+
+  const sources: ZipSource[] = [
+    { name: "README.md", data: readme(plan, at, options.deleteSource === true) },
+    ...plan.candidates.flatMap((c) => [
+      { name: zipRecord(c.dataset, c.version), file: recordPath(config.lineageDir, c.dataset, c.version) },
+      { name: zipObject(c.version), file: objectPath(config.dataDir, c.version), compress: false, expect: c.version },
+      ...(c.rejects
+        ? [{ name: `data/${path.relative(config.dataDir, c.rejects).split(path.sep).join("/")}`, file: c.rejects }]
+        : []),
+    ]),
+  ];
+  await writeZip(zip, sources, {
+    mtime: at,
+    signal: options.signal,
+    manifest: (files) => ({
+      kind: "labbook-offload",
+      manifestVersion: 1,
+      createdAt: at.toISOString(),
+      labbookVersion,
+      cutoff: plan.cutoff,
+      versions: plan.candidates.map(({ rejects: _r, ...c }) => c),
+      files,
+    }),
+  });
+  // Read the zip back before anything is deleted: the only copy must be a good one.
+  await verifyZip(zip);
+  log.info(`offload: ${plan.candidates.length} versions (${bytes} bytes) written to ${zip}`);
+  if (!options.deleteSource) {
+    await withLock(
+      config.dataDir,
+      () => recordOffloaded(config.dataDir, zip, plan.candidates, at, false),
+      options.signal,
+    );
+    return { dryRun: false, plan, zip, deleted: [], bytes };
+  }
+  const deleted = await withLock(
+    config.dataDir,
+    async () => {
+      // Pins may have changed while the zip was written: decide again, holding the lock.
+      const { versions: pinned } = await protectedVersions(config, silentLogger);
+      const removable = plan.candidates.filter((c) => !pinned.has(c.version));
+      for (const c of plan.candidates.filter((c) => pinned.has(c.version)))
+        log.warn(`${c.dataset}@${shortVersion(c.version)} was pinned meanwhile: kept in the store`);
+      await recordOffloaded(config.dataDir, zip, plan.candidates, at, removable);
+      for (const c of removable) {
+        options.signal?.throwIfAborted();
+        await rm(objectPath(config.dataDir, c.version), { force: true });
+        if (c.rejects) await rm(c.rejects, { force: true });
+        log.progress(`offload: removed ${c.dataset}@${shortVersion(c.version)}`);
+      }
+      return removable;
+    },
+    options.signal,
+  );
+  log.info(`offload: removed ${deleted.length} objects from the store; their lineage records stay`);
+  return { dryRun: false, plan, zip, deleted, bytes };
+}
+
+const stamp = (d: Date) =>
+  d
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
+
+function readme(plan: OffloadPlan, at: Date, deleted: boolean): string {
+  return [
+    "# labbook offload",
+    "",
+    `Written ${at.toISOString()} by labbook ${labbookVersion}: the unpinned versions made before ${plan.cutoff}` +
+      (deleted ? ", removed from the store afterwards." : ", copied (still in the store when this was written)."),
+    `Pins honoured: ${plan.protection}.`,
+    "",
+    "| dataset | version | made | bytes |",
+    "| --- | --- | --- | ---: |",
+    ...plan.candidates.map((c) => `| ${c.dataset} | \`${c.version}\` | ${c.createdAt} | ${c.size} |`),
+    "",
+    "The layout is the project's: `data/objects/…` (each object named by its sha256), `data/rejects/…` and",
+    "`lineage/<dataset>/<sha256>.json`. To restore, unzip into the project root (the objects land in the store) and",
+    'run "labbook verify". Check this zip with "labbook archive --verify <zip>".',
+    "",
+  ].join("\n");
+}

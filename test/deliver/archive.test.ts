@@ -1,0 +1,165 @@
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createArchive } from "../../loaders/deliver/archive.ts";
+import { extractZip } from "../../loaders/deliver/zip-read.ts";
+import { checkZip, verifyZip } from "../../loaders/deliver/zip-verify.ts";
+import { isLabbookError } from "../../loaders/errors.ts";
+import { readPins } from "../../loaders/lineage/pins.ts";
+import { checkVersions } from "../../loaders/quality/check-versions.ts";
+import { hashFile, objectPath } from "../../loaders/store/objects.ts";
+import { hexOf } from "../../loaders/store/version.ts";
+import { runCli } from "../util/cli.ts";
+import { createTestProject, pinsOf, type TestProject } from "./_project.ts";
+
+/** Flips one byte of `file` at the first occurrence of `marker` (stored entries keep their bytes as they are). */
+async function corrupt(file: string, marker: Buffer): Promise<void> {
+  const bytes = await readFile(file);
+  const at = bytes.indexOf(marker);
+  expect(at).toBeGreaterThan(0);
+  bytes[at + marker.length - 1]! ^= 0xff;
+  await writeFile(file, bytes);
+}
+
+describe("createArchive", () => {
+  let project: TestProject;
+  let pinned: Record<string, string>;
+  let qualityVersion: string;
+  const at = Date.UTC(2025, 9, 1, 12);
+
+  beforeAll(async () => {
+    project = await createTestProject();
+    const results = await project.ingest();
+    await project.pin(pinsOf("study", results));
+    pinned = (await readPins(project.config.lineageDir)).study!;
+    qualityVersion = (await checkVersions(project.config, { pins: "study" })).results.version;
+    await mkdir(path.join(project.root, "dist", "_file"), { recursive: true });
+    await writeFile(path.join(project.root, "dist", "index.html"), "<h1>report</h1>\n");
+    await writeFile(path.join(project.root, "dist", "_file", "data.json"), "[]\n");
+  });
+  afterAll(async () => {
+    await project?.dispose();
+  });
+
+  it("writes one zip: objects, lineage, pins, quality results, README and a manifest", async () => {
+    const result = await createArchive(project.config, { set: "study" }, { clock: () => at });
+    expect(path.relative(project.root, result.path)).toBe(
+      path.join("exports", "archives", "study-20251001T120000Z.zip"),
+    );
+    expect(result.quality).toMatchObject({ version: qualityVersion, pinned: false });
+    const dir = path.join(project.root, "unpacked");
+    const names = await extractZip(result.path, dir);
+    const expected = [
+      "README.md",
+      "lineage/pins.json",
+      "manifest.json",
+      ...Object.entries({ ...pinned, quality_results: qualityVersion }).flatMap(([d, v]) => [
+        `lineage/${d}/${hexOf(v)}.json`,
+        `data/objects/${hexOf(v).slice(0, 2)}/${hexOf(v)}.parquet`,
+      ]),
+    ].sort();
+    expect(names.sort()).toEqual(expected);
+    expect(JSON.parse(await readFile(path.join(dir, "lineage", "pins.json"), "utf8"))).toEqual({ study: pinned });
+    const readme = await readFile(path.join(dir, "README.md"), "utf8");
+    expect(readme).toContain('# Experiment archive: pin set "study"');
+    for (const v of Object.values(pinned)) expect(readme).toContain(v);
+    expect(readme).toContain("labbook archive --verify");
+    expect(readme).toMatch(/\| behavioral_events \| \d+ \| \d+ \| \d+ \|/);
+    const manifest = JSON.parse(await readFile(path.join(dir, "manifest.json"), "utf8"));
+    expect(manifest.files.map((f: { path: string }) => f.path).sort()).toEqual(
+      expected.filter((n) => n !== "manifest.json"),
+    );
+    for (const f of manifest.files) expect((await hashFile(path.join(dir, f.path))).version).toBe(f.sha256);
+  });
+
+  it("unpacks to a store on which labbook verify passes", async () => {
+    const result = await createArchive(project.config, { set: "study", out: path.join(project.root, "a.zip") });
+    const dir = path.join(project.root, "store-from-zip");
+    await extractZip(result.path, dir);
+    for (const v of Object.values(pinned))
+      expect((await hashFile(objectPath(path.join(dir, "data"), v))).version).toBe(v);
+    const env = {
+      ...project.env,
+      LABBOOK_DATA_DIR: path.join(dir, "data"),
+      LABBOOK_LINEAGE_DIR: path.join(dir, "lineage"),
+    };
+    const verify = await runCli(["verify", "--json"], env);
+    expect(verify.stderr).not.toContain("error");
+    expect(verify.code).toBe(0);
+    expect(JSON.parse(verify.stdout).problems).toEqual([]);
+    const sql = await runCli(
+      ["sql", "--pins", "study", "--format", "json", "SELECT count(*) AS n FROM behavioral_events"],
+      env,
+    );
+    expect(sql.code).toBe(0);
+    expect(JSON.parse(sql.stdout)).toEqual([{ n: 1500 }]);
+  });
+
+  it("includes the built site with --with-site", async () => {
+    const result = await createArchive(project.config, {
+      set: "study",
+      withSite: true,
+      out: path.join(project.root, "s.zip"),
+    });
+    const names = await extractZip(result.path, path.join(project.root, "with-site"));
+    expect(names.filter((n) => n.startsWith("site/")).sort()).toEqual(["site/_file/data.json", "site/index.html"]);
+    expect((await verifyZip(result.path)).problems).toEqual([]);
+  });
+
+  it("verifies a good archive, and names the corrupt file in a bad one", async () => {
+    const file = path.join(project.root, "v.zip");
+    await createArchive(project.config, { set: "study", out: file });
+    const check = await verifyZip(file);
+    expect(check.objects).toBe(Object.keys(pinned).length + 1);
+    expect(check.problems).toEqual([]);
+    // Parquet objects are stored uncompressed in the zip: their footer magic "PAR1" is there as is.
+    const events = pinned.behavioral_events!;
+    const bytes = await readFile(objectPath(project.config.dataDir, events));
+    await corrupt(file, bytes.subarray(bytes.length - 200, bytes.length - 100));
+    const error = await verifyZip(file).catch((e) => e);
+    expect(isLabbookError(error, "E_INTEGRITY")).toBe(true);
+    const name = `data/objects/${hexOf(events).slice(0, 2)}/${hexOf(events)}.parquet`;
+    expect(error.message).toBe(`${file} is corrupt: ${name}: does not hash to its version`);
+    const cli = await runCli(["archive", "--verify", file], project.env);
+    expect(cli.code).toBe(1);
+    expect(cli.stderr).toContain(name);
+  });
+
+  it("names a corrupt file that is checked against the manifest", async () => {
+    const file = path.join(project.root, "m.zip");
+    await createArchive(project.config, { set: "study", out: file });
+    const record = `lineage/behavioral_events/${hexOf(pinned.behavioral_events!)}.json`;
+    // Turn one stored lineage record's text into a different one of the same length; deflate makes it unreadable or wrong.
+    const { problems } = await checkZip(file);
+    expect(problems).toEqual([]);
+    const zipBytes = await readFile(file);
+    const nameAt = zipBytes.indexOf(Buffer.from(record));
+    expect(nameAt).toBeGreaterThan(0);
+    // The entry's data follows its local header (30 bytes + name); damage a byte a little way in.
+    zipBytes[nameAt + record.length + 40]! ^= 0x55;
+    await writeFile(file, zipBytes);
+    const after = await checkZip(file);
+    expect(after.problems).toHaveLength(1);
+    expect(after.problems[0]).toMatch(
+      new RegExp(`^${record.replaceAll(".", "\\.")}: (unreadable|sha256 does not match)`),
+    );
+  });
+
+  it("refuses an unknown pin set, naming the sets", async () => {
+    const error = await createArchive(project.config, { set: "nope" }).catch((e) => e);
+    expect(isLabbookError(error, "E_NOT_FOUND")).toBe(true);
+    expect(error.message).toBe('no pin set "nope" in lineage/pins.json');
+    expect(error.details[0]).toBe("Pin sets: study.");
+  });
+
+  it("refuses --with-site when there is no built site", async () => {
+    const bare = { ...project.config, root: path.join(project.root, "elsewhere") };
+    const error = await createArchive(bare, {
+      set: "study",
+      withSite: true,
+      out: path.join(project.root, "x.zip"),
+    }).catch((e) => e);
+    expect(isLabbookError(error, "E_NOT_FOUND")).toBe(true);
+    expect(error.message).toBe(`no built site in ${path.join(project.root, "elsewhere", "dist")}`);
+  });
+});

@@ -1,0 +1,122 @@
+import { existsSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readOffloadIndex } from "../../loaders/deliver/offload-index.ts";
+import { offload, planOffload } from "../../loaders/deliver/offload.ts";
+import { extractZip } from "../../loaders/deliver/zip-read.ts";
+import { verifyZip } from "../../loaders/deliver/zip-verify.ts";
+import { recordPath } from "../../loaders/lineage/catalog.ts";
+import { memoryLogger } from "../../loaders/log.ts";
+import { hashFile, objectPath } from "../../loaders/store/objects.ts";
+import { runCli } from "../util/cli.ts";
+import { createTestProject, type TestProject } from "./_project.ts";
+
+const DAY = 86_400_000;
+const NOW = Date.UTC(2025, 11, 1);
+const clock = () => NOW;
+
+describe("offload", () => {
+  let project: TestProject;
+  /** Old; pinned only in an earlier commit. */
+  let inHistory: string;
+  /** Old; pinned in the working tree (set "old"). */
+  let inWorkingTree: string;
+  /** Old; pinned nowhere: the one to move. */
+  let unpinned: string;
+  /** Pinned nowhere but made yesterday. */
+  let recent: string;
+  /** Old context_metadata, pinned in "default". */
+  let context: string;
+  const exists = (v: string) => existsSync(objectPath(project.config.dataDir, v));
+
+  beforeAll(async () => {
+    project = await createTestProject();
+    const old = NOW - 100 * DAY;
+    const ingest = async (since: string | undefined, at: number) =>
+      (await project.ingest("behavioral_events", { filters: since ? { since } : {}, at }))[0]!.version;
+    inHistory = await ingest("2025-06-03", old);
+    inWorkingTree = await ingest("2025-06-05", old + DAY);
+    unpinned = await ingest("2025-06-08", old + 2 * DAY);
+    recent = await ingest(undefined, NOW - DAY);
+    context = (await project.ingest("context_metadata", { at: old }))[0]!.version;
+    await writeFile(path.join(project.root, ".gitignore"), "data/\n");
+    await project.git("init", "-q", "-b", "main");
+    await project.pin({ default: { context_metadata: context }, study: { behavioral_events: inHistory } });
+    await project.git("add", ".");
+    await project.git("commit", "-q", "-m", "pin study");
+    // Unpinned in the working tree (and committed): only history still needs it.
+    await project.pin({ default: { context_metadata: context }, old: { behavioral_events: inWorkingTree } });
+    await project.git("commit", "-q", "-am", "unpin study");
+  });
+  afterAll(async () => {
+    await project?.dispose();
+  });
+
+  it("plans only unpinned versions older than the cutoff, honouring pins in git history", async () => {
+    const plan = await planOffload(project.config, { daysOld: 30, clock });
+    expect(plan.candidates.map((c) => c.version)).toEqual([unpinned]);
+    expect(plan.candidates[0]).toMatchObject({ dataset: "behavioral_events", ageDays: 98 });
+    expect(plan.pinnedKept).toBe(3);
+    expect(plan.protection).toBe("working tree and git history");
+    expect(plan.cutoff).toBe(new Date(NOW - 30 * DAY).toISOString());
+  });
+
+  it("without --yes only says what it would do", async () => {
+    const result = await offload(project.config, { daysOld: 30, deleteSource: true, clock });
+    expect(result.dryRun).toBe(true);
+    expect(result.zip).toBe(path.join(project.config.dataDir, "offload", "offload-20251201T000000Z.zip"));
+    expect(existsSync(result.zip!)).toBe(false);
+    expect(exists(unpinned)).toBe(true);
+  });
+
+  it("moves the unpinned old versions into a verified zip and removes them, never a pinned one", async () => {
+    const log = memoryLogger();
+    const before = await hashFile(objectPath(project.config.dataDir, unpinned));
+    const result = await offload(project.config, { daysOld: 30, deleteSource: true, yes: true, clock, log });
+    expect(result.deleted.map((d) => d.version)).toEqual([unpinned]);
+    expect((await verifyZip(result.zip!)).problems).toEqual([]);
+    expect(exists(unpinned)).toBe(false);
+    for (const v of [inHistory, inWorkingTree, recent, context]) expect(exists(v)).toBe(true);
+    // Lineage records are history: they stay.
+    expect(existsSync(recordPath(project.config.lineageDir, "behavioral_events", unpinned))).toBe(true);
+    const index = await readOffloadIndex(project.config.dataDir);
+    expect(index[unpinned]).toEqual({
+      dataset: "behavioral_events",
+      zips: [{ path: "offload/offload-20251201T000000Z.zip", at: new Date(NOW).toISOString(), removedFromStore: true }],
+    });
+    // The zip restores the exact bytes.
+    const restored = path.join(project.root, "restored");
+    await extractZip(result.zip!, restored);
+    expect(await hashFile(objectPath(path.join(restored, "data"), unpinned))).toEqual(before);
+    expect(existsSync(recordPath(path.join(restored, "lineage"), "behavioral_events", unpinned))).toBe(true);
+  });
+
+  it("keeps working-tree pins safe outside a git repository, and says so", async () => {
+    const log = memoryLogger();
+    const bare = { ...project.config, root: await mkdtemp(path.join(tmpdir(), "labbook-no-git-")) };
+    const plan = await planOffload(bare, { daysOld: 30, clock, log });
+    expect(plan.protection).toBe("working tree only");
+    expect(plan.candidates.map((c) => c.version)).toEqual([inHistory]);
+    expect(log.lines.some((l) => l.startsWith("warning: no git history read"))).toBe(true);
+    await rm(bare.root, { recursive: true });
+  });
+
+  it("CLI: a dry run lists the versions and removes nothing", async () => {
+    const { code, stdout, stderr } = await runCli(["offload", "--days-old", "1", "--delete-source"], project.env);
+    expect(code).toBe(0);
+    expect(stdout).toContain("behavioral_events");
+    expect(stderr).toMatch(
+      /dry run: would write 1 versions, \d+ bytes to .* and remove them from the store; pins honoured: working tree and git history\. Pass --yes to do it\./,
+    );
+    expect(exists(recent)).toBe(true);
+  });
+
+  it("CLI: --days-old is required and must be a whole number", async () => {
+    expect((await runCli(["offload"], project.env)).code).toBe(2);
+    const bad = await runCli(["offload", "--days-old", "soon"], project.env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--days-old takes a whole number of at least 0, got "soon"');
+  });
+});
