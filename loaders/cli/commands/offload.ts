@@ -11,7 +11,8 @@ export default defineCommand({
   description:
     "Move unpinned versions made more than N days ago (by their lineage eventTime) into one offload zip with their\n" +
     "lineage records, and with --delete-source remove their objects from the store. A version pinned in the working\n" +
-    "tree or in any commit reachable from a branch or tag is never touched. Lineage records always stay.\n" +
+    "tree, or in a git repository in any commit reachable from a branch or tag, is never touched. Lineage records\n" +
+    "always stay, and data/offload/index.json notes which zip holds each offloaded version.\n" +
     "Without --yes nothing is written or removed: it only shows what it would do.",
   options: {
     "days-old": { type: "string", valueName: "N", description: "Only versions made more than N days ago" },
