@@ -25,6 +25,8 @@ export function parseFilter(arg: string): FilterSpec {
   return { column: arg.slice(0, eq), values };
 }
 
+const INT64_MAX = 2n ** 63n - 1n;
+
 // The SQL type each value is cast to after binding: a fixed list, never text from the Parquet file.
 const castType: Partial<Record<ColumnKind, string>> = {
   timestamp: "TIMESTAMPTZ",
@@ -66,7 +68,7 @@ function coerce(raw: string, kind: ColumnKind, column: string, accepted?: readon
     );
   switch (kind) {
     case "integer":
-      if (!/^-?\d+$/.test(raw)) throw bad("a whole number");
+      if (!/^-?\d+$/.test(raw) || BigInt(raw) > INT64_MAX || BigInt(raw) < -INT64_MAX - 1n) throw bad("a whole number");
       return raw;
     case "float":
       if (raw.trim() === "" || !Number.isFinite(Number(raw))) throw bad("a number");
@@ -74,9 +76,13 @@ function coerce(raw: string, kind: ColumnKind, column: string, accepted?: readon
     case "boolean":
       if (!/^(true|false)$/i.test(raw)) throw bad("true or false");
       return raw.toLowerCase();
-    case "date":
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(raw) || Number.isNaN(Date.parse(raw))) throw bad("a date (YYYY-MM-DD)");
+    case "date": {
+      // Round-tripping through Date catches days a month does not have (2025-02-30).
+      const day = new Date(`${raw}T00:00:00Z`);
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(raw) || Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== raw)
+        throw bad("a date (YYYY-MM-DD)");
       return raw;
+    }
     case "timestamp": {
       const t = Date.parse(raw);
       if (Number.isNaN(t)) throw bad("an ISO 8601 timestamp");

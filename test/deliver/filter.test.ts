@@ -13,6 +13,7 @@ const source: DeliverySource = {
     { name: "at", type: "TIMESTAMP WITH TIME ZONE" },
     { name: "ok", type: "BOOLEAN" },
     { name: "payload", type: "JSON" },
+    { name: "day", type: "DATE" },
   ],
   timeColumn: "at",
   enums: { kind: ["a", "b,c"] },
@@ -59,5 +60,13 @@ describe("bindFilters", () => {
     expect(() => bindFilters([{ column: "ok", values: ["yes"] }], source)).toThrow(
       '--filter ok: "yes" is not true or false',
     );
+    expect(() => bindFilters([{ column: "n", values: ["9223372036854775808"] }], source)).toThrow(
+      '--filter n: "9223372036854775808" is not a whole number',
+    );
+    for (const day of ["2025-02-30", "2025-13-01", "20250101"])
+      expect(() => bindFilters([{ column: "day", values: [day] }], source)).toThrow(
+        `--filter day: "${day}" is not a date (YYYY-MM-DD)`,
+      );
+    expect(bindFilters([{ column: "day", values: ["2024-02-29"] }], source).params).toEqual(["2024-02-29"]);
   });
 });
