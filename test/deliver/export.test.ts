@@ -219,6 +219,17 @@ describe("exportDataset", () => {
     );
   });
 
+  // Root may write anywhere, so this case only runs as an ordinary user.
+  it.skipIf(process.getuid?.() === 0)("fails with permission denied for a read-only directory", async () => {
+    const fs = await import("node:fs/promises");
+    const locked = path.join(project.root, "locked");
+    await fs.mkdir(locked, { mode: 0o500 });
+    const error = await exportOne({ out: locked }).catch((e) => e);
+    expect(isLabbookError(error, "E_IO")).toBe(true);
+    expect(error.message).toBe(`cannot write to ${locked}: permission denied`);
+    expect(await fs.readdir(locked)).toEqual([]);
+  });
+
   it("fails clearly when the output directory cannot be written, and writes nothing", async () => {
     const blocker = path.join(project.root, "a-file");
     await import("node:fs/promises").then((fs) => fs.writeFile(blocker, "not a directory"));
