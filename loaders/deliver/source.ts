@@ -5,7 +5,7 @@ import type { Config } from "../config.ts";
 import { datasets, type DatasetDef } from "../datasets/index.ts";
 import { LabbookError, usageError } from "../errors.ts";
 import { findVersion } from "../lineage/catalog.ts";
-import { readPins } from "../lineage/pins.ts";
+import { pinSet, readPins } from "../lineage/pins.ts";
 import { silentLogger, type Logger } from "../log.ts";
 import { objectPath } from "../store/objects.ts";
 import { parquetSchema } from "../store/parquet.ts";
@@ -52,12 +52,15 @@ export async function resolveSource(
   if (hasVersion && request.pins !== undefined)
     throw usageError(`give either ${request.ref} or --pins ${request.pins}, not both`);
   let version: string;
-  let pinSet: string | null = null;
+  let from: string | null = null;
   const set = request.pins ?? config.pinSet;
-  const pinned = hasVersion ? undefined : (await readPins(config.lineageDir))[set]?.[dataset];
+  const pins = await readPins(config.lineageDir);
+  // An explicit --pins must name a set that exists; the configured default may be absent.
+  if (request.pins !== undefined) pinSet(pins, request.pins);
+  const pinned = hasVersion ? undefined : pins[set]?.[dataset];
   if (pinned) {
     version = pinned;
-    pinSet = set;
+    from = set;
   } else if (request.pins !== undefined) {
     throw new LabbookError(`pin set "${request.pins}" does not pin ${dataset}`, {
       code: "E_NOT_FOUND",
@@ -76,7 +79,7 @@ export async function resolveSource(
   }
   const def = datasets.find((d) => d.name === dataset);
   const columns = await parquetSchema(con, path);
-  return { dataset, version, path, pinSet, columns, timeColumn: timeColumnOf(def, columns), enums: enumsOf(def) };
+  return { dataset, version, path, pinSet: from, columns, timeColumn: timeColumnOf(def, columns), enums: enumsOf(def) };
 }
 
 export type ColumnKind = "timestamp" | "date" | "integer" | "float" | "boolean" | "json" | "text" | "other";
