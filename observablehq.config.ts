@@ -15,6 +15,7 @@ export default {
       open: true,
       pages: [
         { name: "All protocols", path: "/experiments/" },
+        { name: "Effect sizes", path: "/experiments/summary" },
         ...protocols
           .map((p) => ({ name: p.name, path: `/experiments/${p.id}` }))
           .sort((a, b) => a.name.localeCompare(b.name)),

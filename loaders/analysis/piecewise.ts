@@ -32,6 +32,8 @@ export interface PiecewiseResult {
   f: { value: number; df1: number; df2: number; p: number };
   /** Residual standard error √(RSS / df2). */
   residualSe: number;
+  /** The model's value at each observation (X·β), for drawing the fitted lines. */
+  fitted: number[];
 }
 
 /**
@@ -110,5 +112,8 @@ export function piecewiseRegression(
     adjustedR2: 1 - ((1 - r2) * (n - 1)) / df2,
     f: { value: fValue, df1, df2, p: fSurvival(fValue, df1, df2) },
     residualSe: Math.sqrt(sigma2),
+    fitted: values.map((_, i) =>
+      columns.reduce((sum, col, j) => sum + (col[i] as number) * (fit.coefficients[j] as number), 0),
+    ),
   };
 }

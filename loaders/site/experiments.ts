@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { phaseSummary } from "../analysis/index.ts";
+import { analyzeSeries, phaseSummary, type ProtocolAnalysis } from "../analysis/index.ts";
 import { queryRows } from "../duckdb.ts";
 import type { SiteContext } from "./context.ts";
 import { withPinnedViews } from "./context.ts";
@@ -51,6 +51,22 @@ export interface ProtocolPage {
   series: Omit<PhaseSeriesRow, "protocolId" | "userId" | "outcome">[];
   summary: PhaseSummaryRow[];
   mismatches: Omit<PhaseMismatchRow, "protocolId" | "userId">[];
+  /** The same numbers as `labbook analyze` (both call analyzeSeries on this series), or why there are none. */
+  analysis: PageAnalysis | { error: string };
+}
+
+/** What the page draws of a ProtocolAnalysis: the randomization distribution as histogram bins, not every value. */
+export type PageAnalysis = Omit<ProtocolAnalysis, "randomization"> & {
+  randomization: Omit<ProtocolAnalysis["randomization"], "distribution"> & {
+    histogram: { x0: number; x1: number; count: number }[];
+  };
+};
+
+export interface ProtocolEffects {
+  id: string;
+  name: string;
+  effects: ProtocolAnalysis["effects"];
+  p: number;
 }
 
 /** The experiment pages' data: `index.json` (every protocol) and `<protocol id>.json` (one page each). */
@@ -64,6 +80,7 @@ export async function experimentsData(ctx: SiteContext): Promise<Record<string, 
     const { series, mismatches } = await readPhaseSeries(con);
     const files: Record<string, unknown> = {};
     const index: ProtocolInfo[] = [];
+    const effects: ProtocolEffects[] = [];
     for (const { userId, ...p } of protocols.filter((p) => isProtocolPath(p.id))) {
       const own = <T extends { protocolId: string }>(rows: T[]) => rows.filter((r) => r.protocolId === p.id);
       const points = own(series).map(({ protocolId: _p, userId: _u, outcome: _o, ...rest }) => rest);
@@ -77,15 +94,20 @@ export async function experimentsData(ctx: SiteContext): Promise<Record<string, 
       };
       const ownPhases = phases.get(p.id) ?? [];
       index.push(protocol);
+      const analysis = analyze(points);
+      if (!("error" in analysis))
+        effects.push({ id: p.id, name: p.name, effects: analysis.effects, p: analysis.randomization.p });
       files[`${p.id}.json`] = {
         protocol,
         phases: ownPhases,
         series: points,
         summary: summarize(ownPhases, points),
         mismatches: disagreements,
+        analysis,
       } satisfies ProtocolPage;
     }
     files["index.json"] = index;
+    files["effects.json"] = effects;
     return files;
   });
 }
@@ -121,4 +143,28 @@ function summarize(phases: PhaseInfo[], points: ProtocolPage["series"]): PhaseSu
     const s = phaseSummary(values);
     return { label: ph.label, type: ph.type, ...s };
   });
+}
+
+function analyze(points: ProtocolPage["series"]): ProtocolPage["analysis"] {
+  try {
+    const { randomization, ...rest } = analyzeSeries(points);
+    const { distribution, ...test } = randomization;
+    return { ...rest, randomization: { ...test, histogram: histogram(distribution, 30) } };
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+}
+
+/** Equal-width bins over the distribution's range. */
+function histogram(values: number[], bins: number): { x0: number; x1: number; count: number }[] {
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  const width = hi > lo ? (hi - lo) / bins : 1;
+  const out = Array.from({ length: hi > lo ? bins : 1 }, (_, i) => ({
+    x0: lo + i * width,
+    x1: lo + (i + 1) * width,
+    count: 0,
+  }));
+  for (const v of values) out[Math.min(out.length - 1, Math.floor((v - lo) / width))]!.count++;
+  return out;
 }

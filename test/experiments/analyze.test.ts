@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withDuckDB } from "../../loaders/duckdb.ts";
 import { analyzeProtocols, type ProtocolResult } from "../../loaders/experiments/analyze.ts";
 import { planStudy } from "../../loaders/seed/plan.ts";
+import { siteContext } from "../../loaders/site/context.ts";
+import { experimentsData, type ProtocolPage } from "../../loaders/site/experiments.ts";
 import { seedDatabase } from "../../loaders/seed/load.ts";
 import { attachPinned } from "../../loaders/store/pinned.ts";
 import { runCli } from "../util/cli.ts";
@@ -61,6 +63,27 @@ describe("analyzeProtocols on seeded data with known effects", () => {
     expect(fromCli.map((r) => [r.id, r.analysis?.effects, r.analysis?.randomization.p])).toEqual(
       results.map((r) => [r.id, r.analysis?.effects, r.analysis?.randomization.p]),
     );
+  });
+
+  it("gives the experiment pages the same numbers", async () => {
+    const ctx = await siteContext("experiments", {
+      ...process.env,
+      ...project.env,
+      LABBOOK_PSEUDONYM_KEY: "k".repeat(32),
+    });
+    const files = await experimentsData(ctx);
+    for (const r of results) {
+      const page = files[`${r.id}.json`] as ProtocolPage;
+      expect("error" in page.analysis).toBe(false);
+      if ("error" in page.analysis) continue;
+      expect(page.analysis.effects).toEqual(r.analysis!.effects);
+      expect(page.analysis.piecewise).toEqual(r.analysis!.piecewise);
+      expect(page.analysis.interpretation).toBe(r.analysis!.interpretation);
+      const { distribution, ...test } = r.analysis!.randomization;
+      const { histogram, ...pageTest } = page.analysis.randomization;
+      expect(pageTest).toEqual(test);
+      expect(histogram.reduce((n, b) => n + b.count, 0)).toBe(distribution.length);
+    }
   });
 
   it("names the known protocols when asked for an unknown one", async () => {
