@@ -37,7 +37,7 @@ export async function* readCsv(input: Readable, columns: readonly string[]): Asy
         yield {
           line,
           fatal: true,
-          error: `the header names unknown ${plural(unknown.length, "column")} ${unknown.map((h) => JSON.stringify(h)).join(", ")}; known: ${columns.join(", ")}`,
+          error: `the header names unknown column${unknown.length === 1 ? "" : "s"} ${unknown.map((h) => JSON.stringify(h)).join(", ")}; known: ${columns.join(", ")}`,
         };
         return;
       }
