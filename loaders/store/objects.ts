@@ -1,14 +1,11 @@
-import { execFile } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
 import { createReadStream, createWriteStream, existsSync } from "node:fs";
 import { link, mkdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { promisify } from "node:util";
+import { fifoReader, makeFifo } from "./fifo.ts";
 import { hexOf, versionOf } from "./version.ts";
-
-const run = promisify(execFile);
 
 /** The content-addressed layout: data/objects/<first two hex>/<hex>.parquet. */
 export function objectPath(dataDir: string, version: string): string {
@@ -58,19 +55,16 @@ export async function stageThroughPipe(
 ): Promise<StagedFile> {
   const fifo = await tempPath(dataDir, ".fifo");
   const target = await tempPath(dataDir, ".parquet");
-  await run("mkfifo", [fifo]);
+  await makeFifo(fifo);
   const hasher = hashingStream();
   try {
-    const drain = pipeline(createReadStream(fifo), hasher.stream, createWriteStream(target));
-    // If the writer fails before opening the pipe, open it ourselves so the reader sees EOF and settles.
-    const written = write(fifo).catch(async (error) => {
-      await rm(fifo, { force: true }).catch(() => {});
-      createWriteStream(fifo)
-        .on("error", () => {})
-        .end();
-      throw error;
-    });
-    await Promise.all([written, drain]);
+    const reader = fifoReader(fifo);
+    const drain = pipeline(reader.stream, hasher.stream, createWriteStream(target));
+    // Done or failed, the writer has let go of the pipe: the drain then reaches its end and settles too.
+    const written = write(fifo).finally(reader.release);
+    const [w, d] = await Promise.allSettled([written, drain]);
+    if (w.status === "rejected") throw w.reason;
+    if (d.status === "rejected") throw d.reason;
   } catch (error) {
     await rm(target, { force: true });
     throw error;

@@ -1,0 +1,615 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import type { Sql } from "postgres";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Config } from "../../loaders/config.ts";
+import { getDataset, sourceDatasets, type DatasetDef } from "../../loaders/datasets/index.ts";
+import type { PostgresSource } from "../../loaders/datasets/define.ts";
+import { compileSchema, quoteIdent, sqlString } from "../../loaders/datasets/rules.ts";
+import { parquet, queryRows, withDuckDB } from "../../loaders/duckdb.ts";
+import { isLabbookError, type LabbookError } from "../../loaders/errors.ts";
+import { ingestPostgres, type IngestOptions } from "../../loaders/ingest/postgres.ts";
+import { listVersions, readRecord } from "../../loaders/lineage/catalog.ts";
+import { memoryLogger } from "../../loaders/log.ts";
+import { seedDatabase } from "../../loaders/seed/load.ts";
+import { DEFAULT_SEED_OPTIONS, type SeedOptions } from "../../loaders/seed/plan.ts";
+import { connect, type Database } from "../../loaders/sources/postgres.ts";
+import { TABLE_NAMES, type Naming } from "../../loaders/sources/schema.ts";
+import { hashFile, objectPath } from "../../loaders/store/objects.ts";
+import { createTestDatabase, type TestDatabase } from "../util/pg.ts";
+import { createProject, type TestProject } from "../util/project.ts";
+import { snapshot } from "../util/tree.ts";
+
+const SEED: SeedOptions = { ...DEFAULT_SEED_OPTIONS, users: 12, days: 30, events: 2000 };
+/** A valid cuid for hand-inserted rows: "c" and 24 lower-case base-36 characters. */
+const eid = (n: number) => `cedge${String(n).padStart(20, "0")}`;
+const q = quoteIdent;
+
+/** A seeded database, a project to ingest into, and a connection: what every test here starts from. */
+interface Fixture {
+  db: TestDatabase;
+  project: TestProject;
+  config: Config;
+  source: Database;
+  naming: Naming;
+  close(): Promise<void>;
+}
+
+async function fixture(naming: Naming, prepare?: (sql: Sql) => Promise<void>): Promise<Fixture> {
+  const db = await createTestDatabase();
+  await seedDatabase(db.sql, SEED, naming);
+  await prepare?.(db.sql);
+  const project = await createProject();
+  const config = { ...project.config, databaseUrl: db.url };
+  const source = await connect(config);
+  return {
+    db,
+    project,
+    config,
+    source,
+    naming,
+    async close() {
+      await source.close();
+      await db.drop();
+      await project.remove();
+    },
+  };
+}
+
+function ingest(f: Fixture, name: string, options: IngestOptions = {}) {
+  return ingestPostgres(getDataset(name), f.source, f.naming, f.config, options);
+}
+
+const table = (def: DatasetDef, naming: Naming) => TABLE_NAMES[(def.source as PostgresSource).table][naming];
+
+/** Inserts rows, with JSON columns given as JSON text and cast by the server (so a JSON `null` stays JSON). */
+async function insert(sql: Sql, table: string, rows: Record<string, unknown>[], json: string[]): Promise<void> {
+  for (const row of rows) {
+    const names = Object.keys(row);
+    const values = names.map((n, i) => (json.includes(n) ? `$${i + 1}::text::jsonb` : `$${i + 1}`));
+    await sql.unsafe(
+      `INSERT INTO ${q(table)} (${names.map(q).join(", ")}) VALUES (${values.join(", ")})`,
+      names.map((n) => row[n]) as never[],
+    );
+  }
+}
+
+/** Rows that exercise the encoding: emoji, quotes, commas, newlines, backslashes, empty strings, JSON edge values. */
+async function insertEdgeRows(sql: Sql, naming: Naming): Promise<void> {
+  const t = (name: keyof typeof TABLE_NAMES) => TABLE_NAMES[name][naming];
+  const [user] = await sql`SELECT "userId" FROM ${sql(t("behavioralEvent"))} LIMIT 1`;
+  const tricky = "emoji 😀, \"double\" and 'single' quotes, comma, new\nline, cr\r, tab\t, back\\slash \\N";
+  const base = {
+    userId: user!.userId as string,
+    eventType: "CARD_REVIEWED",
+    sessionPerformanceScore: null,
+    engagementLevel: null,
+    completionQuality: null,
+    contextMetadataId: null,
+    randomizationSeed: null,
+  };
+  const events = [
+    {
+      ...base,
+      id: eid(1),
+      eventData: JSON.stringify({ text: tricky, nested: { arr: [1, 2.5, null, true, "ü"] }, big: 1e100 }),
+      timestamp: "2024-02-29T23:59:59.999Z",
+      sessionPerformanceScore: 0,
+      timeOfDay: 23,
+      dayOfWeek: 4,
+      contentType: tricky,
+      difficultyLevel: "",
+      experimentPhase: null,
+      randomizationSeed: 2_147_483_647,
+    },
+    {
+      ...base,
+      id: eid(2),
+      eventData: "null",
+      timestamp: "2025-01-01 05:30:00.001+05:30",
+      sessionPerformanceScore: 100,
+      engagementLevel: "HIGH",
+      completionQuality: "THOROUGH",
+      timeOfDay: 0,
+      dayOfWeek: 3,
+      contentType: "\\N",
+      difficultyLevel: "NULL",
+      experimentPhase: '""',
+      randomizationSeed: -2_147_483_648,
+    },
+    {
+      ...base,
+      id: eid(3),
+      eventData: '"just a string with \\"quotes\\" and \\\\ and \\n"',
+      timestamp: "2000-01-01T00:00:00.000Z",
+      timeOfDay: 0,
+      dayOfWeek: 6,
+      contentType: "  padded  ",
+      difficultyLevel: ",",
+      experimentPhase: "薬理学 第2回 — Ёмкость",
+      contextMetadataId: "",
+    },
+  ];
+  await insert(sql, t("behavioralEvent"), events, ["eventData"]);
+  await insert(
+    sql,
+    t("contextMetadata"),
+    [
+      {
+        id: eid(4),
+        userId: user!.userId,
+        timestamp: "2024-12-31T23:59:59.999Z",
+        mood: null,
+        energyLevel: 10,
+        location: "CAFE",
+        notes: tricky,
+        sleepHours: 0.1,
+        sleepQuality: 1,
+        hrvScore: 7.123456789012345,
+        restingHeartRate: null,
+      },
+      {
+        id: eid(5),
+        userId: user!.userId,
+        timestamp: "2024-12-31T23:59:59.999Z",
+        mood: "LOW",
+        energyLevel: null,
+        location: null,
+        notes: "",
+        sleepHours: 1e-300,
+        sleepQuality: null,
+        hrvScore: -0.5,
+        restingHeartRate: 40,
+      },
+    ],
+    [],
+  );
+  await insert(
+    sql,
+    t("experimentProtocol"),
+    [
+      {
+        id: eid(6),
+        userId: user!.userId,
+        protocolName: tricky,
+        hypothesis: "",
+        startDate: "2024-01-01T00:00:00Z",
+        endDate: null,
+        designType: "ALTERNATING",
+        primaryOutcome: "score",
+        sampleSizeTarget: null,
+        analysisPlan: "null",
+      },
+      {
+        id: eid(7),
+        userId: user!.userId,
+        protocolName: "no plan",
+        hypothesis: "h",
+        startDate: "2024-01-02T00:00:00Z",
+        endDate: "2024-02-02T00:00:00Z",
+        designType: "ABAB",
+        primaryOutcome: "score",
+        sampleSizeTarget: 0,
+        analysisPlan: null,
+      },
+    ],
+    ["analysisPlan"],
+  );
+  await insert(
+    sql,
+    t("phaseAssignment"),
+    [
+      {
+        id: eid(8),
+        protocolId: eid(6),
+        phaseLabel: tricky,
+        phaseType: "WASHOUT",
+        startDate: "2024-01-01T00:00:00Z",
+        endDate: null,
+        plannedDuration: 1,
+        randomizationSeed: null,
+        interventionParams: JSON.stringify({ path: "C:\\temp\\x", quote: '"', emoji: "🧪" }),
+      },
+    ],
+    ["interventionParams"],
+  );
+}
+
+/**
+ * Reads a version's Parquet in file order and the source table in sort-key order, and lists every difference.
+ * JSON is compared as the exact text PostgreSQL printed (and so also as parsed JSON); timestamps to the millisecond.
+ */
+async function differences(f: Fixture, def: DatasetDef, file: string): Promise<string[]> {
+  const columns = compileSchema(def.schema);
+  const select = columns.map((c) => (c.duckdbType === "JSON" ? `${q(c.name)}::text AS ${q(c.name)}` : q(c.name)));
+  const expected = await f.db.sql.unsafe<Record<string, unknown>[]>(
+    `SELECT ${select.join(", ")} FROM ${q(table(def, f.naming))} ORDER BY ${def.sortKey.map(q).join(", ")}`,
+  );
+  const actual = await withDuckDB((con) => queryRows(con, `SELECT * FROM ${parquet(file)}`));
+  const out: string[] = [];
+  if (actual.length !== expected.length)
+    out.push(`rows: ${actual.length} in Parquet, ${expected.length} in PostgreSQL`);
+  for (let i = 0; i < Math.min(actual.length, expected.length); i++) {
+    for (const c of columns) {
+      const a = actual[i]![c.name];
+      const e = expected[i]![c.name];
+      const same =
+        a instanceof Date && e instanceof Date
+          ? a.getTime() === e.getTime()
+          : Object.is(a, e) || (typeof a === "number" && a === e);
+      if (!same)
+        out.push(`row ${i} (${String(expected[i]!.id)}) ${c.name}: ${JSON.stringify(a)} ≠ ${JSON.stringify(e)}`);
+    }
+  }
+  return out;
+}
+
+describe("ingestPostgres: values round-trip", () => {
+  let f: Fixture;
+  beforeAll(async () => {
+    f = await fixture("pascal", (sql) => insertEdgeRows(sql, "pascal"));
+  });
+  afterAll(async () => {
+    await f?.close();
+  });
+
+  it.each(sourceDatasets().map((d) => d.name))(
+    "%s: every column, type, null and string equals the source",
+    async (name) => {
+      const def = getDataset(name);
+      const result = await ingest(f, name);
+      const file = objectPath(f.config.dataDir, result.version);
+      expect(await differences(f, def, file)).toEqual([]);
+      const [{ n }] = (await f.db.sql.unsafe(`SELECT count(*)::int AS n FROM ${q(table(def, f.naming))}`)) as [
+        { n: number },
+      ];
+      expect(result.rowCount).toBe(n);
+      expect(n).toBeGreaterThan(0);
+    },
+  );
+
+  it("keeps the types faithful: TIMESTAMPTZ, INTEGER, JSON, enums as VARCHAR", async () => {
+    const result = await ingest(f, "behavioral_events");
+    const types = await withDuckDB((con) =>
+      queryRows<{ column_name: string; column_type: string }>(
+        con,
+        `DESCRIBE SELECT * FROM ${parquet(objectPath(f.config.dataDir, result.version))}`,
+      ),
+    );
+    expect(Object.fromEntries(types.map((t) => [t.column_name, t.column_type]))).toEqual({
+      id: "VARCHAR",
+      userId: "VARCHAR",
+      eventType: "VARCHAR",
+      eventData: "JSON",
+      timestamp: "TIMESTAMP WITH TIME ZONE",
+      sessionPerformanceScore: "INTEGER",
+      engagementLevel: "VARCHAR",
+      completionQuality: "VARCHAR",
+      timeOfDay: "INTEGER",
+      dayOfWeek: "INTEGER",
+      contentType: "VARCHAR",
+      difficultyLevel: "VARCHAR",
+      experimentPhase: "VARCHAR",
+      randomizationSeed: "INTEGER",
+      contextMetadataId: "VARCHAR",
+    });
+  });
+
+  it("keeps the edge rows exactly, empty strings apart from NULL", async () => {
+    const result = await ingest(f, "behavioral_events");
+    const rows = await withDuckDB((con) =>
+      queryRows<Record<string, unknown>>(
+        con,
+        `SELECT id, "contentType", "difficultyLevel", "experimentPhase", "contextMetadataId", "eventData",
+           epoch_ms("timestamp") AS ms FROM ${parquet(objectPath(f.config.dataDir, result.version))}
+         WHERE id LIKE 'cedge%' ORDER BY id`,
+      ),
+    );
+    expect(rows.map((r) => r.id)).toEqual([eid(1), eid(2), eid(3)]);
+    expect(rows[0]).toMatchObject({
+      contentType: "emoji 😀, \"double\" and 'single' quotes, comma, new\nline, cr\r, tab\t, back\\slash \\N",
+      difficultyLevel: "",
+      experimentPhase: null,
+      ms: Date.parse("2024-02-29T23:59:59.999Z"),
+    });
+    expect(JSON.parse(rows[0]!.eventData as string).nested).toEqual({ arr: [1, 2.5, null, true, "ü"] });
+    expect(rows[1]).toMatchObject({
+      contentType: "\\N",
+      difficultyLevel: "NULL",
+      experimentPhase: '""',
+      eventData: "null",
+      ms: Date.parse("2025-01-01T00:00:00.001Z"),
+    });
+    expect(rows[2]).toMatchObject({
+      contextMetadataId: "",
+      eventData: '"just a string with \\"quotes\\" and \\\\ and \\n"',
+    });
+  });
+
+  it("records the version's lineage: source without password, SQL, counts, schema, nulls per column", async () => {
+    const result = await ingest(f, "context_metadata");
+    const record = await readRecord(f.config.lineageDir, "context_metadata", result.version);
+    const file = objectPath(f.config.dataDir, result.version);
+    expect(await hashFile(file)).toEqual({ version: result.version, size: result.size });
+    const out = record.outputs[0]!;
+    expect(out.facets.version.datasetVersion).toBe(result.version);
+    expect(out.outputFacets.outputStatistics).toMatchObject({ rowCount: result.rowCount, size: result.size });
+    expect(out.facets.schema.fields.map((x) => x.name)).toEqual(
+      Object.keys(getDataset("context_metadata").schema.shape),
+    );
+    expect(record.job.name).toBe("ingest.context_metadata");
+    expect(record.job.facets.sql.query).toMatch(
+      /^COPY \(SELECT .* FROM "ContextMetadata" ORDER BY "timestamp", "id"\)/,
+    );
+    const url = new URL(f.db.url);
+    expect(record.inputs[0]!.name).toBe(`${url.pathname.slice(1)}.public.ContextMetadata`);
+    expect(JSON.stringify(record)).not.toContain(decodeURIComponent(url.password));
+    const v = record.run.facets.labbook_validation as Record<string, unknown>;
+    const [nulls] = await f.db.sql`SELECT count(*) - count(mood) AS mood, count(*) - count(notes) AS notes
+      FROM "ContextMetadata"`;
+    expect(v).toMatchObject({
+      mode: "strict",
+      rowsRead: result.rowCount,
+      rowsValid: result.rowCount,
+      rowsRejected: 0,
+      nullsPerColumn: { id: 0, mood: Number(nulls!.mood), notes: Number(nulls!.notes) },
+    });
+    for (const facet of [...Object.values(record.run.facets), ...Object.values(out.facets)]) {
+      expect(facet).toMatchObject({ _producer: expect.any(String), _schemaURL: expect.any(String) });
+    }
+  });
+});
+
+describe("ingestPostgres: determinism and filters", () => {
+  let f: Fixture;
+  beforeAll(async () => {
+    f = await fixture("pascal");
+  });
+  afterAll(async () => {
+    await f?.close();
+  });
+
+  it("gives the same version for the same rows, stored once, and says it was unchanged", async () => {
+    const first = await ingest(f, "behavioral_events");
+    const log = memoryLogger();
+    const second = await ingest(f, "behavioral_events", { log });
+    expect(second.version).toBe(first.version);
+    expect([first.stored, second.stored]).toEqual([true, false]);
+    expect(log.lines.at(-1)).toBe(
+      `behavioral_events: unchanged, version ${first.version.slice(7, 19)} is already stored`,
+    );
+    const files = Object.keys(await snapshot(f.config.dataDir)).filter((x) => x.startsWith("objects/"));
+    expect(files).toEqual([path.relative(f.config.dataDir, objectPath(f.config.dataDir, first.version))]);
+    expect((await listVersions(f.config.lineageDir, "behavioral_events")).map((e) => e.version)).toEqual([
+      first.version,
+    ]);
+    // Nothing is left behind in the temp area.
+    expect(Object.keys(await snapshot(path.join(f.config.dataDir, "tmp")))).toEqual([]);
+  });
+
+  it("selects a time window with --since/--until, bound as parameters", async () => {
+    const since = "2025-06-05T00:00:00.000Z";
+    const until = "2025-06-09T12:00:00.000Z";
+    const result = await ingest(f, "behavioral_events", { filters: { since, until } });
+    const [row] = await f.db.sql`SELECT count(*)::int AS n FROM "BehavioralEvent"
+      WHERE "timestamp" >= ${since} AND "timestamp" < ${until}`;
+    expect(result.rowCount).toBe(row!.n);
+    expect(result.rowCount).toBeGreaterThan(0);
+    const [range] = await withDuckDB((con) =>
+      queryRows<{ lo: Date; hi: Date }>(
+        con,
+        `SELECT min("timestamp") AS lo, max("timestamp") AS hi FROM ${parquet(objectPath(f.config.dataDir, result.version))}`,
+      ),
+    );
+    expect(range!.lo.getTime()).toBeGreaterThanOrEqual(Date.parse(since));
+    expect(range!.hi.getTime()).toBeLessThan(Date.parse(until));
+    const record = await readRecord(f.config.lineageDir, "behavioral_events", result.version);
+    expect(record.run.facets.labbook_parameters).toMatchObject({
+      parameters: { filters: { since, until }, boundParameters: { "labbook.since": since, "labbook.until": until } },
+    });
+    expect(record.job.facets.sql.query).not.toContain(since);
+  });
+
+  it("selects one user with --user-id", async () => {
+    const [user] = await f.db.sql`SELECT "userId" AS id, count(*)::int AS n FROM "BehavioralEvent"
+      GROUP BY 1 ORDER BY 1 LIMIT 1`;
+    const result = await ingest(f, "behavioral_events", { filters: { userId: user!.id } });
+    expect(result.rowCount).toBe(user!.n);
+    const users = await withDuckDB((con) =>
+      queryRows<{ userId: string }>(
+        con,
+        `SELECT DISTINCT "userId" FROM ${parquet(objectPath(f.config.dataDir, result.version))}`,
+      ),
+    );
+    expect(users).toEqual([{ userId: user!.id }]);
+  });
+
+  it.each([
+    ["a user id that is SQL", { userId: "x' OR '1'='1" }],
+    ["an unknown user", { userId: "nobody" }],
+    ["a window in the future", { since: "2999-01-01" }],
+  ])("writes an empty version with the full schema for %s, and warns", async (_what, filters) => {
+    const log = memoryLogger();
+    const result = await ingest(f, "behavioral_events", { filters, log });
+    expect(result.rowCount).toBe(0);
+    expect(result.warnings).toContain(
+      "behavioral_events: the selection is empty; wrote an empty version with the full schema",
+    );
+    expect(log.lines).toContain(
+      "warning: behavioral_events: the selection is empty; wrote an empty version with the full schema",
+    );
+    const file = objectPath(f.config.dataDir, result.version);
+    const described = await withDuckDB((con) =>
+      queryRows<{ column_name: string }>(con, `DESCRIBE SELECT * FROM ${parquet(file)}`),
+    );
+    expect(described.map((d) => d.column_name)).toEqual(Object.keys(getDataset("behavioral_events").schema.shape));
+    const record = await readRecord(f.config.lineageDir, "behavioral_events", result.version);
+    expect(record.outputs[0]!.outputFacets.outputStatistics.rowCount).toBe(0);
+  });
+});
+
+describe("ingestPostgres: validation modes on a table with invalid rows", () => {
+  let f: Fixture;
+  let total: number;
+  const invalid: Record<string, { column: string; rule: string }> = {
+    [eid(11)]: { column: "sessionPerformanceScore", rule: "<= 100" },
+    [eid(12)]: { column: "timeOfDay", rule: "<= 23" },
+    "bad-id": { column: "id", rule: "matches /^c[a-z0-9]{24}$/" },
+    [eid(14)]: { column: "eventType", rule: "one of" },
+    [eid(15)]: { column: "timestamp", rule: ">= 2000-01-01T00:00:00.000Z" },
+    [eid(16)]: { column: "timestamp", rule: "not in the future" },
+    [eid(17)]: { column: "dayOfWeek", rule: "not null" },
+  };
+  beforeAll(async () => {
+    // Snake naming stores enums as text, so a bad enum value can be planted.
+    f = await fixture("snake", async (sql) => {
+      await sql`ALTER TABLE behavioral_events ALTER COLUMN "dayOfWeek" DROP NOT NULL`;
+      const [e] = await sql`SELECT * FROM behavioral_events LIMIT 1`;
+      const future = new Date(Date.now() + 10 * 86_400_000).toISOString();
+      const rows = [
+        { ...e, id: eid(11), sessionPerformanceScore: 140 },
+        { ...e, id: eid(12), timeOfDay: 25 },
+        { ...e, id: "bad-id" },
+        { ...e, id: eid(14), eventType: "NOT_A_TYPE" },
+        { ...e, id: eid(15), timestamp: "1999-12-31T23:59:59.999Z" },
+        { ...e, id: eid(16), timestamp: future },
+        { ...e, id: eid(17), dayOfWeek: null },
+      ];
+      await sql`INSERT INTO behavioral_events ${sql(rows)}`;
+    });
+    const [row] = await f.db.sql`SELECT count(*)::int AS n FROM behavioral_events`;
+    total = row!.n;
+  });
+  afterAll(async () => {
+    await f?.close();
+  });
+
+  it("strict (the default) fails naming the first 5 errors, and writes nothing", async () => {
+    const before = { data: await snapshot(f.config.dataDir), lineage: await snapshot(f.config.lineageDir) };
+    const error = (await ingest(f, "behavioral_events").catch((e) => e)) as LabbookError;
+    expect(isLabbookError(error, "E_VALIDATION")).toBe(true);
+    expect(error.message).toBe(`validation failed for behavioral_events: 7 of ${total} rows are invalid`);
+    expect(error.details).toHaveLength(6);
+    for (const line of error.details.slice(0, 5)) {
+      const m = /^row (\S+): (\w+) = (.+) \((.+)\)$/.exec(line);
+      expect(m, line).not.toBeNull();
+      const planted = invalid[m![1]!];
+      expect(planted, line).toBeDefined();
+      expect(m![2]).toBe(planted!.column);
+      expect(m![4]!.startsWith(planted!.rule)).toBe(true);
+    }
+    expect(error.details).toContain('row cedge00000000000000000011: sessionPerformanceScore = "140" (<= 100)');
+    expect(error.details.at(-1)).toMatch(/^No version was written\. Use --non-strict/);
+    expect({ data: await snapshot(f.config.dataDir), lineage: await snapshot(f.config.lineageDir) }).toEqual(before);
+  });
+
+  it("--non-strict versions the valid rows and writes the rest with a reason to a rejects Parquet", async () => {
+    const log = memoryLogger();
+    const result = await ingest(f, "behavioral_events", { validation: "non-strict", log });
+    expect(result.rowCount).toBe(total - 7);
+    expect(result.validation).toMatchObject({
+      mode: "non-strict",
+      rowsRead: total,
+      rowsValid: total - 7,
+      rowsRejected: 7,
+    });
+    expect(log.lines).toContain("warning: behavioral_events: 7 invalid rows written to the rejects file");
+    const rejects = await withDuckDB((con) =>
+      queryRows<{ id: string; _reject_reason: string }>(
+        con,
+        `SELECT id, _reject_reason FROM ${parquet(result.rejectsPath!)} ORDER BY id`,
+      ),
+    );
+    expect(rejects.map((r) => r.id).sort()).toEqual(Object.keys(invalid).sort());
+    for (const r of rejects) {
+      expect(r._reject_reason).toContain(`${invalid[r.id]!.column}: ${invalid[r.id]!.rule}`);
+    }
+    const kept = await withDuckDB((con) =>
+      queryRows<{ n: number }>(
+        con,
+        `SELECT count(*) AS n FROM ${parquet(objectPath(f.config.dataDir, result.version))}
+         WHERE id IN (${Object.keys(invalid).map(sqlString).join(", ")})`,
+      ),
+    );
+    expect(kept[0]!.n).toBe(0);
+    const record = await readRecord(f.config.lineageDir, "behavioral_events", result.version);
+    const v = record.run.facets.labbook_validation as {
+      rowsRead: number;
+      rowsValid: number;
+      rowsRejected: number;
+      rejects: { path: string; sha256: string; rows: number };
+    };
+    expect(v.rowsRead).toBe(v.rowsValid + v.rowsRejected);
+    expect(path.join(f.config.dataDir, v.rejects.path)).toBe(result.rejectsPath);
+    expect((await hashFile(result.rejectsPath!)).version).toBe(v.rejects.sha256);
+    expect(v.rejects.rows).toBe(7);
+  });
+
+  it("--no-validate versions every row and records that validation was skipped", async () => {
+    const result = await ingest(f, "behavioral_events", { validation: "skipped" });
+    expect(result.rowCount).toBe(total);
+    const record = await readRecord(f.config.lineageDir, "behavioral_events", result.version);
+    expect(record.run.facets.labbook_validation).toMatchObject({ mode: "skipped", rowsRead: total, rowsRejected: 0 });
+    expect(record.run.facets.labbook_parameters).toMatchObject({ parameters: { validation: "skipped" } });
+  });
+});
+
+describe("ingestPostgres: both table namings", () => {
+  it("ingests the same rows to the same versions from pascal and snake tables", async () => {
+    const pascal = await fixture("pascal");
+    const snake = await fixture("snake");
+    try {
+      for (const def of sourceDatasets()) {
+        const a = await ingest(pascal, def.name);
+        const b = await ingest(snake, def.name);
+        expect(b.version, def.name).toBe(a.version);
+        expect(a.rowCount, def.name).toBeGreaterThan(0);
+        const record = JSON.parse(
+          await readFile(path.join(snake.config.lineageDir, def.name, `${b.version.slice(7)}.json`), "utf8"),
+        );
+        expect(record.run.facets.labbook_parameters.parameters).toMatchObject({
+          naming: "snake",
+          table: table(def, "snake"),
+        });
+      }
+    } finally {
+      await pascal.close();
+      await snake.close();
+    }
+  });
+});
+
+describe("ingestPostgres: failures leave the store as it was", () => {
+  let f: Fixture;
+  beforeAll(async () => {
+    f = await fixture("pascal");
+  });
+  afterAll(async () => {
+    await f?.close();
+  });
+
+  const store = async () => ({
+    data: await snapshot(f.config.dataDir),
+    lineage: await snapshot(f.config.lineageDir),
+  });
+
+  it("when DuckDB cannot read a value mid-stream", async () => {
+    // The last row in sort order holds text where an integer belongs: DuckDB fails after streaming everything else.
+    await f.db.sql`ALTER TABLE "BehavioralEvent" ALTER COLUMN "timeOfDay" TYPE text`;
+    await f.db.sql`UPDATE "BehavioralEvent" SET "timeOfDay" = 'noon'
+      WHERE id = (SELECT id FROM "BehavioralEvent" ORDER BY "timestamp" DESC, id DESC LIMIT 1)`;
+    const before = await store();
+    const error = (await ingest(f, "behavioral_events").catch((e) => e)) as Error;
+    expect(error).toBeInstanceOf(Error);
+    expect(error.message).toMatch(/noon/);
+    expect(await store()).toEqual(before);
+  });
+
+  it("when PostgreSQL refuses the query", async () => {
+    await f.db.sql`ALTER TABLE "ContextMetadata" DROP COLUMN "notes"`;
+    const before = await store();
+    const error = (await ingest(f, "context_metadata").catch((e) => e)) as Error;
+    expect(error.message).toMatch(/column "notes" does not exist/);
+    expect(await store()).toEqual(before);
+  });
+});
