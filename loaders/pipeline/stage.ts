@@ -87,13 +87,6 @@ export async function executeStage(
       select = mergeRecent(def, select, "stage_previous", cutoff, columns);
     }
     const sql = `SELECT * FROM (\n${select}\n) ORDER BY ${orderBy(def)}`;
-    // Bind first: a parse or binder error inside COPY … TO would come before DuckDB opens the output pipe.
-    await con
-      .prepare(sql)
-      .then((p) => p.destroySync())
-      .catch((e) => {
-        throw fail(def, (e as Error).message, [], e);
-      });
     staged = await stageQuery(con, config.dataDir, sql).catch((e) => {
       throw fail(def, (e as Error).message, [], e);
     });
