@@ -3,6 +3,7 @@ import { LabbookError } from "../errors.ts";
 import { entryOf, readRecord } from "../lineage/catalog.ts";
 import { NAMESPACE } from "../lineage/facets.ts";
 import type { LineageRecord } from "../lineage/record.ts";
+import { versionStatus, type VersionStatus } from "../quality/facet.ts";
 import { shortVersion, VERSION } from "../store/version.ts";
 import type { SiteContext } from "./context.ts";
 
@@ -22,6 +23,8 @@ export type LineageNode =
       commit: string | null;
       dirty: boolean | null;
       pinned: boolean;
+      /** Its quality checks' outcome as recorded when it was made: pass, warn, fail or unchecked. */
+      quality: VersionStatus;
       layer: number;
     };
 
@@ -88,6 +91,7 @@ export async function lineageData(ctx: SiteContext): Promise<LineageGraph> {
       commit: git?.commit ?? null,
       dirty: git?.dirty ?? null,
       pinned: pinned.has(version),
+      quality: versionStatus(record),
       layer: layer + 1,
     });
     edge(datasetId(dataset), id);
