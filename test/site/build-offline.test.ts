@@ -1,0 +1,77 @@
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { projectRoot } from "../../loaders/config.ts";
+import { writePins } from "../../loaders/lineage/pins.ts";
+import { siteLoaders } from "../../loaders/site/manifest.ts";
+import type { CliResult } from "../util/cli.ts";
+import { createTestDatabase, type TestDatabase } from "../util/pg.ts";
+import { createSiteProject, seedSmall, type SiteProject } from "../util/site.ts";
+
+/** Runs `labbook <args>` in a new network namespace: no interface but a downed loopback, so no request can leave. */
+function runOffline(project: SiteProject, args: string[], env: Record<string, string>): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("unshare", ["-n", process.execPath, path.join(project.root, "bin", "labbook.js"), ...args], {
+      cwd: project.root,
+      env: { ...process.env, ...project.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/**
+ * The build makes no network request: a cold build (empty Framework cache) from pins whose objects are local, run
+ * with no network at all, succeeds; and a guard preloaded into every node process (the CLI, Framework, each data
+ * loader) records no TCP connection and no DNS lookup.
+ */
+describe("labbook build offline", () => {
+  let db: TestDatabase;
+  let project: SiteProject;
+
+  beforeAll(async () => {
+    const probe = spawnSync("unshare", ["-n", "true"]);
+    if (probe.status !== 0)
+      throw new Error(`this test needs "unshare -n" (util-linux, run as root): ${probe.stderr?.toString().trim()}`);
+    db = await createTestDatabase("offline");
+    await seedSmall(db.sql);
+    project = await createSiteProject(db.url);
+    // Online part: ingest and pin. The build below never sees the database.
+    const ingest = await project.cli(["ingest", "--all", "--json"]);
+    expect(ingest.code).toBe(0);
+    const versions = JSON.parse(ingest.stdout) as { dataset: string; version: string }[];
+    await writePins(path.join(project.root, "lineage"), {
+      default: Object.fromEntries(versions.map((v) => [v.dataset, v.version])),
+    });
+  });
+
+  afterAll(async () => {
+    await project?.remove();
+    await db?.drop();
+  });
+
+  it("builds the whole site with no network and attempts no connection", async () => {
+    expect(existsSync(path.join(project.root, "src", ".observablehq"))).toBe(false);
+    const netLog = path.join(project.root, "net.log");
+    await writeFile(netLog, "");
+    const result = await runOffline(project, ["build", "--json"], {
+      DATABASE_URL: "",
+      LABBOOK_NET_LOG: netLog,
+      NODE_OPTIONS: `--import ${path.join(projectRoot, "test", "util", "net-guard.mjs")}`,
+    });
+    expect(result.stderr).not.toMatch(/fetch failed|EAI_AGAIN|ENETUNREACH|^error/m);
+    expect(result.code).toBe(0);
+    const built = JSON.parse(result.stdout);
+    expect(built.pages).toContain("index.html");
+    expect(built.pages).toContain("events.html");
+    expect(built.rerun).toEqual(siteLoaders.map((l) => l.name));
+    expect(await readFile(netLog, "utf8")).toBe("");
+  });
+});
