@@ -254,6 +254,16 @@ describe("no_gaps", () => {
       ],
     });
   });
+  it("finds a participant's missing last days while other users go on", async () => {
+    const rows = eventRows(
+      ["a", "u1", "CARD", 1, null, "2025-06-01 12:00"],
+      ["b", "u2", "CARD", 1, null, "2025-06-02 12:00"],
+    );
+    expect(await f.check(spec, rows, { inputs: protocol("2025-06-01", null) })).toMatchObject({
+      status: "fail",
+      sample: [{ userId: "u1", day: "2025-06-02" }],
+    });
+  });
   it("without a window, checks each series between its own first and last day", async () => {
     const rows = days("u1", "2025-06-01", "2025-06-03");
     expect(await f.check({ type: "no_gaps", column: "ts", by: "userId" }, rows)).toMatchObject({
