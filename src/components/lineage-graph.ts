@@ -90,7 +90,8 @@ export function lineageGraph(graph: LineageGraph, options: LineageGraphOptions =
           lineHeight: 1.2,
           lineWidth: 30,
           fill: "black",
-          render: clickable,
+          // Clicks fall through the labels to the node's box.
+          pointerEvents: "none",
         }),
       ],
     });
@@ -102,7 +103,13 @@ export function lineageGraph(graph: LineageGraph, options: LineageGraphOptions =
 }
 
 function label(n: LineageNode): string {
-  if (n.kind === "source") return `${n.label}\n${n.namespace}`;
+  if (n.kind === "source") {
+    // "db.schema.Table": the table first, then where it lives.
+    const dot = n.label.lastIndexOf(".");
+    return dot < 0
+      ? `${n.label}\n${n.namespace}`
+      : `${n.label.slice(dot + 1)}\n${n.label.slice(0, dot)}\n${n.namespace}`;
+  }
   if (n.kind === "dataset") return n.label;
   const commit = n.commit ? `git ${n.commit.slice(0, 7)}` : "no git";
   return `@${n.version.slice(7, 19)}\n${n.rows.toLocaleString("en")} rows · ${n.created.slice(0, 10)}\n${commit}${n.pinned ? " · pinned" : ""}`;
