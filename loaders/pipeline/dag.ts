@@ -60,7 +60,10 @@ export function selectStages(dag: Dag, targets: readonly string[]): DatasetDef[]
         `Derived datasets: ${dag.order.map((d) => d.name).join(", ")}.`,
       ]);
     }
-    if (!def.derive) throw usageError(`labbook run: ${name} is a source dataset`, [`Use "labbook ingest ${name}".`]);
+    if (!def.derive)
+      throw usageError(`labbook run: ${name} is ${def.produced ? "not derived" : "a source dataset"}`, [
+        def.produced ? `It is written by "labbook ${def.produced}".` : `Use "labbook ingest ${name}".`,
+      ]);
     add(name);
   }
   return dag.order.filter((d) => wanted.has(d.name));

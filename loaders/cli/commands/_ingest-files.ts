@@ -22,7 +22,11 @@ export async function ingestFilesCommand(ctx: CommandContext): Promise<void> {
   const def = getDataset(ctx.positionals[0]!);
   if (def.source?.kind !== "files") {
     throw usageError(`labbook ingest: ${def.name} does not read files`, [
-      def.derive ? `It is derived: run "labbook run ${def.name}".` : `It is a PostgreSQL source: drop --from.`,
+      def.derive
+        ? `It is derived: run "labbook run ${def.name}".`
+        : def.produced
+          ? `It is written by "labbook ${def.produced}".`
+          : `It is a PostgreSQL source: drop --from.`,
     ]);
   }
   const from = stringOption(ctx.values, "from");

@@ -12,7 +12,8 @@ import { ingestFilesCommand, wantsFiles } from "./_ingest-files.ts";
 
 export default defineCommand({
   name: "ingest",
-  usage: "<dataset>|--all [--days N | --since ISO --until ISO] [--user-id ID] [--non-strict] [--no-validate] [--sync-duckdb]",
+  usage:
+    "<dataset>|--all [--days N | --since ISO --until ISO] [--user-id ID] [--non-strict] [--no-validate] [--sync-duckdb]",
   description:
     "Export source datasets from PostgreSQL to immutable, content-hashed Parquet versions with lineage records.\n" +
     "Rows stream through COPY into DuckDB and out as zstd Parquet sorted by the dataset's sort key; the file is hashed\n" +
@@ -71,7 +72,9 @@ export default defineCommand({
         throw usageError(`labbook ingest: ${def.name} is not a PostgreSQL source`, [
           def.derive
             ? `It is derived: run "labbook run ${def.name}".`
-            : `Use "labbook ingest ${def.name} --from <glob>".`,
+            : def.produced
+              ? `It is written by "labbook ${def.produced}".`
+              : `Use "labbook ingest ${def.name} --from <glob>".`,
         ]);
       }
     }
