@@ -1,4 +1,5 @@
 import { createReadStream } from "node:fs";
+import { rm } from "node:fs/promises";
 import path from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Config } from "../config.ts";
@@ -12,7 +13,7 @@ import { buildRecord, type ValidationSummary } from "../lineage/record.ts";
 import { checkStaged } from "../quality/staged.ts";
 import { silentLogger, type Logger } from "../log.ts";
 import { commitVersion, rejectsPath } from "../store/commit.ts";
-import { hashingStream, tmpDir, type StagedFile } from "../store/objects.ts";
+import { hashingStream, tempPath, tmpDir, type StagedFile } from "../store/objects.ts";
 import { parquetSchema, stageQuery } from "../store/parquet.ts";
 import { shortVersion } from "../store/version.ts";
 import type { FileRecord } from "./file-record.ts";
@@ -75,7 +76,9 @@ export async function ingestFiles(
     return rel.startsWith("..") || path.isAbsolute(rel) ? file : rel.split(path.sep).join("/");
   };
   const staged: StagedFile[] = [];
-  const { instance, con } = await openDuckDB({ tempDir: path.join(tmpDir(config.dataDir), "duckdb") });
+  // The lines are staged in a database file, not in memory, so memory stays bounded by DuckDB's limit.
+  const dbFile = await tempPath(config.dataDir, ".duckdb");
+  const { instance, con } = await openDuckDB({ path: dbFile, tempDir: path.join(tmpDir(config.dataDir), "duckdb") });
   try {
     const files = await expandGlob(con, pattern);
     if (files.length === 0) {
@@ -199,7 +202,11 @@ export async function ingestFiles(
   } finally {
     con.closeSync();
     instance.closeSync();
-    await Promise.all(staged.map((s) => s.discard()));
+    await Promise.all([
+      ...staged.map((s) => s.discard()),
+      rm(dbFile, { force: true }),
+      rm(`${dbFile}.wal`, { force: true }),
+    ]);
   }
 }
 
