@@ -82,7 +82,8 @@ export async function buildSite(config: Config, options: SiteBuildOptions = {}):
     async () => {
       const { preparation, pins, invalidation, frameworkEnv } = await prepareSite(config, options);
       log.info(
-        `build: pin set "${config.pinSet}"; loaders to run: ${invalidation.rerun.join(", ") || "none"}` +
+        `build: pin set "${config.pinSet}" ready in ${((clock() - started) / 1000).toFixed(1)} s; ` +
+          `loaders to run: ${invalidation.rerun.join(", ") || "none"}` +
           (invalidation.kept.length ? `; unchanged: ${invalidation.kept.join(", ")}` : ""),
       );
       await rm(outDir, { recursive: true, force: true });

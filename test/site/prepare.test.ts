@@ -1,0 +1,79 @@
+import { existsSync } from "node:fs";
+import { cp, mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig, type Config } from "../../loaders/config.ts";
+import { writePins } from "../../loaders/lineage/pins.ts";
+import { prepareSiteData } from "../../loaders/site/prepare.ts";
+import { objectPath } from "../../loaders/store/objects.ts";
+import { createTestDatabase, type TestDatabase } from "../util/pg.ts";
+import { seedSmall } from "../util/site.ts";
+
+/** What `labbook build` does before Framework runs: make sure the pinned objects are here, without re-ingesting. */
+describe("prepareSiteData", () => {
+  let db: TestDatabase;
+  let dir: string;
+  let config: Config;
+  let pins: Record<string, string>;
+  const project = (name: string, env: Record<string, string> = {}) =>
+    loadConfig(
+      { LABBOOK_DATA_DIR: path.join(dir, name, "data"), LABBOOK_LINEAGE_DIR: path.join(dir, name, "lineage"), ...env },
+      path.join(dir, name),
+    );
+
+  beforeAll(async () => {
+    db = await createTestDatabase("prepare");
+    await seedSmall(db.sql);
+    dir = await mkdtemp(path.join(tmpdir(), "labbook-prepare-"));
+    config = project("first", { DATABASE_URL: db.url });
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+    await db?.drop();
+  });
+
+  it("ingests every source dataset and pins `default` when nothing is pinned", async () => {
+    const result = await prepareSiteData(config);
+    expect(result).toMatchObject({ action: "created", seeded: false });
+    pins = JSON.parse(await readFile(path.join(config.lineageDir, "pins.json"), "utf8")).default;
+    expect(pins).toEqual((result as { versions: Record<string, string> }).versions);
+    for (const version of Object.values(pins)) expect(existsSync(objectPath(config.dataDir, version))).toBe(true);
+    expect(await prepareSiteData(config)).toEqual({ action: "ready" });
+  });
+
+  it("never invents an experiment's pin set", async () => {
+    const other = project("unpinned", { DATABASE_URL: db.url, LABBOOK_PINS: "exp-reminders" });
+    await expect(prepareSiteData(other)).rejects.toThrow('no pin set "exp-reminders" in lineage/pins.json');
+  });
+
+  it("fails naming the missing objects when there is no remote, and touches no database", async () => {
+    // A clone of the project: pins and lineage records, but an empty store. The database URL is unreachable, so
+    // any attempt to ingest would fail differently.
+    const clone = project("clone", { DATABASE_URL: "postgres://nobody:secret@127.0.0.1:1/none" });
+    await cp(config.lineageDir, clone.lineageDir, { recursive: true });
+    const error = await prepareSiteData(clone).catch((e) => e);
+    expect(error).toMatchObject({ code: "E_NOT_FOUND" });
+    expect(error.message).toMatch(/^pinned objects are missing from the local store: /);
+    for (const [dataset, version] of Object.entries(pins))
+      expect(error.message).toContain(`${dataset}@${version.slice(7, 19)}`);
+    expect(error.details.join("\n")).toContain("LABBOOK_REMOTE");
+    expect(existsSync(clone.dataDir)).toBe(false);
+  });
+
+  it("pulls the missing objects from LABBOOK_REMOTE", async () => {
+    // A directory remote laid out like a store: objects/ and lineage/.
+    const remote = path.join(dir, "remote");
+    await cp(path.join(config.dataDir, "objects"), path.join(remote, "objects"), { recursive: true });
+    await cp(config.lineageDir, path.join(remote, "lineage"), { recursive: true });
+    const clone = project("pulling", {
+      LABBOOK_REMOTE: remote,
+      DATABASE_URL: "postgres://nobody:secret@127.0.0.1:1/none",
+    });
+    await writePins(clone.lineageDir, { default: pins });
+    const result = await prepareSiteData(clone);
+    expect(result).toMatchObject({ action: "pulled", objects: Object.keys(pins).length });
+    for (const version of Object.values(pins)) expect(existsSync(objectPath(clone.dataDir, version))).toBe(true);
+    expect(await prepareSiteData(clone)).toEqual({ action: "ready" });
+  });
+});

@@ -1,0 +1,41 @@
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig, type Config } from "../../loaders/config.ts";
+import { keyFile, pseudonymizer, pseudonymKey } from "../../loaders/site/pseudonym.ts";
+
+describe("pseudonyms", () => {
+  let dir: string;
+  let config: Config;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "labbook-pseudonym-"));
+    config = loadConfig({ LABBOOK_DATA_DIR: path.join(dir, "data") }, dir);
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it("makes a secret key once, readable only by its owner, and keeps it", async () => {
+    const [a, b] = await Promise.all([pseudonymKey(config, {}), pseudonymKey(config, {})]);
+    expect(a.key.equals(b.key)).toBe(true);
+    expect((await stat(keyFile(config))).mode & 0o777).toBe(0o600);
+    expect((await pseudonymKey(config, {})).id).toBe(a.id);
+    // The public id does not reveal the key.
+    expect(await readFile(keyFile(config), "utf8")).not.toContain(a.id);
+  });
+
+  it("maps an id to a stable, keyed pseudonym", async () => {
+    const fromFile = pseudonymizer(await pseudonymKey(config, {}));
+    const fromEnv = pseudonymizer(await pseudonymKey(config, { LABBOOK_PSEUDONYM_KEY: "a-secret-for-ci-builds" }));
+    expect(fromFile("user-1")).toMatch(/^u-[0-9a-f]{12}$/);
+    expect(fromFile("user-1")).toBe(fromFile("user-1"));
+    expect(fromFile("user-1")).not.toBe(fromFile("user-2"));
+    expect(fromEnv("user-1")).not.toBe(fromFile("user-1"));
+    expect(fromFile("user-1")).not.toContain("user-1");
+  });
+
+  it("refuses a short LABBOOK_PSEUDONYM_KEY", async () => {
+    await expect(pseudonymKey(config, { LABBOOK_PSEUDONYM_KEY: "short" })).rejects.toThrow(
+      "LABBOOK_PSEUDONYM_KEY is too short: use at least 16 characters",
+    );
+  });
+});
