@@ -47,8 +47,8 @@ describe("re-pinning a dataset and building again", () => {
     const experimentsCache = (await stat(cache("data/experiments.zip"))).mtimeMs;
 
     // A version of experiment_protocols with fewer rows: only the protocols after the first start date.
-    const [{ first }] = await db.sql`SELECT min("startDate") AS first FROM "ExperimentProtocol"`;
-    const since = new Date((first as Date).getTime() + 1).toISOString();
+    const [row] = await db.sql`SELECT min("startDate") AS first FROM "ExperimentProtocol"`;
+    const since = new Date((row!.first as Date).getTime() + 1).toISOString();
     const kept = await db.sql`SELECT id FROM "ExperimentProtocol" WHERE "startDate" >= ${since} ORDER BY id`;
     expect(kept.length).toBeLessThan(protocolsBefore.length);
     expect(kept.length).toBeGreaterThan(0);
