@@ -198,7 +198,7 @@ async function runStage(
     mode,
     ...(options.mode === "recent" ? { days: options.days } : {}),
     ...(executed.cutoff ? { cutoff: executed.cutoff.toISOString(), mergedWith: recent!.previous.version } : {}),
-    ...(recent && !executed.cutoff ? { note: `${def.name}: the anchor input is empty; recomputed in full` } : {}),
+    ...(recent && !executed.cutoff ? { note: "the input that anchors the cutoff is empty; recomputed in full" } : {}),
     ...(note ? { note } : {}),
     ...(executed.summary ? { summary: executed.summary } : {}),
   };
@@ -231,7 +231,8 @@ async function runStage(
     validation: executed.validation,
     runFacets: { labbook_stage: stage, ...(executed.quality ? { labbook_quality: executed.quality } : {}) },
   });
-  const published = await publishStage(config, def.name, executed.staged, record);
+  // Once published the staged file has moved into the store; if publishing failed, nothing half-written stays.
+  const published = await publishStage(config, def.name, executed.staged, record).finally(executed.staged.discard);
   const summary = executed.summary
     ? ` (${Object.entries(executed.summary)
         .map(([k, v]) => `${k} ${v}`)
