@@ -90,13 +90,23 @@ export async function findVersion(
 }
 
 /**
- * Writes a version's lineage record through a temp file and a rename. An existing record is kept: the first run
- * that produced the bytes describes them. Returns whether it wrote.
+ * Writes a version's lineage record through a temp file and a rename. An existing record is kept (the first run that
+ * produced the bytes describes them), unless `replaceUnlessLatest` is set and that version is not the dataset's
+ * latest: a run that reproduces an older version's bytes makes it the latest again. Returns whether it wrote.
  */
-export async function writeRecord(lineageDir: string, dataset: string, record: LineageRecord): Promise<boolean> {
+export async function writeRecord(
+  lineageDir: string,
+  dataset: string,
+  record: LineageRecord,
+  options: { replaceUnlessLatest?: boolean } = {},
+): Promise<boolean> {
   const version = record.outputs[0]!.facets.version.datasetVersion;
   const file = recordPath(lineageDir, dataset, version);
-  if (existsSync(file)) return false;
+  if (existsSync(file)) {
+    if (!options.replaceUnlessLatest) return false;
+    const [latest] = await listVersions(lineageDir, dataset);
+    if (latest?.version === version) return false;
+  }
   await mkdir(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
   await writeFile(tmp, `${JSON.stringify(record, null, 2)}\n`);

@@ -19,7 +19,7 @@ export function rejectsPath(dataDir: string, dataset: string, version: string): 
 
 /**
  * Publishes a staged version under the store lock: the object, its rejects file, then the lineage record, each by
- * rename. Nothing is visible before the object is complete, and a version's record is written only once.
+ * rename. Nothing is visible before the object is complete.
  */
 export async function commitVersion(
   dirs: { dataDir: string; lineageDir: string },
@@ -36,7 +36,8 @@ export async function commitVersion(
       await mkdir(path.dirname(rejectsFile), { recursive: true });
       await rename(rejects.path, rejectsFile);
     }
-    await writeRecord(dirs.lineageDir, dataset, record);
+    // Reproducing an older version's bytes makes it the latest again; re-running on unchanged data writes nothing.
+    await writeRecord(dirs.lineageDir, dataset, record, { replaceUnlessLatest: true });
     return { stored, rejectsPath: rejectsFile };
   });
 }
