@@ -46,6 +46,20 @@ export async function prepareSite(config: Config, options: SiteBuildOptions = {}
   const env = options.env ?? process.env;
   await assertLoadersDeclared(siteRoot(config), siteLoaders);
   const preparation = await prepareSiteData(config, { log, signal: options.signal });
+  const { pins, invalidation } = await invalidateSite(config, env);
+  await prepareOfflineNpmCache(config.root, siteRoot(config));
+  const frameworkEnv: NodeJS.ProcessEnv = {
+    ...env,
+    LABBOOK_ROOT: config.root,
+    LABBOOK_DATA_DIR: config.dataDir,
+    LABBOOK_LINEAGE_DIR: config.lineageDir,
+    LABBOOK_PINS: config.pinSet,
+  };
+  return { preparation, pins, invalidation, frameworkEnv };
+}
+
+/** Fingerprints every loader under the current pins and removes the cached outputs that went stale. */
+export async function invalidateSite(config: Config, env: NodeJS.ProcessEnv = process.env) {
   const key = await pseudonymKey(config, env);
   const pins = pinSet(await readPins(config.lineageDir), config.pinSet);
   const fingerprints: Record<string, string> = {};
@@ -57,16 +71,7 @@ export async function prepareSite(config: Config, options: SiteBuildOptions = {}
       keyId: key.id,
     });
   }
-  const invalidation = await invalidateStale(siteRoot(config), siteLoaders, fingerprints);
-  await prepareOfflineNpmCache(config.root, siteRoot(config));
-  const frameworkEnv: NodeJS.ProcessEnv = {
-    ...env,
-    LABBOOK_ROOT: config.root,
-    LABBOOK_DATA_DIR: config.dataDir,
-    LABBOOK_LINEAGE_DIR: config.lineageDir,
-    LABBOOK_PINS: config.pinSet,
-  };
-  return { preparation, pins, invalidation, frameworkEnv };
+  return { pins, invalidation: await invalidateStale(siteRoot(config), siteLoaders, fingerprints) };
 }
 
 /** `npm run build`: the static site from the pinned versions, re-running exactly the loaders whose inputs changed. */
