@@ -1,4 +1,5 @@
-import postgres, { type Sql } from "postgres";
+import net from "node:net";
+import postgres, { type Options, type Sql } from "postgres";
 import type { Config } from "../config.ts";
 import { LabbookError } from "../errors.ts";
 import { silentLogger, type Logger } from "../log.ts";
@@ -20,9 +21,36 @@ export interface Database {
   info: SourceInfo;
   /** The full URL, credentials included: never log or record it. */
   url: string;
-  /** A new single-connection client with the same settings; the caller ends it. */
-  dedicated(): Sql;
+  /** A new single-connection client with the same settings; the caller closes it. */
+  dedicated(): Dedicated;
   close(): Promise<void>;
+}
+
+/** A client of its own, for a COPY: `close()` ends it and then destroys whatever socket the end left open. */
+export interface Dedicated {
+  sql: Sql;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens postgres.js's sockets itself, to keep hold of them. A COPY … TO STDOUT stream destroyed part way (an
+ * interrupted ingest) leaves its socket paused for good: `end()` never sees the server hang up, and that one socket
+ * keeps the process alive after the command has finished.
+ */
+function trackedSockets() {
+  const open = new Set<net.Socket>();
+  return {
+    socket(options: { host: string[]; port: number[]; path?: string | false }): net.Socket {
+      const s = options.path ? net.connect(options.path) : net.connect(options.port[0]!, options.host[0]!);
+      open.add(s);
+      s.once("close", () => open.delete(s));
+      return s;
+    },
+    destroyAll(): void {
+      for (const s of open) s.destroy();
+      open.clear();
+    },
+  };
 }
 
 export function describeUrl(url: string, embedded = false): SourceInfo {
@@ -80,13 +108,12 @@ export async function connect(config: Config, options: ConnectOptions = {}): Pro
   const server = embedded ? await startEmbedded(config.dataDir, log) : undefined;
   const url = config.databaseUrl ?? server!.url;
   const info = describeUrl(url, embedded);
-  const client = (max: number) =>
-    postgres(url, {
-      max,
-      connect_timeout: options.connectTimeout ?? 8,
-      onnotice: () => {},
-      connection: { application_name: "labbook", TimeZone: "UTC" },
-    });
+  const settings: Options<Record<string, never>> = {
+    connect_timeout: options.connectTimeout ?? 8,
+    onnotice: () => {},
+    connection: { application_name: "labbook", TimeZone: "UTC" },
+  };
+  const client = (max: number) => postgres(url, { ...settings, max });
   const sql = client(options.max ?? 4);
   try {
     await sql`SELECT 1`;
@@ -103,7 +130,18 @@ export async function connect(config: Config, options: ConnectOptions = {}): Pro
     sql,
     info,
     url,
-    dedicated: () => client(1),
+    dedicated() {
+      const sockets = trackedSockets();
+      // `socket` is a documented postgres.js option that its types leave out.
+      const own = postgres(url, { ...settings, max: 1, socket: sockets.socket } as typeof settings);
+      return {
+        sql: own,
+        async close() {
+          await own.end({ timeout: 2 }).catch(() => {});
+          sockets.destroyAll();
+        },
+      };
+    },
     async close() {
       // Another labbook process may be using the server this one started; the last one out stops it.
       const others = server?.started

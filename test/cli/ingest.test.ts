@@ -1,0 +1,338 @@
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { readdir, readFile, stat } from "node:fs/promises";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { projectRoot } from "../../loaders/config.ts";
+import { sourceDatasets } from "../../loaders/datasets/index.ts";
+import { orderForChecks } from "../../loaders/quality/order.ts";
+import { seedDatabase } from "../../loaders/seed/load.ts";
+import { DEFAULT_SEED_OPTIONS } from "../../loaders/seed/plan.ts";
+import { hashFile, objectPath } from "../../loaders/store/objects.ts";
+import { runCli, type CliResult } from "../util/cli.ts";
+import { createTestDatabase, type TestDatabase } from "../util/pg.ts";
+import { createProject, type TestProject } from "../util/project.ts";
+import { listTree } from "../util/tree.ts";
+
+const SMALL = { ...DEFAULT_SEED_OPTIONS, users: 12, days: 30, events: 3000 };
+const KNOWN = sourceDatasets().map((d) => d.name);
+
+/** Every lineage record of a project, parsed. */
+async function records(lineageDir: string): Promise<{ file: string; text: string; json: unknown }[]> {
+  const files = (await listTree(lineageDir)).filter((f) => f.endsWith(".json") && f.includes("/"));
+  return Promise.all(
+    files.map(async (file) => {
+      const text = await readFile(path.join(lineageDir, file), "utf8");
+      return { file, text, json: JSON.parse(text) };
+    }),
+  );
+}
+
+/** Checks every record's object is in the store with the size and sha256 the record names. */
+async function expectConsistent(project: TestProject): Promise<number> {
+  const all = await records(project.config.lineageDir);
+  for (const { file, json } of all) {
+    const out = (json as { outputs: { facets: { version: { datasetVersion: string } }; outputFacets: unknown }[] })
+      .outputs[0]!;
+    const version = out.facets.version.datasetVersion;
+    expect(file.endsWith(`${version.slice(7)}.json`)).toBe(true);
+    const object = objectPath(project.config.dataDir, version);
+    expect(existsSync(object), file).toBe(true);
+    const stats = (out.outputFacets as { outputStatistics: { size: number } }).outputStatistics;
+    expect(await hashFile(object)).toEqual({ version, size: stats.size });
+  }
+  return all.length;
+}
+
+describe("labbook ingest", () => {
+  let db: TestDatabase;
+  let project: TestProject;
+  let env: Record<string, string>;
+  let password: string;
+  const stderrs: string[] = [];
+  const cli = async (args: string[], extra: Record<string, string> = {}): Promise<CliResult> => {
+    const result = await runCli(args, { ...env, ...extra });
+    stderrs.push(result.stderr, result.stdout);
+    return result;
+  };
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    await seedDatabase(db.sql, SMALL, "pascal");
+    project = await createProject();
+    env = { ...project.env, DATABASE_URL: db.url };
+    password = decodeURIComponent(new URL(db.url).password);
+    expect(password.length).toBeGreaterThan(8);
+  });
+  afterAll(async () => {
+    await db?.drop();
+    await project?.remove();
+  });
+
+  it("--all versions the four source datasets and prints one line each", async () => {
+    const { code, stdout, stderr } = await cli(["ingest", "--all"]);
+    expect(stderr).not.toContain("error");
+    expect(code).toBe(0);
+    const lines = stdout.trim().split("\n");
+    // In the order the quality checks need: a dataset after those its checks refer to.
+    expect(lines.map((l) => l.split("@")[0])).toEqual(orderForChecks(sourceDatasets()).map((d) => d.name));
+    for (const line of lines) expect(line).toMatch(/^\w+@[0-9a-f]{12} {2}\d+ rows {2}\d+ bytes {2}new/);
+    expect(stderr).toContain('source tables: pascal naming ("BehavioralEvent")');
+    expect(await expectConsistent(project)).toBe(4);
+  });
+
+  it("says so when the bytes are unchanged, and --json reports the result", async () => {
+    const { code, stdout, stderr } = await cli(["ingest", "behavioral_events", "--json"]);
+    expect(code).toBe(0);
+    const [result] = JSON.parse(stdout);
+    expect(result).toMatchObject({ dataset: "behavioral_events", rowCount: SMALL.events, stored: false });
+    expect(result.version).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(stderr).toContain(`behavioral_events: unchanged, version ${result.version.slice(7, 19)} is already stored`);
+  });
+
+  it("binds --user-id: a quoted SQL fragment selects nothing", async () => {
+    const { code, stdout, stderr } = await cli(["ingest", "behavioral_events", "--user-id", "x' OR '1'='1", "--json"]);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)[0]).toMatchObject({ rowCount: 0 });
+    expect(stderr).toContain("warning: behavioral_events: the selection is empty");
+  });
+
+  it("exits 2 on an unknown dataset, listing the known ones", async () => {
+    const { code, stdout, stderr } = await cli(["ingest", "nope"]);
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    expect(stderr).toMatch(/^error: unknown dataset: nope\n {2}Known datasets: .*\.\n$/);
+    for (const name of KNOWN) expect(stderr).toContain(name);
+  });
+
+  it.each([
+    [["ingest"], "labbook ingest: name a dataset or pass --all"],
+    [["ingest", "--all", "behavioral_events"], "labbook ingest: give dataset names or --all, not both"],
+    [["ingest", "behavioral_events", "--non-strict", "--no-validate"], "--non-strict and --no-validate exclude"],
+    [["ingest", "behavioral_events", "--days", "3", "--since", "2025-06-01"], "--days cannot be combined"],
+    [
+      ["ingest", "behavioral_events", "--since", "yesterday"],
+      '--since takes an ISO 8601 date or timestamp, got "yesterday"',
+    ],
+  ])("exits 2 on bad usage: %j", async (args, message) => {
+    const { code, stderr } = await cli(args);
+    expect(code).toBe(2);
+    expect(stderr).toContain(message);
+  });
+
+  it("exits 1 with a clear message when the server cannot be reached", async () => {
+    const url = new URL(db.url);
+    url.port = "1";
+    const { code, stderr } = await cli(["ingest", "behavioral_events"], { DATABASE_URL: url.toString() });
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^error: cannot connect to PostgreSQL at postgres:\/\/postgres@127\.0\.0\.1:1\/\w+: /);
+    expect(stderr).toContain("Check DATABASE_URL, that the server is up, and the credentials.");
+  });
+
+  it("exits 1 with a clear message when the password is wrong, and never prints it", async () => {
+    const url = new URL(db.url);
+    const wrong = "Wr0ng-secret-p4ss";
+    url.password = wrong;
+    const { code, stdout, stderr } = await cli(["ingest", "behavioral_events", "--json"], {
+      DATABASE_URL: url.toString(),
+    });
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^error: cannot connect to PostgreSQL at postgres:\/\/postgres@127\.0\.0\.1:\d+\/\w+: /);
+    expect(stderr).toContain('password authentication failed for user "postgres"');
+    expect(JSON.parse(stdout).error).toMatchObject({ code: "E_DATABASE" });
+    expect(stderr + stdout).not.toContain(wrong);
+  });
+
+  it("runs two ingests at once: both succeed and the store stays consistent", async () => {
+    const before = (await records(project.config.lineageDir)).length;
+    const [a, b] = await Promise.all([
+      cli(["ingest", "--all"]),
+      cli(["ingest", "behavioral_events", "context_metadata", "--until", "2025-06-20"]),
+    ]);
+    expect([a.code, b.code], a.stderr + b.stderr).toEqual([0, 0]);
+    // --all reproduces the versions already stored; the --until selection adds two.
+    expect(await expectConsistent(project)).toBe(before + 2);
+    expect(existsSync(path.join(project.config.dataDir, "store.lock"))).toBe(false);
+    expect((await readdir(path.join(project.config.dataDir, "tmp"))).filter((f) => !f.startsWith("duckdb"))).toEqual(
+      [],
+    );
+  });
+
+  it("never writes a credential to a lineage record or a log", async () => {
+    const all = await records(project.config.lineageDir);
+    expect(all.length).toBeGreaterThan(0);
+    for (const { file, text } of all) {
+      expect(text, file).not.toContain(password);
+      expect(text, file).toContain(`postgres://postgres@127.0.0.1:${new URL(db.url).port}/`);
+    }
+    expect(stderrs.length).toBeGreaterThan(10);
+    for (const text of stderrs) expect(text).not.toContain(password);
+  });
+});
+
+describe("labbook ingest: validation", () => {
+  let db: TestDatabase;
+  let project: TestProject;
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    await seedDatabase(db.sql, SMALL, "snake");
+    const [e] = await db.sql`SELECT * FROM behavioral_events LIMIT 1`;
+    const id = (n: number) => `cbad${String(n).padStart(21, "0")}`;
+    await db.sql`INSERT INTO behavioral_events ${db.sql([
+      { ...e, id: id(1), sessionPerformanceScore: 140 },
+      { ...e, id: id(2), timeOfDay: 25 },
+      { ...e, id: "not-a-cuid" },
+      { ...e, id: id(4), eventType: "TELEPORTED" },
+      { ...e, id: id(5), timestamp: "1999-12-31T00:00:00Z" },
+      { ...e, id: id(6), dayOfWeek: 9 },
+    ])}`;
+    project = await createProject();
+    env = { ...project.env, DATABASE_URL: db.url };
+  });
+  afterAll(async () => {
+    await db?.drop();
+    await project?.remove();
+  });
+
+  it("strict (the default) exits 1, prints the first 5 errors, and writes nothing", async () => {
+    const { code, stdout, stderr } = await runCli(["ingest", "behavioral_events"], env);
+    expect(code).toBe(1);
+    expect(stdout).toBe("");
+    const lines = stderr.trim().split("\n");
+    const at = lines.indexOf(
+      `error: validation failed for behavioral_events: 6 of ${SMALL.events + 6} rows are invalid`,
+    );
+    expect(at, stderr).toBeGreaterThanOrEqual(0);
+    const errors = lines.slice(at + 1, at + 6);
+    for (const line of errors) expect(line).toMatch(/^ {2}row \S+: \w+ = .+ \(.+\)$/);
+    expect(errors).toContain('  row cbad000000000000000000001: sessionPerformanceScore = "140" (<= 100)');
+    expect(errors).toContain('  row not-a-cuid: id = "not-a-cuid" (matches /^c[a-z0-9]{24}$/)');
+    expect(lines[at + 6]).toMatch(/^ {2}No version was written\. Use --non-strict/);
+    expect(lines).toHaveLength(at + 7);
+    expect(await listTree(project.config.lineageDir)).toEqual([]);
+    expect(await listTree(path.join(project.config.dataDir, "objects"))).toEqual([]);
+    expect((await listTree(path.join(project.config.dataDir, "tmp"))).filter((f) => !f.startsWith("duckdb"))).toEqual(
+      [],
+    );
+  });
+
+  it("--non-strict versions the valid rows and keeps the rejected ones with their reasons", async () => {
+    const { code, stdout, stderr } = await runCli(["ingest", "behavioral_events", "--non-strict", "--json"], env);
+    expect(code).toBe(0);
+    expect(stderr).toContain("warning: behavioral_events: 6 invalid rows written to the rejects file");
+    const [r] = JSON.parse(stdout);
+    expect(r).toMatchObject({
+      rowCount: SMALL.events,
+      validation: { mode: "non-strict", rowsRead: SMALL.events + 6, rowsValid: SMALL.events, rowsRejected: 6 },
+    });
+    expect((await stat(r.rejectsPath)).size).toBeGreaterThan(0);
+  });
+
+  it("--no-validate records that validation was skipped", async () => {
+    const { code, stdout } = await runCli(["ingest", "behavioral_events", "--no-validate", "--json"], env);
+    expect(code).toBe(0);
+    const [r] = JSON.parse(stdout);
+    expect(r).toMatchObject({ rowCount: SMALL.events + 6, validation: { mode: "skipped", rowsRejected: 0 } });
+    const { stdout: shown } = await runCli(["show", `behavioral_events@${r.version.slice(7, 19)}`], env);
+    expect(JSON.parse(shown).run.facets.labbook_validation.mode).toBe("skipped");
+  });
+});
+
+/** Spawns the CLI and resolves with its exit code and output; `onStderr` sees stderr as it arrives. */
+function spawnCli(args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, [path.join(projectRoot, "bin", "labbook.js"), ...args], {
+    cwd: projectRoot,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d) => (stdout += d));
+  child.stderr.on("data", (d) => (stderr += d));
+  const done = new Promise<CliResult & { signal: NodeJS.Signals | null }>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+  return { child, done };
+}
+
+/** Resolves once the temp area holds a staged Parquet with bytes in it: DuckDB is writing, rows are streaming. */
+async function midStream(tmp: string, done: Promise<unknown>): Promise<boolean> {
+  let exited = false;
+  void done.then(() => (exited = true));
+  while (!exited) {
+    for (const f of existsSync(tmp) ? await readdir(tmp) : []) {
+      if (f.endsWith(".parquet") && (await stat(path.join(tmp, f)).catch(() => ({ size: 0 }))).size > 0) return true;
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return false;
+}
+
+describe("labbook ingest: interrupted mid-stream", () => {
+  let db: TestDatabase;
+  let project: TestProject;
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    // Big enough that the ingest is still streaming when the signal comes.
+    await seedDatabase(db.sql, { ...DEFAULT_SEED_OPTIONS, users: 30, days: 60, events: 300_000 }, "pascal");
+    project = await createProject();
+    env = { ...project.env, DATABASE_URL: db.url };
+    // A first version, so the store has its folders and something that must survive.
+    expect((await runCli(["ingest", "experiment_protocols"], env)).code).toBe(0);
+  });
+  afterAll(async () => {
+    await db?.drop();
+    await project?.remove();
+  });
+
+  it.each(["SIGINT", "SIGTERM"] as const)("%s exits 130 and leaves the store exactly as it was", async (signal) => {
+    const before = [await listTree(project.config.dataDir), await listTree(project.config.lineageDir)];
+    const run = spawnCli(["ingest", "behavioral_events"], env);
+    expect(await midStream(path.join(project.config.dataDir, "tmp"), run.done)).toBe(true);
+    run.child.kill(signal);
+    const result = await run.done;
+    expect(result.code, result.stderr).toBe(130);
+    expect(result.stderr).toContain("warning: interrupted");
+    expect([await listTree(project.config.dataDir), await listTree(project.config.lineageDir)]).toEqual(before);
+    expect(existsSync(path.join(project.config.dataDir, "store.lock"))).toBe(false);
+  });
+
+  it("releases the lock: the next ingest succeeds", async () => {
+    const { code, stdout } = await runCli(["ingest", "behavioral_events", "--json"], env);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)[0]).toMatchObject({ rowCount: 300_000, stored: true });
+  });
+});
+
+describe("labbook seed && labbook ingest --all, from a fresh state", () => {
+  let db: TestDatabase;
+  let project: TestProject;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    project = await createProject();
+  });
+  afterAll(async () => {
+    await db?.drop();
+    await project?.remove();
+  });
+
+  it("produces four versions with lineage records that versions and show describe", async () => {
+    const env = { ...project.env, DATABASE_URL: db.url };
+    expect(existsSync(project.config.dataDir)).toBe(false);
+    const seed = await runCli(["seed", "--events", "20000"], env);
+    expect(seed.code, seed.stderr).toBe(0);
+    const ingest = await runCli(["ingest", "--all"], env);
+    expect(ingest.code, ingest.stderr).toBe(0);
+    expect(await expectConsistent(project)).toBe(4);
+    for (const name of KNOWN) {
+      const versions = await runCli(["versions", name, "--json"], env);
+      expect(versions.code).toBe(0);
+      const [entry] = JSON.parse(versions.stdout);
+      const show = await runCli(["show", `${name}@latest`], env);
+      expect(show.code).toBe(0);
+      expect(JSON.parse(show.stdout).outputs[0].facets.version.datasetVersion).toBe(entry.version);
+    }
+  });
+});
