@@ -9,7 +9,7 @@ import { withLock } from "../store/lock.ts";
 import { loaderFingerprint } from "./fingerprint.ts";
 import { runFramework } from "./framework.ts";
 import { assertLoadersDeclared, cacheDir, invalidateStale, type Invalidation } from "./invalidate.ts";
-import { siteLoaders } from "./manifest.ts";
+import { readsOf, siteLoaders } from "./manifest.ts";
 import { prepareOfflineNpmCache } from "./offline.ts";
 import { prepareSiteData, type Preparation } from "./prepare.ts";
 import { pseudonymKey } from "./pseudonym.ts";
@@ -62,6 +62,7 @@ export async function prepareSite(config: Config, options: SiteBuildOptions = {}
 export async function invalidateSite(config: Config, env: NodeJS.ProcessEnv = process.env) {
   const key = await pseudonymKey(config, env);
   const pins = pinSet(await readPins(config.lineageDir), config.pinSet);
+  assertReadsPinned(config.pinSet, pins);
   const fingerprints: Record<string, string> = {};
   for (const loader of siteLoaders) {
     fingerprints[loader.name] = await loaderFingerprint(loader, {
@@ -107,6 +108,20 @@ export async function buildSite(config: Config, options: SiteBuildOptions = {}):
     },
     options.signal,
   );
+}
+
+/** Fails before Framework starts when a loader reads a dataset the pin set does not pin. */
+function assertReadsPinned(set: string, pins: Record<string, string>): void {
+  const missing = siteLoaders.flatMap((l) =>
+    readsOf(l, pins)
+      .filter((d) => !pins[d])
+      .map((d) => `${d} (read by ${l.name})`),
+  );
+  if (missing.length)
+    throw new LabbookError(`pin set "${set}" does not pin ${missing.join(", ")}`, {
+      code: "E_NOT_FOUND",
+      details: [`Pin them with "labbook pin ${set} <dataset>", or build another set with LABBOOK_PINS.`],
+    });
 }
 
 /** The build replaces its output directory, so that must be absent, empty or a previous build: never any folder. */

@@ -9,6 +9,9 @@ import { createTestDatabase, type TestDatabase } from "../util/pg.ts";
 import { serveStatic } from "../util/serve.ts";
 import { createSiteProject, seedSmall, type SiteProject } from "../util/site.ts";
 
+// A build runs Framework and every data loader: generous on a shared 2-core machine (durations are never asserted).
+const BUILD_TIMEOUT = 300_000;
+
 const CHROMIUM = "/usr/bin/chromium";
 const SHOTS = path.join(projectRoot, "test-results", "site");
 // Plot marks that draw data (axes, grids and frames do not count).
@@ -95,7 +98,7 @@ describe("the built site in a browser", () => {
       ],
     });
     await mkdir(SHOTS, { recursive: true });
-  });
+  }, BUILD_TIMEOUT);
 
   afterAll(async () => {
     await context?.close();
@@ -105,24 +108,28 @@ describe("the built site in a browser", () => {
     await db?.drop();
   });
 
-  it("renders every page without errors, with marks in every chart and rows in every table", async () => {
-    expect(pages.length).toBeGreaterThan(4);
-    for (const file of pages) {
-      const route = file.replace(/(^|\/)index\.html$/, "$1").replace(/\.html$/, "");
-      const { page, report } = await inspect(context, `${server.url}/${route}`);
-      await page.screenshot({ path: path.join(SHOTS, `${file.replace(/\W+/g, "_")}.png`), fullPage: true });
-      await page.close();
-      expect(report.errors, file).toEqual([]);
-      for (const chart of report.charts) expect(chart.marks, `${file}: ${chart.label}`).toBeGreaterThan(0);
-      for (const rows of report.tables) expect(rows, `${file}: a table`).toBeGreaterThan(0);
-      // The footer names pinned versions, each exactly as pinned, with its short hash shown.
-      expect(report.footer.length, file).toBeGreaterThan(0);
-      for (const f of report.footer) {
-        expect(f.version, `${file}: ${f.dataset}`).toBe(pins[f.dataset]);
-        expect(f.text).toContain(f.version.slice(7, 19));
+  it(
+    "renders every page without errors, with marks in every chart and rows in every table",
+    async () => {
+      expect(pages.length).toBeGreaterThan(4);
+      for (const file of pages) {
+        const route = file.replace(/(^|\/)index\.html$/, "$1").replace(/\.html$/, "");
+        const { page, report } = await inspect(context, `${server.url}/${route}`);
+        await page.screenshot({ path: path.join(SHOTS, `${file.replace(/\W+/g, "_")}.png`), fullPage: true });
+        await page.close();
+        expect(report.errors, file).toEqual([]);
+        for (const chart of report.charts) expect(chart.marks, `${file}: ${chart.label}`).toBeGreaterThan(0);
+        for (const rows of report.tables) expect(rows, `${file}: a table`).toBeGreaterThan(0);
+        // The footer names pinned versions, each exactly as pinned, with its short hash shown.
+        expect(report.footer.length, file).toBeGreaterThan(0);
+        for (const f of report.footer) {
+          expect(f.version, `${file}: ${f.dataset}`).toBe(pins[f.dataset]);
+          expect(f.text).toContain(f.version.slice(7, 19));
+        }
       }
-    }
-  });
+    },
+    BUILD_TIMEOUT,
+  );
 
   it("shows the expected charts and tables on the main pages", async () => {
     const expectations: Record<string, { charts: number; tables: number; footer: number }> = {

@@ -10,6 +10,9 @@ import type { CliResult } from "../util/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../util/pg.ts";
 import { createSiteProject, seedSmall, type SiteProject } from "../util/site.ts";
 
+// A build runs Framework and every data loader: generous on a shared 2-core machine (durations are never asserted).
+const BUILD_TIMEOUT = 300_000;
+
 /** Runs `labbook <args>` in a new network namespace: no interface but a downed loopback, so no request can leave. */
 function runOffline(project: SiteProject, args: string[], env: Record<string, string>): Promise<CliResult> {
   return new Promise((resolve, reject) => {
@@ -50,28 +53,32 @@ describe("labbook build offline", () => {
     await writePins(path.join(project.root, "lineage"), {
       default: Object.fromEntries(versions.map((v) => [v.dataset, v.version])),
     });
-  });
+  }, BUILD_TIMEOUT);
 
   afterAll(async () => {
     await project?.remove();
     await db?.drop();
   });
 
-  it("builds the whole site with no network and attempts no connection", async () => {
-    expect(existsSync(path.join(project.root, "src", ".observablehq"))).toBe(false);
-    const netLog = path.join(project.root, "net.log");
-    await writeFile(netLog, "");
-    const result = await runOffline(project, ["build", "--json"], {
-      DATABASE_URL: "",
-      LABBOOK_NET_LOG: netLog,
-      NODE_OPTIONS: `--import ${path.join(projectRoot, "test", "util", "net-guard.mjs")}`,
-    });
-    expect(result.stderr).not.toMatch(/fetch failed|EAI_AGAIN|ENETUNREACH|^error/m);
-    expect(result.code).toBe(0);
-    const built = JSON.parse(result.stdout);
-    expect(built.pages).toContain("index.html");
-    expect(built.pages).toContain("events.html");
-    expect(built.rerun).toEqual(siteLoaders.map((l) => l.name));
-    expect(await readFile(netLog, "utf8")).toBe("");
-  });
+  it(
+    "builds the whole site with no network and attempts no connection",
+    async () => {
+      expect(existsSync(path.join(project.root, "src", ".observablehq"))).toBe(false);
+      const netLog = path.join(project.root, "net.log");
+      await writeFile(netLog, "");
+      const result = await runOffline(project, ["build", "--json"], {
+        DATABASE_URL: "",
+        LABBOOK_NET_LOG: netLog,
+        NODE_OPTIONS: `--import ${path.join(projectRoot, "test", "util", "net-guard.mjs")}`,
+      });
+      expect(result.stderr).not.toMatch(/fetch failed|EAI_AGAIN|ENETUNREACH|^error/m);
+      expect(result.code).toBe(0);
+      const built = JSON.parse(result.stdout);
+      expect(built.pages).toContain("index.html");
+      expect(built.pages).toContain("events.html");
+      expect(built.rerun).toEqual(siteLoaders.map((l) => l.name));
+      expect(await readFile(netLog, "utf8")).toBe("");
+    },
+    BUILD_TIMEOUT,
+  );
 });

@@ -5,6 +5,9 @@ import { siteLoaders } from "../../loaders/site/manifest.ts";
 import { createTestDatabase, type TestDatabase } from "../util/pg.ts";
 import { createSiteProject, filesUnder, pageDataFiles, seedSmall, type SiteProject } from "../util/site.ts";
 
+// A build runs Framework and every data loader: generous on a shared 2-core machine (durations are never asserted).
+const BUILD_TIMEOUT = 300_000;
+
 const MB = 1_000_000;
 
 /** `labbook build` of the demo site in a throwaway project against a small seeded database. */
@@ -30,7 +33,7 @@ describe("labbook build", () => {
     expect(result.stderr).not.toMatch(/^error/m);
     expect(result.code).toBe(0);
     first = JSON.parse(result.stdout);
-  });
+  }, BUILD_TIMEOUT);
 
   afterAll(async () => {
     await project?.remove();
@@ -71,12 +74,15 @@ describe("labbook build", () => {
     }
   });
 
-  it("publishes no seeded user id anywhere in the output", async () => {
+  it("publishes no seeded user id, and no database password, anywhere in the output", async () => {
     expect(userIds.length).toBeGreaterThan(5);
+    const password = decodeURIComponent(new URL(db.url).password);
+    expect(password.length).toBeGreaterThan(3);
     const leaks: string[] = [];
     for (const file of await filesUnder(dist)) {
       const text = await readFile(path.join(dist, file), "latin1");
       for (const id of userIds) if (text.includes(id)) leaks.push(`${file}: ${id}`);
+      if (text.includes(password)) leaks.push(`${file}: the database password`);
     }
     expect(leaks).toEqual([]);
     // The participants appear under their pseudonyms instead.
@@ -87,15 +93,19 @@ describe("labbook build", () => {
     for (const p of protocols) expect(p.participant).toMatch(/^u-[0-9a-f]{12}$/);
   });
 
-  it("re-runs only the build stamp when nothing changed", async () => {
-    const again = await project.cli(["build", "--out", dist, "--json"]);
-    expect(again.code).toBe(0);
-    const result = JSON.parse(again.stdout);
-    expect(result.preparation).toEqual({ action: "ready" });
-    expect(result.rerun).toEqual(siteLoaders.filter((l) => l.volatile).map((l) => l.name));
-    expect(result.kept).toEqual(siteLoaders.filter((l) => !l.volatile).map((l) => l.name));
-    expect(result.kept).toContain("events");
-  });
+  it(
+    "re-runs only the build stamp when nothing changed",
+    async () => {
+      const again = await project.cli(["build", "--out", dist, "--json"]);
+      expect(again.code).toBe(0);
+      const result = JSON.parse(again.stdout);
+      expect(result.preparation).toEqual({ action: "ready" });
+      expect(result.rerun).toEqual(siteLoaders.filter((l) => l.volatile).map((l) => l.name));
+      expect(result.kept).toEqual(siteLoaders.filter((l) => !l.volatile).map((l) => l.name));
+      expect(result.kept).toContain("events");
+    },
+    BUILD_TIMEOUT,
+  );
 
   it("refuses to empty an output directory that holds something other than a build", async () => {
     const other = path.join(project.root, "notes");

@@ -5,6 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig, type Config } from "../../loaders/config.ts";
 import { writePins } from "../../loaders/lineage/pins.ts";
+import { invalidateSite } from "../../loaders/site/build.ts";
 import { prepareSiteData } from "../../loaders/site/prepare.ts";
 import { objectPath } from "../../loaders/store/objects.ts";
 import { createTestDatabase, type TestDatabase } from "../util/pg.ts";
@@ -75,5 +76,16 @@ describe("prepareSiteData", () => {
     expect(result).toMatchObject({ action: "pulled", objects: Object.keys(pins).length });
     for (const version of Object.values(pins)) expect(existsSync(objectPath(clone.dataDir, version))).toBe(true);
     expect(await prepareSiteData(clone)).toEqual({ action: "ready" });
+  });
+
+  it("stops before Framework runs when the pin set leaves out a dataset a page reads", async () => {
+    // phase_assignments is read by the experiment pages; a set without it would fail inside a loader, mid-build.
+    const { phase_assignments: _left, ...partial } = pins;
+    const other = project("partial", { LABBOOK_PINS: "exp-partial", LABBOOK_PSEUDONYM_KEY: "a".repeat(32) });
+    await writePins(other.lineageDir, { "exp-partial": partial });
+    const error = await invalidateSite(other, { LABBOOK_PSEUDONYM_KEY: "a".repeat(32) }).catch((e) => e);
+    expect(error).toMatchObject({ code: "E_NOT_FOUND" });
+    expect(error.message).toMatch(/^pin set "exp-partial" does not pin phase_assignments \(read by \w+\)/);
+    expect(error.details.join("\n")).toContain("labbook pin exp-partial");
   });
 });

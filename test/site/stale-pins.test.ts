@@ -6,6 +6,9 @@ import { siteLoaders, type SiteLoader } from "../../loaders/site/manifest.ts";
 import { createTestDatabase, type TestDatabase } from "../util/pg.ts";
 import { createSiteProject, filesUnder, seedSmall, type SiteProject } from "../util/site.ts";
 
+// A build runs Framework and every data loader: generous on a shared 2-core machine (durations are never asserted).
+const BUILD_TIMEOUT = 300_000;
+
 /** Reads a built data file by its name before Framework's content hash, e.g. "data/catalog.json". */
 async function builtData<T>(dist: string, name: string): Promise<T> {
   const dir = path.join(dist, "_file", path.dirname(name));
@@ -33,53 +36,57 @@ describe("re-pinning a dataset and building again", () => {
     const first = await project.cli(["build", "--json"]);
     expect(first.stderr).not.toMatch(/^error/m);
     expect(first.code).toBe(0);
-  });
+  }, BUILD_TIMEOUT);
 
   afterAll(async () => {
     await project?.remove();
     await db?.drop();
   });
 
-  it("shows the new version's rows and re-runs only the loaders that read it", async () => {
-    const protocolsBefore = await builtData<{ id: string }[]>(dist, "data/experiments/index.json");
-    expect(protocolsBefore.length).toBeGreaterThan(2);
-    const eventsCache = (await stat(cache("data/events.json"))).mtimeMs;
-    const experimentsCache = (await stat(cache("data/experiments.zip"))).mtimeMs;
+  it(
+    "shows the new version's rows and re-runs only the loaders that read it",
+    async () => {
+      const protocolsBefore = await builtData<{ id: string }[]>(dist, "data/experiments/index.json");
+      expect(protocolsBefore.length).toBeGreaterThan(2);
+      const eventsCache = (await stat(cache("data/events.json"))).mtimeMs;
+      const experimentsCache = (await stat(cache("data/experiments.zip"))).mtimeMs;
 
-    // A version of experiment_protocols with fewer rows: only the protocols after the first start date.
-    const [row] = await db.sql`SELECT min("startDate") AS first FROM "ExperimentProtocol"`;
-    const since = new Date((row!.first as Date).getTime() + 1).toISOString();
-    const kept = await db.sql`SELECT id FROM "ExperimentProtocol" WHERE "startDate" >= ${since} ORDER BY id`;
-    expect(kept.length).toBeLessThan(protocolsBefore.length);
-    expect(kept.length).toBeGreaterThan(0);
-    const ingest = await project.cli(["ingest", "experiment_protocols", "--since", since, "--json"]);
-    expect(ingest.code).toBe(0);
-    const [{ version, rowCount }] = JSON.parse(ingest.stdout);
-    expect(rowCount).toBe(kept.length);
-    const lineageDir = path.join(project.root, "lineage");
-    const pins = await readPins(lineageDir);
-    expect(pins.default!.experiment_protocols).not.toBe(version);
-    await writePins(lineageDir, { ...pins, default: { ...pins.default, experiment_protocols: version } });
+      // A version of experiment_protocols with fewer rows: only the protocols after the first start date.
+      const [row] = await db.sql`SELECT min("startDate") AS first FROM "ExperimentProtocol"`;
+      const since = new Date((row!.first as Date).getTime() + 1).toISOString();
+      const kept = await db.sql`SELECT id FROM "ExperimentProtocol" WHERE "startDate" >= ${since} ORDER BY id`;
+      expect(kept.length).toBeLessThan(protocolsBefore.length);
+      expect(kept.length).toBeGreaterThan(0);
+      const ingest = await project.cli(["ingest", "experiment_protocols", "--since", since, "--json"]);
+      expect(ingest.code).toBe(0);
+      const [{ version, rowCount }] = JSON.parse(ingest.stdout);
+      expect(rowCount).toBe(kept.length);
+      const lineageDir = path.join(project.root, "lineage");
+      const pins = await readPins(lineageDir);
+      expect(pins.default!.experiment_protocols).not.toBe(version);
+      await writePins(lineageDir, { ...pins, default: { ...pins.default, experiment_protocols: version } });
 
-    const again = await project.cli(["build", "--json"]);
-    expect(again.code).toBe(0);
-    const result = JSON.parse(again.stdout);
-    const reads = (l: SiteLoader) => l.volatile || l.reads === "all" || l.reads.includes("experiment_protocols");
-    expect(result.rerun).toEqual(siteLoaders.filter(reads).map((l) => l.name));
-    expect(result.kept).toEqual(siteLoaders.filter((l) => !reads(l)).map((l) => l.name));
-    expect(result.rerun).toContain("experiments");
-    expect(result.kept).toContain("events");
-    // The events loader did not run: its cached output is the same file; the experiments one was rewritten.
-    expect((await stat(cache("data/events.json"))).mtimeMs).toBe(eventsCache);
-    expect((await stat(cache("data/experiments.zip"))).mtimeMs).toBeGreaterThan(experimentsCache);
+      const again = await project.cli(["build", "--json"]);
+      expect(again.code).toBe(0);
+      const result = JSON.parse(again.stdout);
+      const reads = (l: SiteLoader) => l.volatile || l.reads === "all" || l.reads.includes("experiment_protocols");
+      expect(result.rerun).toEqual(siteLoaders.filter(reads).map((l) => l.name));
+      expect(result.kept).toEqual(siteLoaders.filter((l) => !reads(l)).map((l) => l.name));
+      expect(result.rerun).toContain("experiments");
+      expect(result.kept).toContain("events");
+      // The events loader did not run: its cached output is the same file; the experiments one was rewritten.
+      expect((await stat(cache("data/events.json"))).mtimeMs).toBe(eventsCache);
+      expect((await stat(cache("data/experiments.zip"))).mtimeMs).toBeGreaterThan(experimentsCache);
 
-    const protocolsAfter = await builtData<{ id: string }[]>(dist, "data/experiments/index.json");
-    expect(protocolsAfter.map((p) => p.id).sort()).toEqual(kept.map((r) => r.id as string).sort());
-    const gone = protocolsBefore.find((p) => !kept.some((r) => r.id === p.id))!.id;
-    await expect(stat(path.join(dist, "experiments", `${gone}.html`))).rejects.toThrow();
-    const catalog = await builtData<{ dataset: string; version: string; rows: number }[]>(dist, "data/catalog.json");
-    expect(catalog.find((d) => d.dataset === "experiment_protocols")).toMatchObject({ version, rows: rowCount });
-    const provenance = await builtData<{ pins: Record<string, string> }>(dist, "data/provenance.json");
-    expect(provenance.pins.experiment_protocols).toBe(version);
-  });
+      const protocolsAfter = await builtData<{ id: string }[]>(dist, "data/experiments/index.json");
+      expect(protocolsAfter.map((p) => p.id).sort()).toEqual(kept.map((r) => r.id as string).sort());
+      const gone = protocolsBefore.find((p) => !kept.some((r) => r.id === p.id))!.id;
+      await expect(stat(path.join(dist, "experiments", `${gone}.html`))).rejects.toThrow();
+      const catalog = await builtData<{ dataset: string; version: string; rows: number }[]>(dist, "data/catalog.json");
+      expect(catalog.find((d) => d.dataset === "experiment_protocols")).toMatchObject({ version, rows: rowCount });
+      const provenance = await builtData<{ pins: Record<string, string> }>(dist, "data/provenance.json");
+      expect(provenance.pins.experiment_protocols).toBe(version);
+    },
+    BUILD_TIMEOUT,
+  );
 });
