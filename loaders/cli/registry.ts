@@ -64,6 +64,10 @@ export const commands: Record<string, Entry> = {
     load: () => import("./commands/sync-duckdb.ts"),
   },
   sql: { summary: "Run ad-hoc SQL where every pinned dataset is a view", load: () => import("./commands/sql.ts") },
+  analyze: {
+    summary: "Single-case statistics of experiment protocols on the pinned data",
+    load: () => import("./commands/analyze.ts"),
+  },
   seed: {
     summary: "Fill the database with deterministic synthetic research data",
     load: () => import("./commands/seed.ts"),
