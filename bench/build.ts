@@ -1,0 +1,139 @@
+import { spawn } from "node:child_process";
+import { cp, mkdtemp, rm, symlink } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { projectRoot } from "../loaders/config.ts";
+import { parquet, queryRows, withDuckDB } from "../loaders/duckdb.ts";
+import { readPins, writePins } from "../loaders/lineage/pins.ts";
+import { siteLoaders } from "../loaders/site/manifest.ts";
+import { objectPath } from "../loaders/store/objects.ts";
+import { mark, median, whole } from "./util.ts";
+
+/**
+ * `npm run bench -- build [--events N] [--runs R] [--keep]`
+ *
+ * The report build from pins, in a throwaway copy of the project (its own src/, data/, lineage/ and dist/):
+ *  1. a first `labbook build` seeds the embedded database with the demo data, ingests and pins (not timed);
+ *  2. cold builds: Framework's loader cache and dist/ removed, and DATABASE_URL pointing at a closed port, so the
+ *     build can only use the pinned objects;
+ *  3. a pin change: experiment_protocols re-ingested with fewer rows and re-pinned; the rebuild must re-run only the
+ *     loaders that read it.
+ */
+const TARGET_SECONDS = 60;
+const NO_DATABASE = "postgres://nobody:none@127.0.0.1:9/none";
+
+interface Built {
+  seconds: number;
+  rerun: string[];
+  kept: string[];
+  pages: string[];
+}
+
+export async function run(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: { events: { type: "string" }, runs: { type: "string" }, keep: { type: "boolean" } },
+  });
+  const events = whole(values.events, 200_000, "events");
+  const runs = whole(values.runs, 1, "runs");
+  const root = await mkdtemp(path.join(tmpdir(), "labbook-bench-build-"));
+  const env: Record<string, string> = {
+    LABBOOK_ROOT: root,
+    LABBOOK_DATA_DIR: path.join(root, "data"),
+    LABBOOK_LINEAGE_DIR: path.join(root, "lineage"),
+    LABBOOK_PINS: "",
+    LABBOOK_REMOTE: "",
+    DATABASE_URL: "",
+  };
+  try {
+    for (const entry of ["loaders", "bin", "node_modules", "package.json"])
+      await symlink(path.join(projectRoot, entry), path.join(root, entry));
+    await cp(path.join(projectRoot, "observablehq.config.ts"), path.join(root, "observablehq.config.ts"));
+    await cp(path.join(projectRoot, "src"), path.join(root, "src"), {
+      recursive: true,
+      filter: (source) => !source.includes(`${path.sep}.observablehq`),
+    });
+    process.stderr.write(`bench: seeding ${events.toLocaleString("en")} events, ingesting and pinning (not timed)\n`);
+    await cli(root, env, ["seed", "--events", String(events)]);
+    await build(root, env);
+
+    const colds: Built[] = [];
+    for (let i = 0; i < runs; i++) {
+      await rm(path.join(root, "src", ".observablehq", "cache"), { recursive: true, force: true });
+      colds.push(await build(root, { ...env, DATABASE_URL: NO_DATABASE }));
+      process.stderr.write(`  cold build ${colds.at(-1)!.seconds.toFixed(1)} s\n`);
+    }
+    const warm = await build(root, { ...env, DATABASE_URL: NO_DATABASE });
+
+    // A new version of experiment_protocols (all but the first protocol), pinned in place of the old one.
+    const lineageDir = env.LABBOOK_LINEAGE_DIR!;
+    const pins = await readPins(lineageDir);
+    const since = await afterFirstStart(objectPath(env.LABBOOK_DATA_DIR!, pins.default!.experiment_protocols!));
+    const ingested = JSON.parse(
+      await cli(root, env, ["ingest", "experiment_protocols", "--since", since, "--json"]),
+    ) as { version: string }[];
+    await writePins(lineageDir, {
+      ...pins,
+      default: { ...pins.default, experiment_protocols: ingested[0]!.version },
+    });
+    const repinned = await build(root, { ...env, DATABASE_URL: NO_DATABASE });
+    const expected = siteLoaders
+      .filter((l) => l.volatile || l.reads === "all" || l.reads.includes("experiment_protocols"))
+      .map((l) => l.name);
+    const onlyThose = JSON.stringify(repinned.rerun) === JSON.stringify(expected);
+
+    const cold = median(colds.map((b) => b.seconds));
+    const lines = [
+      `build: demo site, ${events.toLocaleString("en")} events, ${colds[0]!.pages.length} pages, no database`,
+      `  cold build (no loader cache)     ${cold.toFixed(1)} s   ratio to target ${(cold / TARGET_SECONDS).toFixed(2)}` +
+        `  target ≤ ${TARGET_SECONDS} s  ${mark(cold <= TARGET_SECONDS)}`,
+      `  warm build (nothing changed)     ${warm.seconds.toFixed(1)} s   loaders run: ${warm.rerun.join(", ") || "none"}`,
+      `  after re-pinning experiment_protocols  ${repinned.seconds.toFixed(1)} s   ratio to cold ` +
+        `${(repinned.seconds / cold).toFixed(2)}`,
+      `    loaders run:  ${repinned.rerun.join(", ")}  ${mark(onlyThose)} (expected: ${expected.join(", ")})`,
+      `    loaders kept: ${repinned.kept.join(", ")}`,
+    ];
+    if (runs > 1) lines.push(`  cold builds ${colds.map((b) => b.seconds.toFixed(1)).join(", ")} s`);
+    process.stdout.write(`${lines.join("\n")}\n`);
+  } finally {
+    if (values.keep) process.stderr.write(`bench: kept ${root}\n`);
+    else await rm(root, { recursive: true, force: true });
+  }
+}
+
+/** Just after the earliest protocol start in a pinned experiment_protocols object. */
+async function afterFirstStart(file: string): Promise<string> {
+  const [row] = await withDuckDB((con) =>
+    queryRows<{ first: string }>(
+      con,
+      `SELECT epoch_ms(min("startDate") + INTERVAL 1 MILLISECOND) AS first FROM ${parquet(file)}`,
+    ),
+  );
+  return new Date(Number(row!.first)).toISOString();
+}
+
+async function build(root: string, env: Record<string, string>): Promise<Built> {
+  const started = performance.now();
+  const out = JSON.parse(await cli(root, env, ["build", "--json"])) as Omit<Built, "seconds">;
+  return { ...out, seconds: (performance.now() - started) / 1000 };
+}
+
+/** Runs the labbook bin in the throwaway project; its stdout, or an error with its stderr. */
+function cli(root: string, env: Record<string, string>, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(root, "bin", "labbook.js"), ...args], {
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (code) =>
+      code === 0 ? resolve(stdout) : reject(new Error(`labbook ${args.join(" ")} exited ${code}:\n${stderr}`)),
+    );
+  });
+}

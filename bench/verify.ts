@@ -1,0 +1,84 @@
+import { createReadStream } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { loadConfig, projectRoot } from "../loaders/config.ts";
+import { listVersions } from "../loaders/lineage/catalog.ts";
+import { objectPath } from "../loaders/store/objects.ts";
+import { verifyStore } from "../loaders/store/verify.ts";
+import { mark, median, whole } from "./util.ts";
+
+/**
+ * `npm run bench -- verify [--dataset NAME] [--runs R]`
+ *
+ * Measures `labbook verify` of the dataset's largest version against its floor: reading the same file start to end and throwing
+ * the bytes away. Both run cold (page cache dropped before each, when this process may write
+ * /proc/sys/vm/drop_caches) and warm. A verify "at disk speed" has a cold ratio close to 1: the hash keeps up with
+ * the disk and nothing is read twice. Uses the store of `npm run bench -- ingest` (data/bench/) by default, so run
+ * that first; LABBOOK_DATA_DIR and LABBOOK_LINEAGE_DIR point it elsewhere.
+ */
+const TARGET_RATIO = 1.2;
+
+export async function run(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: { dataset: { type: "string" }, runs: { type: "string" } },
+  });
+  const dataset = values.dataset ?? "behavioral_events";
+  const runs = whole(values.runs, 3, "runs");
+  const benchDir = path.join(projectRoot, "data", "bench");
+  const config = loadConfig({
+    LABBOOK_DATA_DIR: benchDir,
+    LABBOOK_LINEAGE_DIR: path.join(benchDir, "lineage"),
+    ...process.env,
+  });
+  // The largest version: the bench's full ingest, not its smaller --until run.
+  const [latest] = (await listVersions(config.lineageDir, dataset)).sort((a, b) => b.size - a.size);
+  if (!latest) throw new Error(`no version of ${dataset} in ${config.lineageDir}: run "npm run bench -- ingest" first`);
+  const file = objectPath(config.dataDir, latest.version);
+  const cold = await dropCaches();
+  const rows: { mode: string; floor: number; verify: number }[] = [];
+  for (const mode of cold ? ["cold", "warm"] : ["warm"]) {
+    const floors: number[] = [];
+    const verifies: number[] = [];
+    if (mode === "warm") await readAll(file); // fill the cache
+    for (let i = 0; i < runs; i++) {
+      if (mode === "cold") await dropCaches();
+      floors.push(await readAll(file));
+      if (mode === "cold") await dropCaches();
+      const result = await verifyStore(config, { dataset, version: latest.version });
+      if (result.problems.length) throw new Error(`verify found problems: ${JSON.stringify(result.problems)}`);
+      verifies.push(result.seconds);
+    }
+    rows.push({ mode, floor: median(floors), verify: median(verifies) });
+  }
+  const mb = latest.size / 1e6;
+  const lines = [`verify ${dataset}@${latest.version.slice(7, 19)}: ${mb.toFixed(0)} MB, medians of ${runs} runs`];
+  for (const r of rows) {
+    const ratio = r.verify / r.floor;
+    lines.push(
+      `  ${r.mode.padEnd(4)} read (floor) ${r.floor.toFixed(2)} s  ${(mb / r.floor).toFixed(0)} MB/s   ` +
+        `verify ${r.verify.toFixed(2)} s  ${(mb / r.verify).toFixed(0)} MB/s   ratio ${ratio.toFixed(2)}` +
+        (r.mode === "cold" ? `  target ≤ ${TARGET_RATIO}  ${mark(ratio <= TARGET_RATIO)}` : ""),
+    );
+  }
+  if (!cold) lines.push("  (cold runs skipped: this process may not write /proc/sys/vm/drop_caches)");
+  process.stdout.write(`${lines.join("\n")}\n`);
+}
+
+/** Reads a file to the end in 1 MiB chunks; seconds. */
+async function readAll(file: string): Promise<number> {
+  const started = performance.now();
+  for await (const _ of createReadStream(file, { highWaterMark: 1 << 20 }));
+  return (performance.now() - started) / 1000;
+}
+
+/** Drops the page cache (needs root); false when not allowed. */
+async function dropCaches(): Promise<boolean> {
+  try {
+    await writeFile("/proc/sys/vm/drop_caches", "1\n");
+    return true;
+  } catch {
+    return false;
+  }
+}
