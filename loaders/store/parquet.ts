@@ -4,7 +4,7 @@ import { parquet, queryRows } from "../duckdb.ts";
 import { stageThroughPipe, type StagedFile } from "./objects.ts";
 
 /** How every version is written: zstd, fixed row groups, so the same rows in the same order give the same bytes. */
-export const PARQUET_OPTIONS = "FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880";
+export const PARQUET_OPTIONS = "FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE 122880";
 
 /** Writes the result of a DuckDB query to a staged Parquet file, hashed as it is written. */
 export function stageQuery(con: DuckDBConnection, dataDir: string, select: string): Promise<StagedFile> {
