@@ -52,3 +52,26 @@ export function mergeRecent(def: DatasetDef, fresh: string, previousView: string
     `UNION ALL\nSELECT * FROM (${fresh}) AS fresh WHERE ${col} >= ${at(cutoff)}`
   );
 }
+
+/**
+ * Whether two versions of an input hold the same rows before the cutoff, as a multiset: the same count and the same
+ * sum of row hashes. Order-free, so a re-sorted or re-encoded file with the same rows still matches.
+ */
+export async function sameRowsBefore(
+  con: DuckDBConnection,
+  column: string,
+  cutoff: Date,
+  previousPath: string,
+  currentPath: string,
+): Promise<boolean> {
+  const digest = async (file: string) => {
+    // The alias names the whole row as a struct; sum() of 64-bit hashes widens to HUGEINT, so it cannot overflow.
+    const [row] = await queryRows<{ n: number; h: string | null }>(
+      con,
+      `SELECT count(*) AS n, CAST(sum(hash(input_row)) AS VARCHAR) AS h
+       FROM ${parquet(file)} AS input_row WHERE ${quoteIdent(column)} < ${at(cutoff)}`,
+    );
+    return `${row!.n}:${row!.h}`;
+  };
+  return (await digest(previousPath)) === (await digest(currentPath));
+}

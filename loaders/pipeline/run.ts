@@ -13,8 +13,9 @@ import { shortVersion } from "../store/version.ts";
 import { buildDag, selectStages } from "./dag.ts";
 import { definitionHash, stageFingerprint } from "./fingerprint.ts";
 import { publishStage } from "./publish.ts";
+import { recentPlan } from "./recent.ts";
 import { executeStage, type StageInput } from "./stage.ts";
-import { describeReason, lastRun, staleReasons, type LastRun, type StageFacet, type StaleReason } from "./state.ts";
+import { describeReason, lastRun, staleReasons, type StageFacet, type StaleReason } from "./state.ts";
 
 export type RunMode = "all" | "recent";
 
@@ -27,7 +28,10 @@ export interface RunOptions {
   force?: boolean;
   /** Decide and report, but run nothing. */
   dryRun?: boolean;
-  /** "recent" recomputes the last `days` days of day-partitioned stages and merges; others run in full. */
+  /**
+   * "recent" recomputes the last `days` days of day-partitioned stages and merges them with the previous version,
+   * when that gives the bytes of a full recompute; otherwise, and for other stages, it runs in full with a note.
+   */
   mode?: RunMode;
   days?: number;
   log?: Logger;
@@ -185,11 +189,14 @@ async function runStage(
   }
   const last = await lastRun(config.lineageDir, def.name);
   const definition = definitionHash(def);
-  const { recent, note } = recentPlan(config, def, last, definition, options);
-  if (note) options.log.info(`${def.name}: ${note}`);
+  const plan =
+    options.mode === "recent" ? recentPlan(config, def, last, definition, planned.inputs, options.days ?? 1) : {};
+  if (plan.note) options.log.info(`${def.name}: ${plan.note}`);
   options.log.progress(`${def.name}: running`);
 
-  const executed = await executeStage(config, def, inputs, { recent, signal: options.signal, startedAt });
+  const executed = await executeStage(config, def, inputs, { recent: plan.recent, signal: options.signal, startedAt });
+  if (executed.fallback) options.log.info(`${def.name}: ${executed.fallback}`);
+  const note = plan.note ?? executed.fallback;
   const mode: RunMode = executed.cutoff ? "recent" : "all";
   const stage: StageFacet = {
     fingerprint: stageFingerprint(definition, planned.inputs),
@@ -197,8 +204,7 @@ async function runStage(
     inputs: planned.inputs,
     mode,
     ...(options.mode === "recent" ? { days: options.days } : {}),
-    ...(executed.cutoff ? { cutoff: executed.cutoff.toISOString(), mergedWith: recent!.previous.version } : {}),
-    ...(recent && !executed.cutoff ? { note: "the input that anchors the cutoff is empty; recomputed in full" } : {}),
+    ...(executed.cutoff ? { cutoff: executed.cutoff.toISOString(), mergedWith: plan.recent!.previous.version } : {}),
     ...(note ? { note } : {}),
     ...(executed.summary ? { summary: executed.summary } : {}),
   };
@@ -257,22 +263,4 @@ async function runStage(
     note: stage.note,
     summary: executed.summary,
   };
-}
-
-/** Whether a recent run can merge, and with which version; otherwise a note saying why it recomputes in full. */
-function recentPlan(
-  config: Config,
-  def: DatasetDef,
-  last: LastRun | undefined,
-  definition: string,
-  options: RunOptions,
-): { recent?: { days: number; previous: StageInput }; note?: string } {
-  if (options.mode !== "recent") return {};
-  if (!def.derive!.incremental) return { note: "not day-partitioned, so --mode recent recomputes it in full" };
-  if (!last?.stage || last.stage.definition !== definition) {
-    return { note: "no previous version with this definition to merge with; recomputed in full" };
-  }
-  const path = objectPath(config.dataDir, last.version);
-  if (!existsSync(path)) return { note: "the previous version is missing from the store; recomputed in full" };
-  return { recent: { days: options.days ?? 1, previous: { version: last.version, path } } };
 }

@@ -12,6 +12,7 @@ import type { QualityFacet } from "../quality/facet.ts";
 import { tmpDir, type StagedFile } from "../store/objects.ts";
 import { parquetRowCount, parquetSchema, stageQuery } from "../store/parquet.ts";
 import { mergeRecent, recentCutoff, recentInputFilter } from "./incremental.ts";
+import { mergeBlocker, type RecentMerge } from "./recent.ts";
 
 export interface StageInput {
   version: string;
@@ -20,8 +21,11 @@ export interface StageInput {
 }
 
 export interface ExecuteOptions {
-  /** Recompute only the last N days and merge with `previous` (a version of this stage's own dataset). */
-  recent?: { days: number; previous: StageInput };
+  /**
+   * Recompute only the last N days and merge with `previous` (a version of this stage's own dataset), if the rows
+   * before the cutoff are unchanged in every changed windowed input; otherwise recompute in full.
+   */
+  recent?: RecentMerge;
   signal?: AbortSignal;
   /** When the run started, for the checks' freshness. */
   startedAt?: number;
@@ -37,6 +41,8 @@ export interface Executed {
   validation: ValidationOutcome["summary"];
   /** Set for a recent run that merged; undefined when everything was recomputed. */
   cutoff?: Date;
+  /** Why a requested merge recomputed in full after all, e.g. an input changed before the cutoff. */
+  fallback?: string;
   /** The dataset's declared quality checks on the result, if it has any. */
   quality?: QualityFacet;
 }
@@ -76,8 +82,16 @@ export async function executeStage(
   try {
     const incremental = def.derive!.incremental;
     const paths = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, v.path]));
-    const cutoff =
-      options.recent && incremental ? await recentCutoff(con, incremental, paths, options.recent.days) : undefined;
+    let cutoff: Date | undefined;
+    let fallback: string | undefined;
+    if (options.recent && incremental) {
+      cutoff = await recentCutoff(con, incremental, paths, options.recent.days);
+      // Merging is only sound when it gives a full recompute's bytes; anything else loses or keeps stale rows.
+      fallback = cutoff
+        ? await mergeBlocker(con, incremental, inputs, options.recent.changed, cutoff)
+        : "the input that anchors the cutoff is empty; recomputed in full";
+      if (fallback) cutoff = undefined;
+    }
     await createInputViews(con, inputs, (name) => (cutoff ? recentInputFilter(incremental!, name, cutoff) : undefined));
 
     let select = castSelect(def);
@@ -125,6 +139,7 @@ export async function executeStage(
       summary,
       validation: outcome.summary,
       cutoff,
+      fallback,
       quality,
     };
     staged = undefined;

@@ -15,8 +15,9 @@ export default defineCommand({
     "they read; with none, every derived dataset. A failing stage stops its dependents and exits 1; outputs that\n" +
     "were already written stay.\n\n" +
     "--mode recent --days N recomputes the last N days (counted back from the newest timestamp in the input, not the\n" +
-    "clock) of day-partitioned stages and merges them with the previous version; the result is byte-identical to a\n" +
-    "full run over the same inputs as long as older input rows did not change. Other stages run in full, with a note.",
+    "clock) of day-partitioned stages and merges them with the previous version. It merges only when the result is\n" +
+    "byte-identical to a full run: inputs read whole are unchanged and windowed inputs hold the same rows before the\n" +
+    "cutoff. Otherwise, and for stages that are not day-partitioned, it recomputes in full and says why.",
   options: {
     force: { type: "boolean", description: "Run the named stages (or all) even when they are up to date" },
     "dry-run": { type: "boolean", description: "Print what would run and why, and run nothing" },

@@ -1,0 +1,84 @@
+import { existsSync } from "node:fs";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import type { Config } from "../config.ts";
+import type { DatasetDef, Incremental } from "../datasets/define.ts";
+import { objectPath } from "../store/objects.ts";
+import { shortVersion } from "../store/version.ts";
+import { sameRowsBefore } from "./incremental.ts";
+import type { StageInput } from "./stage.ts";
+import type { LastRun } from "./state.ts";
+
+/**
+ * A recent run that may merge: it keeps the rows of `previous` (the stage's last version) before the cutoff, so it
+ * must first show that the input rows those came from are unchanged.
+ */
+export interface RecentMerge {
+  days: number;
+  previous: StageInput;
+  /** Windowed inputs whose version changed since the last run → the version that run read. */
+  changed: Record<string, StageInput>;
+}
+
+/**
+ * Whether a recent run of `def` can merge with its last version; otherwise a note saying why it recomputes in full.
+ * Checks what needs no data: the definition, the previous output, and that every input read whole (not windowed)
+ * is the very version the last run read. Windowed inputs that changed are compared later, once the cutoff is known.
+ */
+export function recentPlan(
+  config: Config,
+  def: DatasetDef,
+  last: LastRun | undefined,
+  definition: string,
+  inputs: Record<string, string>,
+  days: number,
+): { recent?: RecentMerge; note?: string } {
+  const incremental = def.derive!.incremental;
+  if (!incremental) return { note: "not day-partitioned, so --mode recent recomputes it in full" };
+  if (!last?.stage || last.stage.definition !== definition) {
+    return { note: "no previous version with this definition to merge with; recomputed in full" };
+  }
+  const path = objectPath(config.dataDir, last.version);
+  if (!existsSync(path)) return { note: "the previous version is missing from the store; recomputed in full" };
+
+  const changed: Record<string, StageInput> = {};
+  for (const [name, version] of Object.entries(inputs)) {
+    const before = last.stage.inputs[name];
+    if (before === version) continue;
+    if (!(name in incremental.inputs)) {
+      // Every output day reads such an input, so a new version can change rows before any cutoff.
+      const from = before ? shortVersion(before) : "none";
+      return {
+        note: `${name} changed since the previous run (${from} → ${shortVersion(version)}) and every day reads it; recomputed in full`,
+      };
+    }
+    const previousPath = before && objectPath(config.dataDir, before);
+    if (!previousPath || !existsSync(previousPath)) {
+      const which = before ? `${name}@${shortVersion(before)}` : name;
+      return {
+        note: `the previous run's ${which} is not in the store, so its rows before the cutoff cannot be compared; recomputed in full`,
+      };
+    }
+    changed[name] = { version: before, path: previousPath };
+  }
+  return { recent: { days, previous: { version: last.version, path }, changed } };
+}
+
+/**
+ * Why the merge would not equal a full recompute, or undefined when it would: a windowed input whose rows before the
+ * cutoff differ from those the previous run read (a late arrival or a correction of old data).
+ */
+export async function mergeBlocker(
+  con: DuckDBConnection,
+  incremental: Incremental,
+  inputs: Record<string, StageInput>,
+  changed: Record<string, StageInput>,
+  cutoff: Date,
+): Promise<string | undefined> {
+  for (const [name, previous] of Object.entries(changed)) {
+    const column = incremental.inputs[name]!;
+    if (!(await sameRowsBefore(con, column, cutoff, previous.path, inputs[name]!.path))) {
+      return `${name} changed before the cutoff ${cutoff.toISOString().slice(0, 10)}; recomputed in full`;
+    }
+  }
+  return undefined;
+}
