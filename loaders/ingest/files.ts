@@ -13,7 +13,7 @@ import { buildRecord, type ValidationSummary } from "../lineage/record.ts";
 import { checkStaged } from "../quality/staged.ts";
 import { silentLogger, type Logger } from "../log.ts";
 import { commitVersion, rejectsPath } from "../store/commit.ts";
-import { hashingStream, tempPath, tmpDir, type StagedFile } from "../store/objects.ts";
+import { hashingStream, spillDir, tempPath, type StagedFile } from "../store/objects.ts";
 import { parquetSchema, stageQuery } from "../store/parquet.ts";
 import { shortVersion } from "../store/version.ts";
 import type { FileRecord } from "./file-record.ts";
@@ -78,7 +78,11 @@ export async function ingestFiles(
   const staged: StagedFile[] = [];
   // The lines are staged in a database file, not in memory, so memory stays bounded by DuckDB's limit.
   const dbFile = await tempPath(config.dataDir, ".duckdb");
-  const { instance, con } = await openDuckDB({ path: dbFile, tempDir: path.join(tmpDir(config.dataDir), "duckdb") });
+  const spill = await spillDir(config.dataDir);
+  const { instance, con } = await openDuckDB({ path: dbFile, tempDir: spill.path }).catch(async (error: unknown) => {
+    await spill.remove();
+    throw error;
+  });
   try {
     const files = await expandGlob(con, pattern);
     if (files.length === 0) {
@@ -206,6 +210,7 @@ export async function ingestFiles(
       ...staged.map((s) => s.discard()),
       rm(dbFile, { force: true }),
       rm(`${dbFile}.wal`, { force: true }),
+      spill.remove(),
     ]);
   }
 }

@@ -5,6 +5,7 @@ import type { DatasetDef, PostgresSource } from "../datasets/define.ts";
 import { compileSchema, quoteIdent, sqlString } from "../datasets/rules.ts";
 import { openDuckDB } from "../duckdb.ts";
 import { LabbookError } from "../errors.ts";
+import { facet } from "../lineage/facets.ts";
 import { readGitInfo } from "../lineage/git.ts";
 import { buildRecord, type ValidationSummary } from "../lineage/record.ts";
 import { silentLogger, type Logger } from "../log.ts";
@@ -12,7 +13,7 @@ import { TABLE_NAMES, type Naming } from "../sources/schema.ts";
 import type { Database } from "../sources/postgres.ts";
 import { commitVersion, rejectsPath } from "../store/commit.ts";
 import { makeFifo } from "../store/fifo.ts";
-import { tempPath, tmpDir, type StagedFile } from "../store/objects.ts";
+import { spillDir, tempPath, type StagedFile } from "../store/objects.ts";
 import { parquetSchema, stageQuery } from "../store/parquet.ts";
 import type { QualityFacet } from "../quality/facet.ts";
 import { checkStaged } from "../quality/staged.ts";
@@ -113,11 +114,13 @@ export async function ingestPostgres(
   await makeFifo(fifo);
   // One DuckDB thread while rows stream: PostgreSQL needs the other core, and a second thread bought no speed there
   // but ~130 MB of memory (peak RSS at 1M events: 509 MiB with two threads and 256MB, 385 MiB with one and 192MB).
-  const { instance, con } = await openDuckDB({
-    tempDir: path.join(tmpDir(config.dataDir), "duckdb"),
-    threads: 1,
-    memoryLimit: "192MB",
-  });
+  const spill = await spillDir(config.dataDir);
+  const { instance, con } = await openDuckDB({ tempDir: spill.path, threads: 1, memoryLimit: "192MB" }).catch(
+    async (error: unknown) => {
+      await Promise.all([rm(fifo, { force: true }), spill.remove()]);
+      throw error;
+    },
+  );
   // A connection of its own: a pooled connection reused after a large COPY OUT can hang in postgres.js.
   const dedicated = db.dedicated();
   const conn = dedicated.sql;
@@ -169,6 +172,8 @@ export async function ingestPostgres(
       staged.push(final);
       rejects = await stageQuery(con, config.dataDir, splitSql(def, first.path, "rejected"));
       staged.push(rejects);
+      // The unsplit file is not published: remove it now rather than leave a full-size copy in data/tmp.
+      await first.discard();
       log.warn(`${def.name}: ${v.rowsRejected} invalid rows written to the rejects file`);
     }
     const fields = await parquetSchema(con, final.path);
@@ -196,7 +201,7 @@ export async function ingestPostgres(
         {
           namespace: `postgres://${db.info.host}:${db.info.port}`,
           name: `${db.info.database}.public.${table}`,
-          facets: { dataSource: { name: db.info.database, uri: db.info.uri } },
+          facets: { dataSource: facet("dataSource", { name: db.info.database, uri: db.info.uri }) },
         },
       ],
       dataSource: { name: `${db.info.database}.public.${table}`, uri: db.info.uri },
@@ -252,6 +257,6 @@ export async function ingestPostgres(
     await dedicated.close();
     con.closeSync();
     instance.closeSync();
-    await Promise.all([rm(fifo, { force: true }), ...staged.map((s) => s.discard())]);
+    await Promise.all([rm(fifo, { force: true }), spill.remove(), ...staged.map((s) => s.discard())]);
   }
 }

@@ -21,7 +21,7 @@ export function facet<T extends object>(kind: keyof typeof standard, body: T) {
   return { _producer: PRODUCER, _schemaURL: standard[kind], ...body };
 }
 
-/** One of labbook's own facets (named labbook_*), described in lineage/README.md. */
+/** One of labbook's own facets (named labbook_*), described field by field in loaders/lineage/README.md. */
 export function customFacet<T extends object>(name: string, body: T) {
-  return { _producer: PRODUCER, _schemaURL: `${PRODUCER}/lineage/README.md#${name}`, ...body };
+  return { _producer: PRODUCER, _schemaURL: `${PRODUCER}/loaders/lineage/README.md#${name}`, ...body };
 }

@@ -111,7 +111,15 @@ export async function connect(config: Config, options: ConnectOptions = {}): Pro
   const settings: Options<Record<string, never>> = {
     connect_timeout: options.connectTimeout ?? 8,
     onnotice: () => {},
-    connection: { application_name: "labbook", TimeZone: "UTC" },
+    // Startup parameters win over a server's or database's defaults. COPY prints values in these session formats,
+    // and DuckDB reads only ISO timestamps; extra_float_digits=3 prints floats that read back exactly.
+    connection: {
+      application_name: "labbook",
+      TimeZone: "UTC",
+      DateStyle: "ISO, MDY",
+      IntervalStyle: "postgres",
+      extra_float_digits: 3,
+    },
   };
   const client = (max: number) => postgres(url, { ...settings, max });
   const sql = client(options.max ?? 4);

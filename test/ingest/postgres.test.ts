@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import type { Sql } from "postgres";
+import postgres, { type Sql } from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Config } from "../../loaders/config.ts";
+import { projectRoot, type Config } from "../../loaders/config.ts";
 import { getDataset, sourceDatasets, type DatasetDef } from "../../loaders/datasets/index.ts";
 import type { PostgresSource } from "../../loaders/datasets/define.ts";
 import { compileSchema, quoteIdent, sqlString } from "../../loaders/datasets/rules.ts";
@@ -10,6 +10,7 @@ import { parquet, queryRows, withDuckDB } from "../../loaders/duckdb.ts";
 import { isLabbookError, type LabbookError } from "../../loaders/errors.ts";
 import { ingestPostgres, type IngestOptions } from "../../loaders/ingest/postgres.ts";
 import { listVersions, readRecord } from "../../loaders/lineage/catalog.ts";
+import { PRODUCER } from "../../loaders/lineage/facets.ts";
 import { memoryLogger } from "../../loaders/log.ts";
 import { seedDatabase } from "../../loaders/seed/load.ts";
 import { DEFAULT_SEED_OPTIONS, type SeedOptions } from "../../loaders/seed/plan.ts";
@@ -18,7 +19,7 @@ import { TABLE_NAMES, type Naming } from "../../loaders/sources/schema.ts";
 import { hashFile, objectPath } from "../../loaders/store/objects.ts";
 import { createTestDatabase, type TestDatabase } from "../util/pg.ts";
 import { createProject, type TestProject } from "../util/project.ts";
-import { snapshot } from "../util/tree.ts";
+import { listTree, snapshot } from "../util/tree.ts";
 
 const SEED: SeedOptions = { ...DEFAULT_SEED_OPTIONS, users: 12, days: 30, events: 2000 };
 /** A valid cuid for hand-inserted rows: "c" and 24 lower-case base-36 characters. */
@@ -59,6 +60,10 @@ async function fixture(naming: Naming, prepare?: (sql: Sql) => Promise<void>): P
 function ingest(f: Fixture, name: string, options: IngestOptions = {}) {
   return ingestPostgres(getDataset(name), f.source, f.naming, f.config, options);
 }
+
+/** What is left in the project's temp area besides the spill root: nothing, once an ingest has finished or failed. */
+const leftovers = async (f: Fixture) =>
+  (await listTree(path.join(f.config.dataDir, "tmp"))).filter((entry) => entry !== "duckdb/");
 
 const table = (def: DatasetDef, naming: Naming) => TABLE_NAMES[(def.source as PostgresSource).table][naming];
 
@@ -354,9 +359,87 @@ describe("ingestPostgres: values round-trip", () => {
       rowsRejected: 0,
       nullsPerColumn: { id: 0, mood: Number(nulls!.mood), notes: Number(nulls!.notes) },
     });
-    for (const facet of [...Object.values(record.run.facets), ...Object.values(out.facets)]) {
-      expect(facet).toMatchObject({ _producer: expect.any(String), _schemaURL: expect.any(String) });
+  });
+
+  it("gives every facet of the run, job, inputs and output a _producer and a _schemaURL that leads to its doc", async () => {
+    const result = await ingest(f, "behavioral_events");
+    const record = await readRecord(f.config.lineageDir, "behavioral_events", result.version);
+    const facets = [
+      ...Object.entries(record.run.facets),
+      ...Object.entries(record.job.facets),
+      ...record.inputs.flatMap((i) => Object.entries(i.facets ?? {})),
+      ...record.outputs.flatMap((o) => [...Object.entries(o.facets), ...Object.entries(o.outputFacets)]),
+    ];
+    expect(facets.map(([name]) => name)).toEqual(expect.arrayContaining(["dataSource", "labbook_validation", "sql"]));
+    expect(record.inputs[0]!.facets).toHaveProperty("dataSource");
+    for (const [name, facet] of facets) {
+      expect(facet, name).toMatchObject({ _producer: PRODUCER, _schemaURL: expect.stringMatching(/^https:\/\//) });
+      const url = (facet as { _schemaURL: string })._schemaURL;
+      if (!name.startsWith("labbook_")) {
+        expect(url, name).toMatch(/^https:\/\/openlineage\.io\/spec\//);
+        continue;
+      }
+      // labbook's own facets point into this repository, at a committed doc with a section for the facet.
+      expect(url.startsWith(`${PRODUCER}/`), name).toBe(true);
+      const [file, anchor] = url.slice(PRODUCER.length + 1).split("#");
+      expect(anchor, name).toBe(name);
+      const doc = await readFile(path.join(projectRoot, file!), "utf8");
+      expect(doc, name).toContain(`### \`${name}\``);
     }
+  });
+});
+
+describe("ingestPostgres: a server whose session defaults are not ISO", () => {
+  let f: Fixture;
+  let iso: Sql;
+  beforeAll(async () => {
+    // Set before labbook connects: a database's defaults apply to every new session on it.
+    f = await fixture("pascal", async (sql) => {
+      await insertEdgeRows(sql, "pascal");
+      const [row] = await sql`SELECT current_database() AS name`;
+      const name = q(row!.name as string);
+      await sql.unsafe(`ALTER DATABASE ${name} SET DateStyle = 'SQL, DMY'`);
+      await sql.unsafe(`ALTER DATABASE ${name} SET IntervalStyle = 'sql_standard'`);
+      await sql.unsafe(`ALTER DATABASE ${name} SET extra_float_digits = -3`);
+    });
+    // The expected values, read in the formats postgres.js parses exactly.
+    iso = postgres(f.db.url, {
+      max: 1,
+      onnotice: () => {},
+      connection: { DateStyle: "ISO, MDY", extra_float_digits: 3, TimeZone: "UTC" },
+    });
+  });
+  afterAll(async () => {
+    await iso?.end({ timeout: 2 });
+    await f?.close();
+  });
+
+  it("really has non-ISO defaults for a plain session", async () => {
+    const plain = postgres(f.db.url, { max: 1, onnotice: () => {} });
+    try {
+      const [row] = await plain`SELECT current_setting('DateStyle') AS style, 7.123456789012345::float8::text AS f`;
+      expect(row).toEqual({ style: "SQL, DMY", f: "7.12345678901" });
+    } finally {
+      await plain.end({ timeout: 2 });
+    }
+  });
+
+  it.each(sourceDatasets().map((d) => d.name))("%s: timestamps and floats still round-trip exactly", async (name) => {
+    const result = await ingest(f, name);
+    const file = objectPath(f.config.dataDir, result.version);
+    expect(await differences({ ...f, db: { ...f.db, sql: iso } }, getDataset(name), file)).toEqual([]);
+    expect(result.rowCount).toBeGreaterThan(0);
+  });
+
+  it("--no-validate keeps every timestamp too", async () => {
+    const result = await ingest(f, "behavioral_events", { validation: "skipped" });
+    const [row] = await withDuckDB((con) =>
+      queryRows<{ nulls: number }>(
+        con,
+        `SELECT count(*) - count("timestamp") AS nulls FROM ${parquet(objectPath(f.config.dataDir, result.version))}`,
+      ),
+    );
+    expect(row!.nulls).toBe(0);
   });
 });
 
@@ -384,7 +467,7 @@ describe("ingestPostgres: determinism and filters", () => {
       first.version,
     ]);
     // Nothing is left behind in the temp area.
-    expect(Object.keys(await snapshot(path.join(f.config.dataDir, "tmp")))).toEqual([]);
+    expect(await leftovers(f)).toEqual([]);
   });
 
   it("selects a time window with --since/--until, bound as parameters", async () => {
@@ -501,6 +584,7 @@ describe("ingestPostgres: validation modes on a table with invalid rows", () => 
     expect(error.details).toContain('row cedge00000000000000000011: sessionPerformanceScore = "140" (<= 100)');
     expect(error.details.at(-1)).toMatch(/^No version was written\. Use --non-strict/);
     expect({ data: await snapshot(f.config.dataDir), lineage: await snapshot(f.config.lineageDir) }).toEqual(before);
+    expect(await leftovers(f)).toEqual([]);
   });
 
   it("--non-strict versions the valid rows and writes the rest with a reason to a rejects Parquet", async () => {
@@ -547,6 +631,8 @@ describe("ingestPostgres: validation modes on a table with invalid rows", () => 
     const again = await ingest(f, "behavioral_events", { validation: "non-strict" });
     expect([again.version, again.stored]).toEqual([result.version, false]);
     expect((await hashFile(result.rejectsPath!)).version).toBe(v.rejects.sha256);
+    // Neither run leaves its unsplit staging file behind.
+    expect(await leftovers(f)).toEqual([]);
   });
 
   it("--no-validate versions every row and records that validation was skipped", async () => {
@@ -555,6 +641,7 @@ describe("ingestPostgres: validation modes on a table with invalid rows", () => 
     const record = await readRecord(f.config.lineageDir, "behavioral_events", result.version);
     expect(record.run.facets.labbook_validation).toMatchObject({ mode: "skipped", rowsRead: total, rowsRejected: 0 });
     expect(record.run.facets.labbook_parameters).toMatchObject({ parameters: { validation: "skipped" } });
+    expect(await leftovers(f)).toEqual([]);
   });
 });
 
@@ -607,6 +694,7 @@ describe("ingestPostgres: failures leave the store as it was", () => {
     expect(error).toBeInstanceOf(Error);
     expect(error.message).toMatch(/noon/);
     expect(await store()).toEqual(before);
+    expect(await leftovers(f)).toEqual([]);
   });
 
   it("when PostgreSQL refuses the query", async () => {
@@ -615,5 +703,6 @@ describe("ingestPostgres: failures leave the store as it was", () => {
     const error = (await ingest(f, "context_metadata").catch((e) => e)) as Error;
     expect(error.message).toMatch(/column "notes" does not exist/);
     expect(await store()).toEqual(before);
+    expect(await leftovers(f)).toEqual([]);
   });
 });
