@@ -3,7 +3,7 @@ import { pipeline } from "node:stream/promises";
 import { getTableConfig, type PgTable } from "drizzle-orm/pg-core";
 import type { Sql, TransactionSql } from "postgres";
 import { silentLogger, type Logger } from "../log.ts";
-import { createSchemaSql } from "../sources/ddl.ts";
+import { createSchemaSql, dropSchemaSql } from "../sources/ddl.ts";
 import { appSchema, type Naming } from "../sources/schema.ts";
 import { copyLine, pgTimestamp, type CopyValue } from "./copy-text.ts";
 import { applyDefects, planDefects, type DefectPlan } from "./defects.ts";
@@ -101,7 +101,7 @@ export async function seedDatabase(
   }
   // One transaction: an interrupted or failed seed leaves the tables exactly as they were.
   const { events, contextRows } = await sql.begin(async (tx) => {
-    for (const t of Object.values(schema)) await tx.unsafe(`DROP TABLE IF EXISTS "${getTableConfig(t).name}"`);
+    for (const statement of dropSchemaSql()) await tx.unsafe(statement);
     for (const statement of ddl.tables) await tx.unsafe(statement);
     await copyInto(tx, schema.experimentProtocol, [protocols.map(protocolRow)]);
     await copyInto(tx, schema.phaseAssignment, [phases]);
@@ -121,6 +121,16 @@ export async function seedDatabase(
     eventsPerSecond: Math.round(events / Math.max(seconds, 1e-3)),
     defects,
   };
+}
+
+/** One line on what a seed loaded and how fast, for logs. */
+export function seedSummary(result: SeedResult): string {
+  const r = result.rows;
+  return (
+    `seeded ${r.events.toLocaleString("en")} events, ${r.protocols} protocols (${r.phases} phases), ` +
+    `${r.context.toLocaleString("en")} context rows in ${result.seconds.toFixed(1)} s ` +
+    `(${result.eventsPerSecond.toLocaleString("en")} events/s)`
+  );
 }
 
 function protocolRow(u: PlannedUser): Row {

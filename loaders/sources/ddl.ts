@@ -1,5 +1,5 @@
 import { getTableConfig, PgEnumColumn, type PgTable } from "drizzle-orm/pg-core";
-import { appSchema, pgEnums, type Naming } from "./schema.ts";
+import { appSchema, pgEnums, TABLE_NAMES, type Naming } from "./schema.ts";
 
 const q = (name: string) => `"${name.replaceAll('"', '""')}"`;
 const lit = (value: string) => `'${value.replaceAll("'", "''")}'`;
@@ -32,6 +32,18 @@ export function createSchemaSql(naming: Naming, options: { enumTypes?: boolean }
     constraints.push(...keys);
   }
   return { tables: statements, constraints };
+}
+
+/**
+ * Drops the application tables in both namings, then the enum types: a seed replaces earlier demo data whichever
+ * naming made it, or naming detection (PascalCase first) would go on finding the old tables.
+ */
+export function dropSchemaSql(): string[] {
+  const tables = Object.values(TABLE_NAMES).flatMap((names) => Object.values(names));
+  return [
+    ...tables.map((name) => `DROP TABLE IF EXISTS ${q(name)}`),
+    ...Object.values(pgEnums).map((e) => `DROP TYPE IF EXISTS ${q(e.enumName)}`),
+  ];
 }
 
 function tableSql(table: PgTable): { create: string; keys: string[] } {

@@ -1,13 +1,15 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { readdir, readFile, stat } from "node:fs/promises";
+import { chmod, readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { projectRoot } from "../../loaders/config.ts";
 import { sourceDatasets } from "../../loaders/datasets/index.ts";
+import { ingestFailure } from "../../loaders/cli/commands/ingest.ts";
 import { orderForChecks } from "../../loaders/quality/order.ts";
 import { seedDatabase } from "../../loaders/seed/load.ts";
 import { DEFAULT_SEED_OPTIONS } from "../../loaders/seed/plan.ts";
+import { embeddedStatus, shareDataDir, stopEmbedded } from "../../loaders/sources/embedded.ts";
 import { hashFile, objectPath } from "../../loaders/store/objects.ts";
 import { runCli, type CliResult } from "../util/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../util/pg.ts";
@@ -27,6 +29,10 @@ async function records(lineageDir: string): Promise<{ file: string; text: string
     }),
   );
 }
+
+/** What is left in a project's temp area besides the spill root: nothing, once every ingest has finished. */
+const leftovers = async (project: TestProject) =>
+  (await listTree(path.join(project.config.dataDir, "tmp"))).filter((entry) => entry !== "duckdb/");
 
 /** Checks every record's object is in the store with the size and sha256 the record names. */
 async function expectConsistent(project: TestProject): Promise<number> {
@@ -152,9 +158,25 @@ describe("labbook ingest", () => {
     // --all reproduces the versions already stored; the --until selection adds two.
     expect(await expectConsistent(project)).toBe(before + 2);
     expect(existsSync(path.join(project.config.dataDir, "store.lock"))).toBe(false);
-    expect((await readdir(path.join(project.config.dataDir, "tmp"))).filter((f) => !f.startsWith("duckdb"))).toEqual(
-      [],
-    );
+    // Each run spilled to a directory of its own and removed it.
+    expect(await leftovers(project)).toEqual([]);
+  });
+
+  it("fails naming the tables it looked for when DATABASE_URL points at an empty database, and creates none", async () => {
+    const empty = await createTestDatabase();
+    try {
+      const { code, stdout, stderr } = await cli(["ingest", "--all", "--json"], { DATABASE_URL: empty.url });
+      expect(code).toBe(1);
+      expect(stderr).toContain(
+        'error: source tables not found: looked for "BehavioralEvent" or "behavioral_events" on the search path\n',
+      );
+      expect(stderr).not.toContain("seeding");
+      expect(JSON.parse(stdout).error).toMatchObject({ code: "E_SOURCE" });
+      const tables = await empty.sql`SELECT tablename FROM pg_tables WHERE schemaname = 'public'`;
+      expect(tables).toHaveLength(0);
+    } finally {
+      await empty.drop();
+    }
   });
 
   it("never writes a credential to a lineage record or a log", async () => {
@@ -211,9 +233,7 @@ describe("labbook ingest: validation", () => {
     expect(lines).toHaveLength(at + 7);
     expect(await listTree(project.config.lineageDir)).toEqual([]);
     expect(await listTree(path.join(project.config.dataDir, "objects"))).toEqual([]);
-    expect((await listTree(path.join(project.config.dataDir, "tmp"))).filter((f) => !f.startsWith("duckdb"))).toEqual(
-      [],
-    );
+    expect(await leftovers(project)).toEqual([]);
   });
 
   it("--non-strict versions the valid rows and keeps the rejected ones with their reasons", async () => {
@@ -226,6 +246,8 @@ describe("labbook ingest: validation", () => {
       validation: { mode: "non-strict", rowsRead: SMALL.events + 6, rowsValid: SMALL.events, rowsRejected: 6 },
     });
     expect((await stat(r.rejectsPath)).size).toBeGreaterThan(0);
+    // The unsplit staging file is removed once the valid and rejected rows are split from it.
+    expect(await leftovers(project)).toEqual([]);
   });
 
   it("--no-validate records that validation was skipped", async () => {
@@ -235,6 +257,22 @@ describe("labbook ingest: validation", () => {
     expect(r).toMatchObject({ rowCount: SMALL.events + 6, validation: { mode: "skipped", rowsRejected: 0 } });
     const { stdout: shown } = await runCli(["show", `behavioral_events@${r.version.slice(7, 19)}`], env);
     expect(JSON.parse(shown).run.facets.labbook_validation.mode).toBe("skipped");
+    expect(await leftovers(project)).toEqual([]);
+  });
+});
+
+describe("ingestFailure: an unexpected error's message", () => {
+  it("never carries the database password, plain or URL-encoded", () => {
+    const url = "postgres://reader:s3cr%40t-pw@db.example.org:5432/app";
+    const cause = new Error(
+      "connect failed for postgres://reader:s3cr%40t-pw@db.example.org:5432/app (password s3cr@t-pw)",
+    );
+    const error = ingestFailure(cause, url);
+    expect(error.message).toBe(
+      "ingest failed: connect failed for postgres://reader:***@db.example.org:5432/app (password ***)",
+    );
+    expect(error.code).toBe("E_DATABASE");
+    expect(ingestFailure(new Error("socket hang up"), undefined).message).toBe("ingest failed: socket hang up");
   });
 });
 
@@ -334,5 +372,44 @@ describe("labbook seed && labbook ingest --all, from a fresh state", () => {
       expect(show.code).toBe(0);
       expect(JSON.parse(show.stdout).outputs[0].facets.version.datasetVersion).toBe(entry.version);
     }
+  });
+});
+
+describe("labbook ingest --all with no DATABASE_URL, on a fresh data dir", () => {
+  let project: TestProject;
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    project = await createProject();
+    // As root the embedded server runs as the postgres user, which must be able to reach the data dir.
+    await chmod(project.root, 0o755);
+    await shareDataDir(project.config.dataDir);
+    // An empty DATABASE_URL also wins over a developer's .env.
+    env = { ...project.env, DATABASE_URL: "" };
+  });
+  afterAll(async () => {
+    if (!project) return;
+    await stopEmbedded(project.config.dataDir).catch(() => {});
+    await project.remove();
+  });
+
+  it("creates the embedded database, seeds it with the demo data, and ingests the four datasets", async () => {
+    const { code, stdout, stderr } = await runCli(["ingest", "--all"], env);
+    expect(code, stderr).toBe(0);
+    expect(stderr).toContain(
+      "embedded PostgreSQL: no source tables yet; creating them and seeding demo data (labbook seed)\n",
+    );
+    const events = DEFAULT_SEED_OPTIONS.events.toLocaleString("en");
+    expect(stderr).toMatch(new RegExp(`embedded PostgreSQL: seeded ${events} events, .* in \\d+\\.\\d s `));
+    expect(stdout.trim().split("\n")).toHaveLength(4);
+    expect(await expectConsistent(project)).toBe(4);
+    // The command started the server, so it stopped it again.
+    expect((await embeddedStatus(project.config.dataDir)).running).toBe(false);
+  });
+
+  it("seeds only once: the next ingest finds the tables and reproduces the version", async () => {
+    const { code, stdout, stderr } = await runCli(["ingest", "behavioral_events", "--json"], env);
+    expect(code, stderr).toBe(0);
+    expect(stderr).not.toContain("seeding");
+    expect(JSON.parse(stdout)[0]).toMatchObject({ rowCount: DEFAULT_SEED_OPTIONS.events, stored: false });
   });
 });

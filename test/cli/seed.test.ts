@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { detectNaming } from "../../loaders/sources/naming.ts";
 import { runCli } from "../util/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../util/pg.ts";
 
@@ -39,6 +40,16 @@ describe("labbook seed against DATABASE_URL", () => {
     expect(JSON.parse(stdout).rows.events).toBe(1000);
     const [row] = await db.sql`SELECT count(*)::int AS n FROM "BehavioralEvent"`;
     expect(row!.n).toBe(1000);
+  });
+
+  it("--naming snake --replace drops the PascalCase tables, so naming detection finds snake", async () => {
+    const { code, stdout } = await runCli([...args, "--replace", "--naming", "snake", "--events", "500"], env);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ naming: "snake", rows: { events: 500 } });
+    expect(await detectNaming(db.sql)).toBe("snake");
+    const [row] = await db.sql`SELECT to_regclass('"BehavioralEvent"') IS NULL AS gone, count(*)::int AS n
+      FROM behavioral_events`;
+    expect(row).toEqual({ gone: true, n: 500 });
   });
 
   it("exits 1 with a clear message when the server cannot be reached", async () => {

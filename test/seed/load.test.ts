@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedDatabase, type SeedResult } from "../../loaders/seed/load.ts";
 import { DEFAULT_SEED_OPTIONS, type SeedOptions } from "../../loaders/seed/plan.ts";
 import { createTestDatabase, withTestDatabase, type TestDatabase } from "../util/pg.ts";
+import { detectNaming } from "../../loaders/sources/naming.ts";
+import { pgEnums, TABLE_NAMES } from "../../loaders/sources/schema.ts";
 import { checksum, tables } from "./_tables.ts";
 
 const options: SeedOptions = { ...DEFAULT_SEED_OPTIONS, users: 12, days: 40, events: 5000 };
@@ -15,6 +17,44 @@ describe("seedDatabase is deterministic", () => {
       expect(await checksum(db.sql, naming)).toBe(first);
       await seedDatabase(db.sql, { ...options, seed: options.seed + 1 }, naming);
       expect(await checksum(db.sql, naming)).not.toBe(first);
+    });
+  });
+});
+
+describe("seedDatabase replaces earlier demo data in either naming", () => {
+  /** The application tables and enum types in the database's public schema. */
+  const objects = async (sql: TestDatabase["sql"]) => {
+    const tablesNow = await sql<{ name: string }[]>`SELECT tablename AS name FROM pg_tables
+      WHERE schemaname = 'public' ORDER BY 1`;
+    const types = await sql<{ name: string }[]>`SELECT t.typname AS name FROM pg_type t
+      JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = 'public' AND t.typtype = 'e' ORDER BY 1`;
+    return { tables: tablesNow.map((r) => r.name), types: types.map((r) => r.name) };
+  };
+
+  it.each([
+    ["pascal", "snake"],
+    ["snake", "pascal"],
+  ] as const)("a %s seed, then a %s seed, leaves only the second", async (before, after) => {
+    await withTestDatabase(async (db) => {
+      await seedDatabase(db.sql, options, before);
+      expect(await detectNaming(db.sql)).toBe(before);
+      await seedDatabase(db.sql, { ...options, events: 1000 }, after);
+      expect(await detectNaming(db.sql)).toBe(after);
+      const expected = Object.values(TABLE_NAMES)
+        .map((names) => names[after])
+        .sort();
+      const { tables: left, types } = await objects(db.sql);
+      expect(left).toEqual(expected);
+      // Enum types belong to the PascalCase (Prisma) schema only.
+      expect(types).toEqual(
+        after === "pascal"
+          ? Object.values(pgEnums)
+              .map((e) => e.enumName)
+              .sort()
+          : [],
+      );
+      const [row] = await db.sql.unsafe(`SELECT count(*)::int AS n FROM ${tables(after).events}`);
+      expect(row!.n).toBe(1000);
     });
   });
 });

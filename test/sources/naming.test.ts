@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { LabbookError } from "../../loaders/errors.ts";
 import { seedDatabase } from "../../loaders/seed/load.ts";
 import { DEFAULT_SEED_OPTIONS } from "../../loaders/seed/plan.ts";
+import { createSchemaSql } from "../../loaders/sources/ddl.ts";
 import { detectNaming } from "../../loaders/sources/naming.ts";
 import { withTestDatabase } from "../util/pg.ts";
 
@@ -18,7 +19,8 @@ describe("detectNaming", () => {
   it("prefers PascalCase when both namings exist", async () => {
     await withTestDatabase(async (db) => {
       await seedDatabase(db.sql, small, "snake");
-      await seedDatabase(db.sql, small, "pascal");
+      // A seed replaces the other naming's tables, so the PascalCase ones are created beside them by hand.
+      for (const statement of createSchemaSql("pascal").tables) await db.sql.unsafe(statement);
       expect(await detectNaming(db.sql)).toBe("pascal");
     });
   });

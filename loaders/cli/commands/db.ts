@@ -8,7 +8,8 @@ export default defineCommand({
   usage: "status|start|stop",
   description:
     "Show or control the embedded PostgreSQL server that labbook uses when DATABASE_URL is unset.\n" +
-    "Other commands start it for their own run and stop it afterwards; `db start` keeps it running until `db stop`.",
+    "Other commands start it for their own run and stop it afterwards; `db start` keeps it running until `db stop`.\n" +
+    "ingest and build seed it with the demo data (as labbook seed) when it has no source tables yet.",
   examples: ["labbook db status", "labbook db start", "labbook db stop"],
   async run(ctx) {
     const [action = "status", ...extra] = ctx.positionals;

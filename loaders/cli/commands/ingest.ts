@@ -4,7 +4,8 @@ import { ingestPostgres, type IngestResult } from "../../ingest/postgres.ts";
 import type { ValidationMode } from "../../ingest/validate.ts";
 import { orderForChecks } from "../../quality/order.ts";
 import { detectNaming } from "../../sources/naming.ts";
-import { withDatabase } from "../../sources/postgres.ts";
+import { seedWhenEmpty } from "../../seed/when-empty.ts";
+import { redact, withDatabase } from "../../sources/postgres.ts";
 import { shortVersion } from "../../store/version.ts";
 import { intOption, stringOption } from "../args.ts";
 import { defineCommand, printJson } from "../command.ts";
@@ -13,12 +14,15 @@ import { ingestFilesCommand, wantsFiles } from "./_ingest-files.ts";
 export default defineCommand({
   name: "ingest",
   usage:
-    "<dataset>|--all [--days N | --since ISO --until ISO] [--user-id ID] [--non-strict] [--no-validate] [--sync-duckdb]",
+    "<dataset>|--all [--days N | --since ISO --until ISO] [--user-id ID] [--from GLOB] [--non-strict] [--no-validate]" +
+    " [--sync-duckdb] [--json]",
   description:
     "Export source datasets from PostgreSQL to immutable, content-hashed Parquet versions with lineage records.\n" +
     "Rows stream through COPY into DuckDB and out as zstd Parquet sorted by the dataset's sort key; the file is hashed\n" +
     "as it is written. Identical bytes give the same version, stored once. Rows are validated against the dataset's\n" +
-    "zod schema: by default any invalid row fails the ingest and nothing is written.",
+    "zod schema: by default any invalid row fails the ingest and nothing is written.\n\n" +
+    "With no DATABASE_URL it reads the embedded PostgreSQL, which it first seeds with the demo data (as labbook seed\n" +
+    "with its defaults) when it has no source tables. A DATABASE_URL database is never seeded.",
   options: {
     all: {
       type: "boolean",
@@ -51,7 +55,7 @@ export default defineCommand({
   },
   examples: [
     "labbook ingest --all",
-    "labbook ingest behavioral_events --days 30",
+    "labbook ingest behavioral_events --since 2025-09-01",
     "labbook ingest behavioral_events --since 2025-07-01 --until 2025-08-01 --non-strict",
     "labbook ingest context_metadata --user-id cmbb88zk000080007b9ja7ylw --json",
     "labbook ingest operation_events --from 'logs/ops-*.ndjson' --non-strict",
@@ -91,9 +95,13 @@ export default defineCommand({
       until: stringOption(ctx.values, "until"),
       userId: stringOption(ctx.values, "user-id"),
     };
+    // The URL with its password, once known: an embedded server's password is only known after connecting.
+    let url = ctx.config.databaseUrl;
     const results: IngestResult[] = await withDatabase(
       ctx.config,
       async (db) => {
+        url = db.url;
+        await seedWhenEmpty(db, { log: ctx.log, signal: ctx.signal });
         const naming = await detectNaming(db.sql, ctx.log);
         const out: IngestResult[] = [];
         for (const def of defs) {
@@ -115,7 +123,7 @@ export default defineCommand({
       { log: ctx.log },
     ).catch((e) => {
       if (e instanceof LabbookError || ctx.signal.aborted) throw e;
-      throw new LabbookError(`ingest failed: ${(e as Error).message}`, { code: "E_DATABASE", cause: e });
+      throw ingestFailure(e, url);
     });
     if (ctx.values["sync-duckdb"]) {
       const { syncAfterIngest } = await import("../../deliver/sync-duckdb.ts");
@@ -129,6 +137,16 @@ export default defineCommand({
     }
   },
 });
+
+/** An unexpected error as a LabbookError, with any password of the database URL taken out of its message. */
+export function ingestFailure(error: unknown, url: string | undefined): LabbookError {
+  const message = error instanceof Error ? error.message : String(error);
+  return new LabbookError(`ingest failed: ${redact(message, url)}`, {
+    code: "E_DATABASE",
+    cause: error,
+    details: ["A dataset whose ingest failed gets no new version. Check the database, then run the ingest again."],
+  });
+}
 
 function applicable(
   source: { timeColumn?: string; userColumn?: string },

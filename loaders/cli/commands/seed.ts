@@ -1,5 +1,5 @@
 import { LabbookError } from "../../errors.ts";
-import { seedDatabase } from "../../seed/load.ts";
+import { seedDatabase, seedSummary } from "../../seed/load.ts";
 import { DEFAULT_SEED_OPTIONS } from "../../seed/plan.ts";
 import { TABLE_NAMES, type Naming } from "../../sources/schema.ts";
 import { withDatabase } from "../../sources/postgres.ts";
@@ -67,12 +67,7 @@ export default defineCommand({
       { log: ctx.log },
     );
     if (ctx.json) return printJson(ctx, result);
-    const r = result.rows;
-    ctx.log.info(
-      `seeded ${r.events.toLocaleString("en")} events, ${r.protocols} protocols (${r.phases} phases), ` +
-        `${r.context.toLocaleString("en")} context rows in ${result.seconds.toFixed(1)} s ` +
-        `(${result.eventsPerSecond.toLocaleString("en")} events/s)`,
-    );
+    ctx.log.info(seedSummary(result));
     if (result.defects) ctx.log.info(`planted defects: ${JSON.stringify(result.defects)}`);
   },
 });
