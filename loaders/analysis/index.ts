@@ -23,4 +23,12 @@ export {
   tQuantile,
   tTwoSided,
 } from "./distributions.ts";
-export { abOf, analyzeSeries, type AnalyzeOptions, type ProtocolAnalysis, type SeriesPoint } from "./protocol.ts";
+export {
+  abOf,
+  analyzeSeries,
+  summarizePhases,
+  type AnalyzeOptions,
+  type PhaseSummaryRow,
+  type ProtocolAnalysis,
+  type SeriesPoint,
+} from "./protocol.ts";

@@ -1,6 +1,5 @@
 import { lrr } from "./lrr.ts";
 import { nap, pnd, tau } from "./nonoverlap.ts";
-import { phaseRuns } from "./phases.ts";
 import { piecewiseRegression, type PiecewiseResult } from "./piecewise.ts";
 import { randomizationTest, type RandomizationResult } from "./randomization.ts";
 import { smd } from "./smd.ts";
@@ -19,8 +18,12 @@ export interface SeriesPoint {
   phaseType: string;
 }
 
+/** A phase's descriptive statistics; a phase without observations has n = 0 and null statistics. */
+export type PhaseSummaryRow = { label: string; type: string } & (
+  PhaseSummary | { n: 0; mean: null; median: null; sd: null; min: null; max: null; slope: null }
+);
+
 export interface ProtocolAnalysis {
-  phases: ({ label: string; type: string } & PhaseSummary)[];
   effects: { name: string; estimate: number; se?: number; ci?: [number, number] }[];
   randomization: RandomizationResult & { design: "AB" | "ABAB"; statistic: string };
   piecewise: PiecewiseResult;
@@ -40,9 +43,29 @@ export interface AnalyzeOptions {
 export const abOf = (phaseType: string): "A" | "B" => (phaseType === "BASELINE" ? "A" : "B");
 
 /**
- * The full single-case analysis of one protocol's series: per-phase summaries, effect sizes of all baseline versus
- * all intervention days, a randomization test on the phase start points and the piecewise regression. The CLI and
- * the pages both call this, so they show the same numbers.
+ * Summarises each phase of a series: one row per planned phase, in the given order (a phase without observed days
+ * gets n = 0), then any label the plan lacks. Without a plan, one row per label in order of first appearance. A
+ * label that recurs after another phase is pooled into one row.
+ */
+export function summarizePhases(
+  series: readonly Pick<SeriesPoint, "value" | "phaseLabel" | "phaseType">[],
+  planned: readonly { label: string; type: string }[] = [],
+): PhaseSummaryRow[] {
+  const phases = new Map(planned.map((p) => [p.label, p.type]));
+  for (const p of series) if (!phases.has(p.phaseLabel)) phases.set(p.phaseLabel, p.phaseType);
+  return [...phases].map(([label, type]) => {
+    const values = series.filter((p) => p.phaseLabel === label).map((p) => p.value);
+    if (values.length === 0)
+      return { label, type, n: 0, mean: null, median: null, sd: null, min: null, max: null, slope: null };
+    return { label, type, ...phaseSummary(values) };
+  });
+}
+
+/**
+ * The single-case comparison of one protocol's series: effect sizes of all baseline versus all intervention days, a
+ * randomization test on the phase start points and the piecewise regression. The per-phase summaries are
+ * `summarizePhases`, kept apart because they exist even when a comparison cannot be made. `labbook analyze` and the
+ * experiment pages both get these numbers from one `analyzeProtocols` call per pin set.
  */
 export function analyzeSeries(series: SeriesPoint[], options: AnalyzeOptions = {}): ProtocolAnalysis {
   const direction = options.direction ?? "increase";
@@ -50,12 +73,6 @@ export function analyzeSeries(series: SeriesPoint[], options: AnalyzeOptions = {
   const ab = series.map((p) => abOf(p.phaseType));
   const a = values.filter((_, i) => ab[i] === "A");
   const b = values.filter((_, i) => ab[i] === "B");
-
-  const summaries = phaseRuns(series.map((p) => p.phaseLabel)).map((run) => ({
-    label: run.label,
-    type: series[run.start]!.phaseType,
-    ...phaseSummary(values.slice(run.start, run.end)),
-  }));
 
   const effect = (name: string, e: EffectSize) => ({ name, estimate: e.estimate, se: e.se, ci: e.ci });
   const effects = [
@@ -85,7 +102,6 @@ export function analyzeSeries(series: SeriesPoint[], options: AnalyzeOptions = {
 
   const piecewise = piecewiseRegression(values, ab, { time: series.map((p) => p.day) });
   return {
-    phases: summaries,
     effects,
     randomization,
     piecewise,

@@ -1,8 +1,19 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { analyzeSeries, type ProtocolAnalysis, type SeriesPoint } from "../analysis/index.ts";
+import {
+  analyzeSeries,
+  summarizePhases,
+  type PhaseSummaryRow,
+  type ProtocolAnalysis,
+  type SeriesPoint,
+} from "../analysis/index.ts";
 import { queryRows } from "../duckdb.ts";
 import { LabbookError } from "../errors.ts";
-import { readPhaseSeries, type PhaseMismatchRow } from "../site/phase-series.ts";
+import {
+  readPhaseAssignments,
+  readPhaseSeries,
+  type PhaseAssignmentRow,
+  type PhaseMismatchRow,
+} from "../site/phase-series.ts";
 
 export interface ProtocolResult {
   id: string;
@@ -10,7 +21,12 @@ export interface ProtocolResult {
   designType: string;
   hypothesis: string;
   primaryOutcome: string;
-  series: SeriesPoint[];
+  /** The planned phases, in start order. */
+  phases: Omit<PhaseAssignmentRow, "protocolId">[];
+  /** The observed days; `events` counts the events with an outcome value that day. */
+  series: (SeriesPoint & { events: number })[];
+  /** One row per planned phase (n = 0 for a phase without observed days), given even when `analysis` is not. */
+  summary: PhaseSummaryRow[];
   /** Days whose events carry another experimentPhase than the assignment. */
   mismatches: PhaseMismatchRow[];
   analysis?: ProtocolAnalysis;
@@ -20,10 +36,12 @@ export interface ProtocolResult {
 
 /**
  * Analyses every protocol (or one, by id or name) in the attached datasets behavioral_events, experiment_protocols
- * and phase_assignments. The CLI (`labbook analyze`) and the experiment pages both call this.
+ * and phase_assignments. This is the one computation behind both `labbook analyze` and the experiment pages.
  */
 export async function analyzeProtocols(con: DuckDBConnection, only?: string): Promise<ProtocolResult[]> {
-  const protocols = await queryRows<Omit<ProtocolResult, "series" | "mismatches">>(
+  const protocols = await queryRows<
+    Pick<ProtocolResult, "id" | "name" | "designType" | "hypothesis" | "primaryOutcome">
+  >(
     con,
     `SELECT id, "protocolName" AS name, "designType", hypothesis, "primaryOutcome" FROM experiment_protocols ORDER BY "protocolName", id`,
   );
@@ -35,13 +53,24 @@ export async function analyzeProtocols(con: DuckDBConnection, only?: string): Pr
     });
   }
   const { series, mismatches } = await readPhaseSeries(con);
+  const assignments = await readPhaseAssignments(con);
   return chosen.map((p) => {
-    const points: SeriesPoint[] = series
+    const phases = assignments.filter((a) => a.protocolId === p.id).map(({ protocolId: _, ...phase }) => phase);
+    const points = series
       .filter((s) => s.protocolId === p.id)
-      .map((s) => ({ date: s.date, day: s.day, value: s.value, phaseLabel: s.phaseLabel, phaseType: s.phaseType }));
+      .map((s) => ({
+        date: s.date,
+        day: s.day,
+        value: s.value,
+        events: s.events,
+        phaseLabel: s.phaseLabel,
+        phaseType: s.phaseType,
+      }));
     const result: ProtocolResult = {
       ...p,
+      phases,
       series: points,
+      summary: summarizePhases(points, phases),
       mismatches: mismatches.filter((m) => m.protocolId === p.id),
     };
     try {

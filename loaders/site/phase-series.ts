@@ -98,6 +98,28 @@ SELECT "protocolId", "userId", strftime(day, '%Y-%m-%d') AS date, any_value(assi
 FROM assigned WHERE assigned IS DISTINCT FROM observed
 GROUP BY "protocolId", "userId", day ORDER BY "protocolId", day`;
 
+/** One phase of a protocol as phase_assignments plans it. */
+export interface PhaseAssignmentRow {
+  protocolId: string;
+  label: string;
+  type: string;
+  /** YYYY-MM-DD (UTC), inclusive. */
+  start: string;
+  /** YYYY-MM-DD (UTC), exclusive; null when open-ended. */
+  end: string | null;
+  plannedDuration: number;
+}
+
+/** SQL over the view phase_assignments: every planned phase, in protocol and start order. */
+export const PHASE_ASSIGNMENTS_SQL = `SELECT "protocolId", "phaseLabel" AS label, "phaseType" AS type,
+    strftime("startDate", '%Y-%m-%d') AS start, strftime("endDate", '%Y-%m-%d') AS "end", "plannedDuration"
+  FROM phase_assignments ORDER BY "protocolId", "startDate", "phaseLabel"`;
+
+/** Reads the planned phases from a connection with phase_assignments attached as a view. */
+export async function readPhaseAssignments(con: DuckDBConnection): Promise<PhaseAssignmentRow[]> {
+  return queryRows<PhaseAssignmentRow>(con, PHASE_ASSIGNMENTS_SQL);
+}
+
 /** Reads the series and the disagreeing days from a connection with the three datasets attached as views. */
 export async function readPhaseSeries(
   con: DuckDBConnection,

@@ -5,7 +5,7 @@ import { phaseAssignments } from "../../loaders/datasets/phase-assignments.ts";
 import type { DatasetDef } from "../../loaders/datasets/define.ts";
 import { compileSchema, quoteIdent } from "../../loaders/datasets/rules.ts";
 import { withDuckDB } from "../../loaders/duckdb.ts";
-import { readPhaseSeries } from "../../loaders/site/phase-series.ts";
+import { readPhaseAssignments, readPhaseSeries } from "../../loaders/site/phase-series.ts";
 import type { DuckDBConnection } from "@duckdb/node-api";
 
 type Row = Record<string, string | number | null>;
@@ -146,6 +146,31 @@ describe("readPhaseSeries", () => {
     expect(mismatches.map((m) => [m.date, m.assigned, m.observed])).toEqual([
       ["2025-06-02", "baseline_1", ["baseline_9"]],
       ["2025-06-03", "intervention_A_1", ["baseline_1"]],
+    ]);
+  });
+
+  it("reads the planned phases in start order with their dates as YYYY-MM-DD", async () => {
+    const phases = await withDuckDB(async (con) => {
+      await fixture(con);
+      return readPhaseAssignments(con);
+    });
+    expect(phases).toEqual([
+      {
+        protocolId: "p1",
+        label: "baseline_1",
+        type: "BASELINE",
+        start: "2025-06-01",
+        end: "2025-06-03",
+        plannedDuration: 2,
+      },
+      {
+        protocolId: "p1",
+        label: "intervention_A_1",
+        type: "INTERVENTION_A",
+        start: "2025-06-03",
+        end: "2025-06-06",
+        plannedDuration: 3,
+      },
     ]);
   });
 

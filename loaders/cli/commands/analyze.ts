@@ -42,12 +42,12 @@ const f = (x: number | null | undefined, digits = 2) =>
 
 function describe(r: ProtocolResult): string {
   const head = `${r.name} (${r.id}), ${r.designType}, outcome ${r.primaryOutcome}: ${r.series.length} observed days`;
-  if (!r.analysis) return `${head}\n  not analysed: ${r.error}`;
-  const a = r.analysis;
   const phases = formatTable(
     ["phase", "type", "n", "mean", "median", "sd", "trend"],
-    a.phases.map((p) => [p.label, p.type, p.n, f(p.mean), f(p.median), f(p.sd), f(p.slope, 3)]),
+    r.summary.map((p) => [p.label, p.type, p.n, f(p.mean), f(p.median), f(p.sd), f(p.slope, 3)]),
   );
+  if (!r.analysis) return `${head}\n${indent(phases)}\n  not analysed: ${r.error}`;
+  const a = r.analysis;
   const effects = formatTable(
     ["effect", "estimate", "se", "ci"],
     a.effects.map((e) => [e.name, f(e.estimate, 3), f(e.se, 3), e.ci ? `[${f(e.ci[0], 3)}, ${f(e.ci[1], 3)}]` : ""]),
