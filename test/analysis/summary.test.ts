@@ -17,7 +17,7 @@ const ROSALIND = [
 describe("phaseSummary", () => {
   it("matches scan's describe(exampleABC) for Marie", () => {
     // jazznbass/scan-Book, ch_describe.qmd (docs/ch_describe.html): m, md, sd, min, max and trend per phase,
-    // 3 decimals. scan's trend is coef(lm(y ~ I(mt - mt[1] + 1))), the OLS slope against 1..n for mt = 1..n.
+    // 3 decimals, hence DEC3; scan's own test of the table's sum (below) checks the same values to 11 decimals. scan's trend is coef(lm(y ~ I(mt - mt[1] + 1))), the OLS slope against 1..n for mt = 1..n.
     const published = {
       A: { mean: 52.0, median: 53.5, sd: 8.287, min: 39, max: 63, slope: -1.915 },
       B: { mean: 72.1, median: 72.5, sd: 11.367, min: 47, max: 85, slope: -0.612 },
@@ -55,6 +55,38 @@ describe("phaseSummary", () => {
     expectNear(c.median, 68, DEC3);
     expectNear(c.sd ?? NaN, 10.486, DEC3);
     expectNear(c.slope ?? NaN, -2.929, DEC3);
+  });
+
+  it("matches scan's own test of describe(exampleABC) to 11 decimals", () => {
+    // jazznbass/scan, tests/testthat/test-describe.R: the sum of every numeric cell of describe(exampleABC)
+    // ($descriptives without Case and Design) equals 2615.03644924563 (expect_equal). The cells are, per case and
+    // phase, n, mis (0 here), m, md, sd, mad, min, max and trend (R/describe.R). All but mad come from
+    // phaseSummary; mad is R's mad(): 1.4826 · median |x - median(x)|. Lise is exampleABC's third case as printed by
+    // convert(exampleABC) in the scan book (ch_create_display_and_store_scdfs). The per-phase values are published
+    // to 3 decimals only (tests above); the sum is printed to 11: tolerance 1e-9.
+    const lise = [
+      50, 45, 63, 53, 66, 57, 35, 45, 74, 63, 47, 45, 47, 36, 51, 55, 35, 66, 59, 55, 73, 60, 85, 62, 79, 69, 87, 76,
+      90, 48,
+    ];
+    const phases = [
+      MARIE.A,
+      MARIE.B,
+      MARIE.C,
+      ROSALIND.slice(0, 15),
+      ROSALIND.slice(15, 23),
+      ROSALIND.slice(23),
+      lise.slice(0, 20),
+      lise.slice(20, 27),
+      lise.slice(27),
+    ];
+    const median = (v: number[]) => phaseSummary(v).median;
+    let sum = 0;
+    for (const values of phases) {
+      const s = phaseSummary(values);
+      const mad = 1.4826 * median(values.map((x) => Math.abs(x - s.median)));
+      sum += s.n + 0 + s.mean + s.median + (s.sd ?? NaN) + mad + s.min + s.max + (s.slope ?? NaN);
+    }
+    expectNear(sum, 2615.03644924563, 1e-9);
   });
 
   it("returns null sd and slope for a single observation", () => {
