@@ -3,8 +3,7 @@ import { rm, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Config } from "../config.ts";
 import { listDatasets, listVersions, recordPath } from "../lineage/catalog.ts";
-import { pinsInHistory } from "../lineage/history.ts";
-import { allPinnedVersions, readPins } from "../lineage/pins.ts";
+import { protectedVersions } from "../lineage/history.ts";
 import { silentLogger, type Logger } from "../log.ts";
 import { rejectsPath } from "../store/commit.ts";
 import { withLock } from "../store/lock.ts";
@@ -35,7 +34,7 @@ export interface OffloadPlan {
   /** Old enough, but pinned now or in git history: left alone. */
   pinnedKept: number;
   /** What pins were honoured: the working tree always, git history when the project is a repository. */
-  protection: "working tree and git history" | "working tree only";
+  protection: "working tree and git history" | "working tree and shallow git history" | "working tree only";
 }
 
 export interface OffloadOptions {
@@ -46,6 +45,8 @@ export interface OffloadOptions {
   yes?: boolean;
   /** The zip to write; default data/offload/offload-<UTC time>.zip. */
   out?: string;
+  /** In a shallow clone, protect only the pins in the history that is present instead of refusing. */
+  allowShallow?: boolean;
   clock?: () => number;
   log?: Logger;
   signal?: AbortSignal;
@@ -60,28 +61,19 @@ export interface OffloadResult {
   bytes: number;
 }
 
-/** Versions pinned in the working tree or, when git history can be read, in any commit reachable from a ref. */
-async function protectedVersions(config: Config, log: Logger): Promise<{ versions: Set<string>; history: boolean }> {
-  const versions = allPinnedVersions(await readPins(config.lineageDir));
-  try {
-    const h = await pinsInHistory(config.root, config.lineageDir);
-    for (const v of h.versions.keys()) versions.add(v);
-    if (h.truncated) log.warn(`git history is shallow: pins before ${h.truncated} boundary commit(s) were not seen`);
-    return { versions, history: true };
-  } catch (e) {
-    log.warn(`no git history read (${(e as Error).message}); protecting working-tree pins only`);
-    return { versions, history: false };
-  }
-}
-
 /** Which versions would move: present in the store, made more than `daysOld` days ago, and pinned nowhere. */
 export async function planOffload(
   config: Config,
-  options: Pick<OffloadOptions, "daysOld" | "clock" | "log">,
+  options: Pick<OffloadOptions, "daysOld" | "allowShallow" | "clock" | "log">,
 ): Promise<OffloadPlan> {
   const now = (options.clock ?? Date.now)();
   const cutoff = now - options.daysOld * DAY_MS;
-  const { versions: pinned, history } = await protectedVersions(config, options.log ?? silentLogger);
+  // Fails closed: unreadable git history refuses; only a project outside git falls back to the working tree.
+  const { versions: pinned, history } = await protectedVersions(config, {
+    action: "offload",
+    allowShallow: options.allowShallow,
+    log: options.log,
+  });
   const candidates: OffloadCandidate[] = [];
   let pinnedKept = 0;
   for (const dataset of await listDatasets(config.lineageDir)) {
@@ -108,7 +100,11 @@ export async function planOffload(
     cutoff: new Date(cutoff).toISOString(),
     candidates,
     pinnedKept,
-    protection: history ? "working tree and git history" : "working tree only",
+    protection: !history
+      ? "working tree only"
+      : history.truncated
+        ? "working tree and shallow git history"
+        : "working tree and git history",
   };
 }
 
@@ -164,8 +160,12 @@ export async function offload(config: Config, options: OffloadOptions): Promise<
   const deleted = await withLock(
     config.dataDir,
     async () => {
-      // Pins may have changed while the zip was written: decide again, holding the lock.
-      const { versions: pinned } = await protectedVersions(config, silentLogger);
+      // Pins may have changed while the zip was written: decide again, holding the lock, by the same rules.
+      const { versions: pinned } = await protectedVersions(config, {
+        action: "offload",
+        allowShallow: options.allowShallow,
+        log,
+      });
       const removable = plan.candidates.filter((c) => !pinned.has(c.version));
       for (const c of plan.candidates.filter((c) => pinned.has(c.version)))
         log.warn(`${c.dataset}@${shortVersion(c.version)} was pinned meanwhile: kept in the store`);

@@ -1,8 +1,7 @@
 import { stat, rm } from "node:fs/promises";
 import type { Config } from "../config.ts";
 import { listDatasets, listVersions } from "../lineage/catalog.ts";
-import { pinsInHistory } from "../lineage/history.ts";
-import { readPins } from "../lineage/pins.ts";
+import { protectedVersions } from "../lineage/history.ts";
 import { silentLogger, type Logger } from "../log.ts";
 import { listObjects } from "./inventory.ts";
 import { withLock } from "./lock.ts";
@@ -13,6 +12,8 @@ export interface GcOptions {
   dryRun?: boolean;
   /** Keep the newest N versions of every dataset, pinned or not. */
   keepLast?: number;
+  /** In a shallow clone, protect only the pins in the history that is present instead of refusing. */
+  allowShallow?: boolean;
   log?: Logger;
   signal?: AbortSignal;
   now?: () => Date;
@@ -39,7 +40,8 @@ export interface GcResult {
  * Deletes objects that nothing needs, under the store lock. An object is kept when the working tree pins it, when
  * any commit reachable from a branch or tag pinned it, when it is among the newest `keepLast` versions of its
  * dataset, or when no lineage record here describes it. Lineage records are never touched: they are the committed
- * history. Removed versions are listed in data/gc.json so verify can tell them from lost ones.
+ * history. Removed versions are listed in data/gc.json so verify can tell them from lost ones. When git history cannot
+ * be read in full (a pins.json that does not parse, a missing object, a shallow clone) it refuses and removes nothing.
  */
 export async function collectGarbage(config: Config, options: GcOptions = {}): Promise<GcResult> {
   const log = options.log ?? silentLogger;
@@ -48,18 +50,12 @@ export async function collectGarbage(config: Config, options: GcOptions = {}): P
   return withLock(
     config.dataDir,
     async () => {
-      const keep = new Set(Object.values(await readPins(config.lineageDir)).flatMap((s) => Object.values(s)));
-      let history: GcResult["history"] = null;
-      try {
-        const h = await pinsInHistory(config.root, config.lineageDir);
-        for (const v of h.versions.keys()) keep.add(v);
-        history = { refs: h.refs.length, commits: h.commits, truncated: h.truncated };
-        if (h.truncated)
-          log.warn(`git history is shallow: pins before ${h.truncated} boundary commit(s) were not seen`);
-      } catch (e) {
-        // Outside a repository there is no history to protect; the working-tree pins still are.
-        log.warn(`no git history read (${(e as Error).message}); keeping working-tree pins only`);
-      }
+      // Fails closed: unreadable history refuses, and only a project outside git falls back to the working tree.
+      const { versions: keep, history } = await protectedVersions(config, {
+        action: "gc",
+        allowShallow: options.allowShallow,
+        log,
+      });
       const datasetOf = new Map<string, string>();
       for (const dataset of await listDatasets(config.lineageDir)) {
         const versions = await listVersions(config.lineageDir, dataset);

@@ -1,12 +1,14 @@
 import { existsSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../loaders/config.ts";
 import { readOffloadIndex } from "../../loaders/deliver/offload-index.ts";
 import { offload, planOffload } from "../../loaders/deliver/offload.ts";
 import { extractZip } from "../../loaders/deliver/zip-read.ts";
 import { verifyZip } from "../../loaders/deliver/zip-verify.ts";
+import { isLabbookError } from "../../loaders/errors.ts";
 import { recordPath } from "../../loaders/lineage/catalog.ts";
 import { memoryLogger } from "../../loaders/log.ts";
 import { hashFile, objectPath } from "../../loaders/store/objects.ts";
@@ -71,6 +73,66 @@ describe("offload", () => {
     expect(exists(unpinned)).toBe(true);
   });
 
+  it("refuses, touching nothing, when a reachable commit's pins.json does not parse", async () => {
+    await project.git("checkout", "-q", "-b", "broken");
+    await writeFile(path.join(project.config.lineageDir, "pins.json"), "{ not json\n");
+    await project.git("commit", "-q", "-am", "broken pins");
+    const broken = await project.git("rev-parse", "HEAD");
+    await project.git("checkout", "-q", "main");
+    try {
+      for (const yes of [false, true]) {
+        const error = await offload(project.config, { daysOld: 30, deleteSource: true, yes, clock }).catch((e) => e);
+        expect(isLabbookError(error, "E_INTEGRITY")).toBe(true);
+        expect(error.message).toMatch(
+          new RegExp(
+            `^offload refused: lineage/pins\\.json at commit ${broken.slice(0, 12)} \\(reached from refs/heads/broken\\) is not valid JSON`,
+          ),
+        );
+      }
+      const cli = await runCli(["offload", "--days-old", "30", "--delete-source", "--yes"], project.env);
+      expect(cli.code).toBe(1);
+      expect(cli.stderr).toContain(`error: offload refused: lineage/pins.json at commit ${broken.slice(0, 12)}`);
+      expect(existsSync(path.join(project.config.dataDir, "offload"))).toBe(false);
+      for (const v of [inHistory, inWorkingTree, unpinned, recent, context]) expect(exists(v)).toBe(true);
+    } finally {
+      await project.git("branch", "-D", "-q", "broken");
+    }
+  });
+
+  it("refuses in a shallow clone unless allowShallow, which honours only the history present", async () => {
+    const root = await mkdtemp(path.join(tmpdir(), "labbook-shallow-"));
+    try {
+      await project.git("clone", "-q", "--depth", "1", `file://${project.root}`, root);
+      await cp(project.config.dataDir, path.join(root, "data"), { recursive: true });
+      const env = {
+        ...project.env,
+        LABBOOK_ROOT: root,
+        LABBOOK_DATA_DIR: path.join(root, "data"),
+        LABBOOK_LINEAGE_DIR: path.join(root, "lineage"),
+      };
+      const clone = loadConfig(env, root);
+      const error = await planOffload(clone, { daysOld: 30, clock }).catch((e) => e);
+      expect(isLabbookError(error, "E_INTEGRITY")).toBe(true);
+      expect(error.message).toBe(
+        `offload refused: ${root} is a shallow git clone: pins committed before its 1 boundary commit(s) cannot be seen`,
+      );
+      const cli = await runCli(["offload", "--days-old", "30"], env);
+      expect(cli.code).toBe(1);
+      expect(cli.stderr).toContain("--allow-shallow");
+      expect((await runCli(["offload", "--help"], env)).stdout).toMatch(/--allow-shallow +In a shallow clone/);
+
+      const plan = await planOffload(clone, { daysOld: 30, clock, allowShallow: true });
+      expect(plan.protection).toBe("working tree and shallow git history");
+      // The commit that pinned inHistory lies beyond the boundary.
+      expect(plan.candidates.map((c) => c.version).sort()).toEqual([inHistory, unpinned].sort());
+      const shown = await runCli(["offload", "--days-old", "30", "--allow-shallow"], env);
+      expect(shown.code, shown.stderr).toBe(0);
+      expect(shown.stderr).toContain("pins honoured: working tree and shallow git history");
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
   it("moves the unpinned old versions into a verified zip and removes them, never a pinned one", async () => {
     const log = memoryLogger();
     const before = await hashFile(objectPath(project.config.dataDir, unpinned));
@@ -99,7 +161,9 @@ describe("offload", () => {
     const plan = await planOffload(bare, { daysOld: 30, clock, log });
     expect(plan.protection).toBe("working tree only");
     expect(plan.candidates.map((c) => c.version)).toEqual([inHistory]);
-    expect(log.lines.some((l) => l.startsWith("warning: no git history read"))).toBe(true);
+    expect(log.lines).toContain(
+      "warning: offload: not in a git repository, so only the working tree's lineage/pins.json protects versions",
+    );
     await rm(bare.root, { recursive: true });
   });
 
@@ -111,6 +175,22 @@ describe("offload", () => {
       /dry run: would write 1 versions, \d+ bytes to .* and remove them from the store; pins honoured: working tree and git history\. Pass --yes to do it\./,
     );
     expect(exists(recent)).toBe(true);
+  });
+
+  it("CLI: --delete-source --yes writes the zip and removes the old unpinned versions, never a pinned one", async () => {
+    // The CLI runs on the real clock: `recent` (made the day before NOW) is the one unpinned version left to move.
+    const { code, stdout, stderr } = await runCli(
+      ["offload", "--days-old", "1", "--delete-source", "--yes", "--json"],
+      project.env,
+    );
+    expect(code, stderr).toBe(0);
+    const result = JSON.parse(stdout);
+    expect(result.dryRun).toBe(false);
+    expect(result.deleted.map((d: { version: string }) => d.version)).toEqual([recent]);
+    expect((await verifyZip(result.zip)).problems).toEqual([]);
+    expect(exists(recent)).toBe(false);
+    for (const v of [inHistory, inWorkingTree, context]) expect(exists(v)).toBe(true);
+    expect((await readOffloadIndex(project.config.dataDir))[recent]!.zips[0]!.removedFromStore).toBe(true);
   });
 
   it("CLI: --days-old is required and must be a whole number", async () => {

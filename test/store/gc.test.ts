@@ -1,6 +1,12 @@
 import { existsSync } from "node:fs";
+import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { loadConfig } from "../../loaders/config.ts";
+import { isLabbookError } from "../../loaders/errors.ts";
 import { pin, unpin } from "../../loaders/lineage/pin.ts";
+import { memoryLogger } from "../../loaders/log.ts";
 import { collectGarbage } from "../../loaders/store/gc.ts";
 import { objectPath } from "../../loaders/store/objects.ts";
 import { readTombstones } from "../../loaders/store/tombstones.ts";
@@ -79,5 +85,126 @@ describe("gc", () => {
     expect(r.unrecorded).toEqual([objectPath(p.config.dataDir, versions[0]!)]);
     expect(present(versions[0]!)).toBe(true);
     expect(r.removed).toHaveLength(2);
+  });
+
+  /** Pins v1 in a tagged commit on main and unpins it in the next, so only history protects it. */
+  async function pinInHistoryOnly(v1: string): Promise<void> {
+    await p.commitLineage("versions");
+    await pin(p.config, "exp", [{ dataset: DS, version: v1 }]);
+    await p.commitLineage("pin v1");
+    await p.git("tag", "pinned-v1");
+    await unpin(p.config, "exp", []);
+    await p.commitLineage("unpin v1");
+  }
+
+  it("refuses, removing nothing, when a reachable commit's pins.json does not parse", async () => {
+    await pinInHistoryOnly(versions[0]!);
+    await p.git("checkout", "-q", "-b", "side");
+    await writeFile(path.join(p.config.lineageDir, "pins.json"), '{"exp": {"experiment_protocols": ');
+    await p.commitLineage("broken pins");
+    const side = await p.git("rev-parse", "HEAD");
+    await p.git("checkout", "-q", "main");
+
+    const error = await collectGarbage(p.config, { keepLast: 0 }).catch((e) => e);
+    expect(isLabbookError(error, "E_INTEGRITY")).toBe(true);
+    expect(error.message).toMatch(
+      new RegExp(
+        `^gc refused: lineage/pins\\.json at commit ${side.slice(0, 12)} \\(reached from refs/heads/side\\) is not valid JSON: `,
+      ),
+    );
+    expect(error.details.join("\n")).toContain("refs/heads/side");
+    expect(versions.every(present)).toBe(true);
+    expect(await readTombstones(p.config.dataDir)).toEqual({});
+
+    const cli = await runCli(["gc", "--keep-last", "0", "--json"], p.env);
+    expect(cli.code).toBe(1);
+    expect(JSON.parse(cli.stdout).error.code).toBe("E_INTEGRITY");
+    expect(versions.every(present)).toBe(true);
+
+    // Once the broken history is gone, gc runs and still keeps what the tag pinned.
+    await p.git("branch", "-D", "-q", "side");
+    const r = await collectGarbage(p.config, { keepLast: 0 });
+    expect(r.removed.map((x) => x.version).sort()).toEqual([versions[1], versions[2]].sort());
+    expect(present(versions[0]!)).toBe(true);
+  });
+
+  it("refuses, removing nothing, when a git object of reachable history is missing", async () => {
+    await pinInHistoryOnly(versions[0]!);
+    const blob = await p.git("rev-parse", "pinned-v1:lineage/pins.json");
+    await rm(path.join(p.root, ".git", "objects", blob.slice(0, 2), blob.slice(2)));
+    const error = await collectGarbage(p.config, { keepLast: 0 }).catch((e) => e);
+    expect(isLabbookError(error, "E_INTEGRITY")).toBe(true);
+    expect(error.message).toMatch(
+      /^gc refused: cannot read lineage\/pins\.json at commit [0-9a-f]{12} \(reached from /,
+    );
+    expect(error.details.join("\n")).toContain("git fsck");
+    expect(versions.every(present)).toBe(true);
+  });
+
+  it("refuses in a shallow clone unless --allow-shallow, which protects only the history present", async () => {
+    const [v1, v2, v3] = versions as [string, string, string];
+    await pinInHistoryOnly(v1);
+    const root = await mkdtemp(path.join(tmpdir(), "labbook-shallow-"));
+    try {
+      await p.git("clone", "-q", "--depth", "1", `file://${p.root}`, root);
+      // Objects are not in git: the clone gets a copy of the store.
+      await cp(p.config.dataDir, path.join(root, "data"), { recursive: true });
+      const env = {
+        ...p.env,
+        LABBOOK_ROOT: root,
+        LABBOOK_DATA_DIR: path.join(root, "data"),
+        LABBOOK_LINEAGE_DIR: path.join(root, "lineage"),
+      };
+      const config = loadConfig(env, root);
+      const inClone = (v: string) => existsSync(objectPath(config.dataDir, v));
+
+      const error = await collectGarbage(config, { keepLast: 0 }).catch((e) => e);
+      expect(isLabbookError(error, "E_INTEGRITY")).toBe(true);
+      expect(error.message).toBe(
+        `gc refused: ${root} is a shallow git clone: pins committed before its 1 boundary commit(s) cannot be seen`,
+      );
+      const cli = await runCli(["gc", "--keep-last", "0"], env);
+      expect(cli.code).toBe(1);
+      expect(cli.stderr).toContain("--allow-shallow");
+      expect([v1, v2, v3].every(inClone)).toBe(true);
+
+      const help = await runCli(["gc", "--help"], env);
+      expect(help.stdout).toMatch(/--allow-shallow +In a shallow clone/);
+
+      const log = memoryLogger();
+      const r = await collectGarbage(config, { keepLast: 0, allowShallow: true, log });
+      // main and origin/main, both at the one commit fetched.
+      expect(r.history).toEqual({ refs: 2, commits: 1, truncated: 1 });
+      // The commit that pinned v1 lies beyond the boundary: only the flag's caveat lets it go.
+      expect(r.removed.map((x) => x.version).sort()).toEqual([v1, v2, v3].sort());
+      expect(log.lines).toContain(
+        "warning: gc: shallow clone (--allow-shallow): pins before 1 boundary commit(s) were not seen",
+      );
+      // The original repository, with its full history, still keeps v1.
+      expect(
+        (await collectGarbage(p.config, { keepLast: 0, dryRun: true })).removed.map((x) => x.version),
+      ).not.toContain(v1);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it("outside a git repository keeps the working tree's pins and says so", async () => {
+    const bare = await createProject();
+    try {
+      const v = await makeVersion(bare.config, DS, protocolsSql(3), T0);
+      await makeVersion(bare.config, DS, protocolsSql(4), T0 + 1000);
+      await pin(bare.config, "default", [{ dataset: DS, version: v }]);
+      const log = memoryLogger();
+      const r = await collectGarbage(bare.config, { keepLast: 0, log });
+      expect(r.history).toBeNull();
+      expect(r.removed.map((x) => x.version)).not.toContain(v);
+      expect(r.removed).toHaveLength(1);
+      expect(log.lines).toContain(
+        "warning: gc: not in a git repository, so only the working tree's lineage/pins.json protects versions",
+      );
+    } finally {
+      await bare.remove();
+    }
   });
 });

@@ -7,17 +7,23 @@ import { defineCommand, printJson } from "../command.ts";
 
 export default defineCommand({
   name: "gc",
-  usage: "[--dry-run] [--keep-last N]",
+  usage: "[--dry-run] [--keep-last N] [--allow-shallow]",
   description:
     "Delete objects that nothing needs. An object is kept when lineage/pins.json pins it in the working tree, when\n" +
     "any commit reachable from a branch or tag pinned it, when it is among the newest N versions of its dataset, or\n" +
-    "when no lineage record here describes it. Lineage records stay; removed versions are listed in data/gc.json.",
+    "when no lineage record here describes it. Lineage records stay; removed versions are listed in data/gc.json.\n" +
+    "If any reachable commit's pins cannot be read (a pins.json that does not parse, a missing git object, a shallow\n" +
+    "clone) it refuses and removes nothing. Outside a git repository only the working tree's pins protect.",
   options: {
     "dry-run": { type: "boolean", description: "Only print what would be removed" },
     "keep-last": {
       type: "string",
       valueName: "N",
       description: "Keep the newest N versions of every dataset (default 1)",
+    },
+    "allow-shallow": {
+      type: "boolean",
+      description: "In a shallow clone, protect only the pins in the history present instead of refusing",
     },
   },
   examples: ["labbook gc --dry-run", "labbook gc --keep-last 3", "labbook gc --keep-last 0 --json"],
@@ -27,6 +33,7 @@ export default defineCommand({
     const result = await collectGarbage(ctx.config, {
       dryRun,
       keepLast: intOption(ctx.values, "keep-last", 1, 0),
+      allowShallow: ctx.values["allow-shallow"] === true,
       log: ctx.log,
       signal: ctx.signal,
     });

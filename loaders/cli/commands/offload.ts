@@ -7,12 +7,14 @@ import { formatTable } from "../table.ts";
 
 export default defineCommand({
   name: "offload",
-  usage: "--days-old N [--delete-source] [--yes] [--out FILE]",
+  usage: "--days-old N [--delete-source] [--yes] [--out FILE] [--allow-shallow]",
   description:
     "Move unpinned versions made more than N days ago (by their lineage eventTime) into one offload zip with their\n" +
     "lineage records, and with --delete-source remove their objects from the store. A version pinned in the working\n" +
     "tree, or in a git repository in any commit reachable from a branch or tag, is never touched. Lineage records\n" +
-    "always stay, and data/offload/index.json notes which zip holds each offloaded version.\n" +
+    "always stay, and data/offload/index.json notes which zip holds each offloaded version. If any reachable\n" +
+    "commit's pins cannot be read (a pins.json that does not parse, a missing git object, a shallow clone) it\n" +
+    "refuses and touches nothing.\n" +
     "Without --yes nothing is written or removed: it only shows what it would do.",
   options: {
     "days-old": { type: "string", valueName: "N", description: "Only versions made more than N days ago" },
@@ -22,6 +24,10 @@ export default defineCommand({
       type: "string",
       valueName: "FILE",
       description: "The zip to write (default data/offload/offload-<time>.zip)",
+    },
+    "allow-shallow": {
+      type: "boolean",
+      description: "In a shallow clone, protect only the pins in the history present instead of refusing",
     },
   },
   examples: [
@@ -38,6 +44,7 @@ export default defineCommand({
       deleteSource: ctx.values["delete-source"] === true,
       yes: ctx.values.yes === true,
       out: stringOption(ctx.values, "out"),
+      allowShallow: ctx.values["allow-shallow"] === true,
       log: ctx.log,
       signal: ctx.signal,
     });
