@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../util/cli.ts";
 import { createTestProject, pinsOf, type TestProject } from "../deliver/_project.ts";
@@ -34,5 +36,22 @@ describe("labbook sql", () => {
     expect(code).toBe(2);
     expect(stderr).toContain("error: query failed: Catalog Error: Table with name sessions does not exist");
     expect(stderr).toContain('Views of pin set "study": behavioral_events.');
+  });
+
+  it("exits 2 and writes nothing for a statement that writes, or a read outside the pins", async () => {
+    const target = path.join(project.root, "out.csv");
+    const copy = await sql(`COPY (SELECT * FROM behavioral_events) TO '${target}'`);
+    expect(copy.code).toBe(2);
+    expect(copy.stderr).toContain("error: query refused: not a read-only statement");
+    expect(copy.stderr).toContain('redirect them ("--format csv > FILE")');
+    expect(existsSync(target)).toBe(false);
+    const read = await sql(`SELECT * FROM read_csv('${path.join(project.root, "nothing.csv")}')`);
+    expect(read.code).toBe(2);
+    expect(read.stderr).toContain("error: query refused: Permission Error: Cannot access file");
+  });
+
+  it("says in --help what it refuses", async () => {
+    const { stdout } = await runCli(["sql", "--help"], project.env);
+    expect(stdout).toContain("COPY, ATTACH,\nCREATE, INSERT and reading other files are refused (exit 2)");
   });
 });

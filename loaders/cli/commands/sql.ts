@@ -10,7 +10,9 @@ export default defineCommand({
   usage: '"<query>" [--pins SET] [--format table|csv|json]',
   description:
     "Run ad-hoc DuckDB SQL over a pin set: every pinned dataset is a view by its name, over its pinned Parquet\n" +
-    "object. Results go to stdout (--json is the same as --format json). Nothing is written to the store.",
+    "object. Results go to stdout (--json is the same as --format json). The query must be one statement that\n" +
+    "reads (SELECT, WITH, FROM, DESCRIBE, SUMMARIZE); DuckDB may open only the pinned objects, so COPY, ATTACH,\n" +
+    "CREATE, INSERT and reading other files are refused (exit 2). Nothing is written, to the store or elsewhere.",
   options: {
     pins: {
       type: "string",
