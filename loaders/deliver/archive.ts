@@ -1,9 +1,7 @@
 import { existsSync } from "node:fs";
-import { readdir } from "node:fs/promises";
 import path from "node:path";
 import type { Config } from "../config.ts";
 import { parquet, withDuckDB } from "../duckdb.ts";
-import { LabbookError } from "../errors.ts";
 import { entryOf, listVersions, readRecord, recordPath } from "../lineage/catalog.ts";
 import { readGitInfo } from "../lineage/git.ts";
 import { pinSet, readPins } from "../lineage/pins.ts";
@@ -12,13 +10,14 @@ import { pinnedObjects } from "../store/pinned.ts";
 import { objectPath } from "../store/objects.ts";
 import { labbookVersion } from "../version.ts";
 import { archiveReadme, type ReadmeInput } from "./archive-readme.ts";
+import { siteFilesFor } from "./archive-site.ts";
 import { writeZip, type ZipSource } from "./zip-write.ts";
 
 export const QUALITY_DATASET = "quality_results";
 
 export interface ArchiveRequest {
   set: string;
-  /** Include the built site (dist/). */
+  /** Include the built site (dist/), which must have been built from this pin set. */
   withSite?: boolean;
   /** The zip to write; default exports/archives/<set>-<UTC time>.zip. */
   out?: string;
@@ -73,7 +72,7 @@ export async function createArchive(
   }
   const quality = await qualityFor(config, chosen);
   const siteDir = path.join(config.root, "dist");
-  const siteFiles = request.withSite ? await listSite(siteDir) : [];
+  const siteFiles = request.withSite ? await siteFilesFor(siteDir, request.set, chosen) : [];
   const git = await readGitInfo(config.root);
 
   const stored = [...objects.map((o) => ({ dataset: o.dataset, version: o.version }))];
@@ -168,13 +167,4 @@ async function qualityFor(config: Config, chosen: Record<string, string>): Promi
       })
     : [];
   return { version, pinned, summary };
-}
-
-async function listSite(dir: string): Promise<string[]> {
-  const files = existsSync(dir)
-    ? (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile())
-    : [];
-  if (files.length === 0)
-    throw new LabbookError(`no built site in ${dir}`, { code: "E_NOT_FOUND", details: ['Run "npm run build" first.'] });
-  return files.map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join("/")).sort();
 }

@@ -1,4 +1,5 @@
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createArchive } from "../../loaders/deliver/archive.ts";
@@ -7,8 +8,10 @@ import { checkZip, verifyZip } from "../../loaders/deliver/zip-verify.ts";
 import { isLabbookError } from "../../loaders/errors.ts";
 import { readPins } from "../../loaders/lineage/pins.ts";
 import { checkVersions } from "../../loaders/quality/check-versions.ts";
+import type { SiteContext } from "../../loaders/site/context.ts";
+import { provenanceData } from "../../loaders/site/provenance.ts";
 import { hashFile, objectPath } from "../../loaders/store/objects.ts";
-import { hexOf } from "../../loaders/store/version.ts";
+import { hexOf, shortVersion } from "../../loaders/store/version.ts";
 import { runCli } from "../util/cli.ts";
 import { createTestProject, pinsOf, type TestProject } from "./_project.ts";
 
@@ -95,15 +98,83 @@ describe("createArchive", () => {
     expect(JSON.parse(sql.stdout)).toEqual([{ n: 1500 }]);
   });
 
-  it("includes the built site with --with-site", async () => {
+  /** What a build from `pinSet` leaves in dist/: the provenance every page footer reads, made by the real loader. */
+  async function builtFrom(pinSet: string, pins: Record<string, string>): Promise<string> {
+    const dir = path.join(project.root, "dist", "_file", "data");
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir, { recursive: true });
+    const provenance = await provenanceData({ config: project.config, pinSet, pins } as SiteContext, {});
+    const file = path.join(dir, "provenance.0123abcd.json");
+    await writeFile(file, JSON.stringify(provenance));
+    return "site/_file/data/provenance.0123abcd.json";
+  }
+
+  it("includes the built site with --with-site when it was built from this pin set", async () => {
+    const provenance = await builtFrom("study", pinned);
     const result = await createArchive(project.config, {
       set: "study",
       withSite: true,
       out: path.join(project.root, "s.zip"),
     });
     const names = await extractZip(result.path, path.join(project.root, "with-site"));
-    expect(names.filter((n) => n.startsWith("site/")).sort()).toEqual(["site/_file/data.json", "site/index.html"]);
+    expect(names.filter((n) => n.startsWith("site/")).sort()).toEqual(
+      ["site/_file/data.json", provenance, "site/index.html"].sort(),
+    );
     expect((await verifyZip(result.path)).problems).toEqual([]);
+  });
+
+  it("refuses --with-site when dist/ shows another pin set or other versions, naming the difference", async () => {
+    const out = path.join(project.root, "refused.zip");
+    const attempt = () => createArchive(project.config, { set: "study", withSite: true, out }).catch((e) => e);
+    const dist = path.join(project.root, "dist");
+    const events = pinned.behavioral_events!;
+    const other = Object.values(pinned).find((v) => v !== events)!;
+
+    await builtFrom("default", pinned);
+    let error = await attempt();
+    expect(isLabbookError(error, "E_VALIDATION")).toBe(true);
+    expect(error.message).toBe(
+      `the built site in ${dist} does not show pin set "study": it was built from pin set "default"`,
+    );
+    expect(error.details).toEqual(["Build it from this pin set first: LABBOOK_PINS=study npm run build"]);
+
+    const { context_metadata: _dropped, ...fewer } = pinned;
+    await builtFrom("study", { ...fewer, behavioral_events: other });
+    error = await attempt();
+    expect(error.message).toBe(
+      `the built site in ${dist} does not show pin set "study": behavioral_events is ${shortVersion(other)} in the ` +
+        `site, ${shortVersion(events)} pinned; context_metadata is pinned but not in the site`,
+    );
+
+    await rm(path.join(dist, "_file", "data"), { recursive: true });
+    error = await attempt();
+    expect(isLabbookError(error, "E_VALIDATION")).toBe(true);
+    expect(error.message).toBe(
+      `the built site in ${dist} records no provenance: which pins it shows cannot be checked`,
+    );
+
+    await builtFrom("default", pinned);
+    const cli = await runCli(["archive", "study", "--with-site", "--out", out], project.env);
+    expect(cli.code).toBe(1);
+    expect(cli.stderr).toContain(`error: the built site in ${dist} does not show pin set "study"`);
+    expect(cli.stderr).toContain("LABBOOK_PINS=study npm run build");
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("CLI: writes an archive, then --verify passes on it", async () => {
+    const out = path.join(project.root, "cli.zip");
+    const written = await runCli(["archive", "study", "--out", out, "--json"], project.env);
+    expect(written.code, written.stderr).toBe(0);
+    const result = JSON.parse(written.stdout);
+    expect(result).toMatchObject({ path: out, pinSet: "study", site: false });
+    expect(result.datasets.map((d: { version: string }) => d.version).sort()).toEqual(Object.values(pinned).sort());
+    const verified = await runCli(["archive", "--verify", out], project.env);
+    expect(verified.code, verified.stderr).toBe(0);
+    expect(verified.stdout).toMatch(
+      new RegExp(
+        `^ok: ${result.files} files \\(${Object.keys(pinned).length + 1} objects, \\d+ bytes\\) match their hashes\n$`,
+      ),
+    );
   });
 
   it("verifies a good archive, and names the corrupt file in a bad one", async () => {

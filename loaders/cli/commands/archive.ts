@@ -12,10 +12,14 @@ export default defineCommand({
     "Write one zip for an experiment: the pinned Parquet objects, their lineage records, the pin set, the quality\n" +
     "results that checked those versions (if any), the built site with --with-site, a README (versions, git commit,\n" +
     "how to reproduce) and manifest.json with the sha256 of every file. Unzipped, it is a labbook store.\n" +
+    "--with-site is refused unless dist/ was built from this pin set at these versions, as its provenance records.\n" +
     "With --verify, re-hash everything inside a zip (objects against their names, other files against the\n" +
     "manifest) and exit 1 naming any corrupt or missing file. Works on offload zips too.",
   options: {
-    "with-site": { type: "boolean", description: "Include the built site (dist/; run npm run build first)" },
+    "with-site": {
+      type: "boolean",
+      description: "Include the built site (dist/), which must show this set: LABBOOK_PINS=<set> npm run build",
+    },
     out: {
       type: "string",
       valueName: "FILE",
