@@ -1,5 +1,5 @@
 import { createWriteStream, existsSync } from "node:fs";
-import { rm } from "node:fs/promises";
+import { rm, stat } from "node:fs/promises";
 import { text } from "node:stream/consumers";
 import { pipeline } from "node:stream/promises";
 import type { Config } from "../config.ts";
@@ -27,7 +27,8 @@ export interface PullResult {
 /**
  * Downloads the objects (and lineage records) of `wanted` that the local store lacks. Each object goes to data/tmp,
  * is hashed on the way, and is admitted to the store only if its bytes hash to its version: a corrupt remote copy is
- * refused and named, and never stored. Failures are reported together after the other transfers finish.
+ * refused and named, and never stored. A lineage record is admitted only if it describes that version and gives the
+ * object's true size. Failures are reported together after the other transfers finish.
  */
 export async function pull(
   config: Config,
@@ -46,14 +47,19 @@ export async function pull(
     async ({ dataset, version }) => {
       const name = `${dataset}@${shortVersion(version)}`;
       try {
-        if (existsSync(objectPath(config.dataDir, version))) result.present++;
-        else {
-          const size = await fetchObject(config, remote, version, options.signal);
+        const local = objectPath(config.dataDir, version);
+        // The object's true size: the bytes that hashed to its version, received now or on an earlier pull.
+        let size: number;
+        if (existsSync(local)) {
+          result.present++;
+          size = (await stat(local)).size;
+        } else {
+          size = await fetchObject(config, remote, version, options.signal);
           result.pulled.push({ dataset, version, size });
           result.bytes += size;
         }
         if (!existsSync(recordPath(config.lineageDir, dataset, version))) {
-          await fetchRecord(config, remote, dataset, version, options.signal);
+          await fetchRecord(config, remote, { dataset, version, size }, options.signal);
           result.records++;
         }
       } catch (e) {
@@ -69,7 +75,7 @@ export async function pull(
   if (corrupt.length || failures.length)
     throw new LabbookError(
       corrupt.length
-        ? `pull refused ${corrupt.length} corrupt object(s) from ${remote.url}`
+        ? `pull refused ${corrupt.length} corrupt object(s) or lineage record(s) from ${remote.url}`
         : `pull from ${remote.url} failed for ${failures.length} of ${wanted.length} versions`,
       {
         code: corrupt.length ? "E_INTEGRITY" : "E_REMOTE",
@@ -99,14 +105,14 @@ async function fetchObject(config: Config, remote: Remote, version: string, sign
   }
 }
 
-/** A record is admitted only if it parses and describes this very version of this dataset. */
+/** A record is admitted only if it parses, describes this very version of this dataset, and gives its true size. */
 async function fetchRecord(
   config: Config,
   remote: Remote,
-  dataset: string,
-  version: string,
+  object: Wanted & { size: number },
   signal?: AbortSignal,
 ): Promise<void> {
+  const { dataset, version } = object;
   const key = recordKey(dataset, version);
   let record: LineageRecord;
   try {
@@ -118,5 +124,12 @@ async function fetchRecord(
   const out = record?.outputs?.[0];
   if (out?.name !== dataset || out?.facets?.version?.datasetVersion !== version)
     throw new LabbookError(`remote lineage record ${key} describes another version; refused`, { code: "E_INTEGRITY" });
+  const recorded: unknown = out?.outputFacets?.outputStatistics?.size;
+  if (recorded !== object.size)
+    throw new LabbookError(
+      `remote lineage record ${key} gives a size of ${JSON.stringify(recorded ?? null)} bytes, but the object has ` +
+        `${object.size}; refused`,
+      { code: "E_INTEGRITY" },
+    );
   await writeRecord(config.lineageDir, dataset, record);
 }

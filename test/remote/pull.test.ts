@@ -157,6 +157,43 @@ describe.each(kinds)("push and pull with a $name remote", (kind) => {
     expect(await readdir(path.join(p.config.dataDir, "tmp"))).toEqual([]);
   });
 
+  it("refuses a remote lineage record whose size disagrees with the object's bytes, and never stores it", async () => {
+    const pushed = await cli("push");
+    expect(pushed.code, pushed.stderr).toBe(0);
+    const record = JSON.parse(await readFile(recordPath(p.config.lineageDir, PH, ph), "utf8"));
+    const size = record.outputs[0].outputFacets.outputStatistics.size as number;
+    record.outputs[0].outputFacets.outputStatistics.size = size + 1;
+    const text = Buffer.from(JSON.stringify(record));
+    const remote = openRemote({ ...p.config, remote: env.LABBOOK_REMOTE }, { ...process.env, ...env });
+    await remote.upload(recordKey(PH, ph), Readable.from([text]), text.length, () => {});
+    remote.close();
+
+    await rm(p.config.dataDir, { recursive: true });
+    await rm(path.join(p.config.lineageDir, PH), { recursive: true });
+    const r = await cli("pull", "--json");
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).error).toMatchObject({
+      code: "E_INTEGRITY",
+      message: `pull refused 1 corrupt object(s) or lineage record(s) from ${env.LABBOOK_REMOTE}`,
+    });
+    expect(JSON.parse(r.stdout).error.details[0]).toBe(
+      `${PH}@${shortVersion(ph)}: remote lineage record ${recordKey(PH, ph)} gives a size of ${size + 1} bytes, ` +
+        `but the object has ${size}; refused`,
+    );
+    expect(existsSync(recordPath(p.config.lineageDir, PH, ph))).toBe(false);
+    // The object itself hashed to its version, so it was admitted; the other version arrived whole.
+    expect(existsSync(objectPath(p.config.dataDir, ph))).toBe(true);
+    expect(existsSync(objectPath(p.config.dataDir, e2))).toBe(true);
+  });
+
+  it("pushes only the named pin set's objects with --pins", async () => {
+    await pin(p.config, "other", [{ dataset: EP, version: e1 }]);
+    const r = await cli("push", "--pins", "other", "--json");
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ pushed: [{ dataset: EP, version: e1 }], present: 0, records: 1 });
+    expect(await remoteKeys()).toEqual({ objects: [objectKey(e1)], records: [recordKey(EP, e1)] });
+  });
+
   it("does not publish a corrupt local object on push", async () => {
     const file = objectPath(p.config.dataDir, ph);
     const bytes = await readFile(file);
