@@ -100,29 +100,46 @@ describe("syncDuckdb", () => {
       [small.version, small.rowCount],
       [full.version, full.rowCount],
     ]);
-    const seen: { version: string; n: number }[] = [];
+    /** Each poll, and whether it began and ended while a sync was running. */
+    const seen: { version: string; n: number; duringSync: boolean }[] = [];
+    let syncing = false;
     await syncDuckdb(project.config, { pins: "a" });
+    const seenDuringSyncs = () => new Set(seen.filter((s) => s.duringSync).map((s) => s.version));
+    let syncs = 0;
     await read(async (con) => {
       let done = false;
       const poll = (async () => {
         while (!done) {
+          const began = syncing;
           const [row] = await rows(
             con,
             `SELECT (SELECT version FROM research.versions WHERE dataset = 'behavioral_events') AS version,
                     (SELECT count(*)::INTEGER FROM research.behavioral_events) AS n`,
           );
-          seen.push(row as { version: string; n: number });
+          seen.push({ ...(row as { version: string; n: number }), duringSync: began && syncing });
         }
       })();
-      // Flip between the two versions a few times while the reader polls.
-      for (const set of ["b", "a", "b", "a", "b"]) await syncDuckdb(project.config, { pins: set });
+      // A failed read is reported by the await below, once the writer has stopped.
+      poll.catch(() => {});
+      // Flip between the two versions until polls that ran inside syncs have read both states (each sync reads
+      // as the old state until its swap commits), bounded so a reader that never gets in fails instead of hanging.
+      // It ends on "b", which the next test expects.
+      while (syncs < 41 && !(seenDuringSyncs().size === 2 && syncs >= 5 && syncs % 2 === 1)) {
+        syncing = true;
+        await syncDuckdb(project.config, { pins: syncs++ % 2 === 0 ? "b" : "a" });
+        syncing = false;
+        // Let the reader start a poll between syncs too, as a real reader would.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
       done = true;
       await poll;
     });
-    expect(seen.length).toBeGreaterThan(3);
-    for (const s of seen) expect(s.n).toBe(expected.get(s.version));
+    for (const s of seen) expect(s.n, `rows seen with ${s.version}`).toBe(expected.get(s.version));
+    expect([...seenDuringSyncs()].sort()).toEqual([small.version, full.version].sort());
+    // The reader saw the state change under it, between polls, more than once.
+    const changes = seen.filter((s, i) => i > 0 && s.version !== seen[i - 1]!.version).length;
+    expect(changes).toBeGreaterThanOrEqual(2);
     expect(seen[0]!.version).toBe(small.version);
-    // The last poll may have started before the last commit; the state after the syncs is the last set's.
     await read(async (con) => {
       expect(await rows(con, "SELECT version FROM research.versions WHERE dataset = 'behavioral_events'")).toEqual([
         { version: full.version },
