@@ -64,6 +64,20 @@ describe("diff", () => {
     expect(r.stdout).toContain("removed e.g. (p000, protocol 0), (p002, protocol 2)");
   });
 
+  it("prints the whole diff as JSON with --json", async () => {
+    const r = await runCli(["diff", `${DS}@${shortVersion(v1)}`, `${DS}@${shortVersion(v2)}`, "--json"], p.env);
+    expect(r.code, r.stderr).toBe(0);
+    // The CLI's JSON is the library's result, field for field.
+    expect(JSON.parse(r.stdout)).toEqual(await diffVersions(p.config, DS, v1, v2));
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      dataset: DS,
+      from: { version: v1, rows: 5 },
+      to: { version: v2, rows: 6 },
+      key: ["id"],
+      rows: { added: 2, removed: 1, changed: 1, unchanged: 3 },
+    });
+  });
+
   it("refuses refs to two datasets and key columns a version lacks", async () => {
     const two = await runCli(["diff", `${DS}@latest`, "phase_assignments@latest"], p.env);
     expect(two.code).toBe(2);
