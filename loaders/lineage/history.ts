@@ -5,7 +5,7 @@ import git from "isomorphic-git";
 import type { Config } from "../config.ts";
 import { LabbookError } from "../errors.ts";
 import { silentLogger, type Logger } from "../log.ts";
-import { allPinnedVersions, parsePins, pinsFilepath, readPins, type Pins } from "./pins.ts";
+import { allPinnedVersions, blobAt, parsePins, pinsFilepath, readPins, type Pins } from "./pins.ts";
 
 export interface HistoryPins {
   /** Every version pinned by any set at any commit reachable from a branch or tag → the first ref found to need it. */
@@ -50,21 +50,6 @@ async function shallowCommits(dir: string): Promise<Set<string>> {
   if (common) gitdir = path.resolve(gitdir, common);
   const text = await readFile(path.join(gitdir, "shallow"), "utf8").catch(() => "");
   return new Set(text.split("\n").filter(Boolean));
-}
-
-/** The entry at `filepath` in a commit's tree: its blob id, or undefined when no such file exists there. */
-async function blobAt(dir: string, treeOid: string, filepath: string, cache: object): Promise<string | undefined> {
-  const parts = filepath.split("/");
-  let oid = treeOid;
-  for (const [i, name] of parts.entries()) {
-    // A missing tree object throws NotFoundError here, unlike a missing file: the caller refuses on it.
-    const { tree } = await git.readTree({ fs, dir, oid, cache });
-    const entry = tree.find((e) => e.path === name);
-    const last = i === parts.length - 1;
-    if (!entry || entry.type !== (last ? "blob" : "tree")) return undefined;
-    oid = entry.oid;
-  }
-  return oid;
 }
 
 /**

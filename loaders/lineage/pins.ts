@@ -103,8 +103,29 @@ export function pinsFilepath(dir: string, lineageDir: string): string {
 }
 
 /**
- * Pins as committed at one commit, or undefined when that commit has no pins.json. `cache` is isomorphic-git's
- * cache object, shared across many reads of the same repository.
+ * The blob id of the file at `filepath` in a tree, or undefined when no such file exists there. A missing tree object
+ * throws (isomorphic-git's NotFoundError), unlike a missing file: history that cannot be read is not "no pins".
+ */
+export async function blobAt(
+  dir: string,
+  treeOid: string,
+  filepath: string,
+  cache: object,
+): Promise<string | undefined> {
+  let oid = treeOid;
+  const parts = filepath.split("/");
+  for (const [i, name] of parts.entries()) {
+    const { tree } = await git.readTree({ fs, dir, oid, cache });
+    const entry = tree.find((e) => e.path === name);
+    if (!entry || entry.type !== (i === parts.length - 1 ? "blob" : "tree")) return undefined;
+    oid = entry.oid;
+  }
+  return oid;
+}
+
+/**
+ * Pins as committed at one commit, or undefined when that commit has no pins.json. A commit whose objects are missing
+ * fails rather than reading as "no pins". `cache` is isomorphic-git's cache object, shared across many reads.
  */
 export async function readPinsAtCommit(
   dir: string,
@@ -112,15 +133,17 @@ export async function readPinsAtCommit(
   oid: string,
   cache: object = {},
 ): Promise<{ blob: string; pins: Pins } | undefined> {
-  let found: { oid: string; blob: Uint8Array };
+  let found: { oid: string; blob: Uint8Array } | undefined;
   try {
-    found = await git.readBlob({ fs, dir, oid, filepath, cache });
+    const { commit } = await git.readCommit({ fs, dir, oid, cache });
+    const blob = await blobAt(dir, commit.tree, filepath, cache);
+    if (blob === undefined) return undefined;
+    found = await git.readBlob({ fs, dir, oid: blob, cache });
   } catch (e) {
-    // The file did not exist at that commit: no pins then.
-    if ((e as { code?: string }).code === "NotFoundError") return undefined;
     throw new LabbookError(`cannot read ${filepath} at ${oid.slice(0, 12)}: ${(e as Error).message}`, {
       code: "E_IO",
       cause: e,
+      details: ['The repository is incomplete or damaged: run "git fsck", fetch the missing objects, and try again.'],
     });
   }
   return {

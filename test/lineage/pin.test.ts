@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { shortVersion } from "../../loaders/store/version.ts";
@@ -82,5 +82,18 @@ describe("pin, unpin and pins", () => {
     const unknown = await cli("pins", "--rev", "v9.9");
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('unknown git revision "v9.9"');
+  });
+
+  it("pins --rev fails, rather than reading no pins, when that commit's tree object is missing", async () => {
+    const tree = await p.git("rev-parse", "v1.0^{tree}");
+    await rm(path.join(p.root, ".git", "objects", tree.slice(0, 2), tree.slice(2)));
+    const r = await cli("pins", "--rev", "v1.0");
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(/cannot read lineage\/pins\.json at [0-9a-f]{12}: /);
+    expect(r.stderr).toContain("git fsck");
+    const json = await cli("pins", "--rev", "v1.0", "--json");
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout).error.code).toBe("E_IO");
   });
 });
