@@ -75,8 +75,10 @@ export function s3Remote(url: string, env: NodeJS.ProcessEnv = process.env): Rem
       return out;
     },
     async upload(key, body, size, check, signal) {
-      // S3 has no rename: upload under tmp/, then copy server-side once the bytes are known to be right.
-      const tmp = `${prefix}tmp/${randomUUID()}`;
+      // S3 has no rename: upload to a temp key, then copy server-side once the bytes are known to be right. The key
+      // sits beside objects/, not in a tmp/ "folder": stores on a filesystem (s3rver, some gateways) remove a folder
+      // when its last key goes, which can race another upload into that folder.
+      const tmp = `${prefix}tmp-${randomUUID()}`;
       try {
         await client.send(new PutObjectCommand({ Bucket: bucket, Key: tmp, Body: body, ContentLength: size }), {
           abortSignal: signal,
