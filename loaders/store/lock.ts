@@ -15,12 +15,19 @@ function alive(pid: number): boolean {
   }
 }
 
+const STORE_LOCK = "store.lock";
+
 /**
- * Takes the store's writer lock: a file created with O_EXCL that holds the owner's pid. A lock whose owner is gone
- * is taken over. Waits up to `timeoutMs` for a live owner, then fails with E_LOCKED.
+ * Takes a lock in `dataDir`, by default the store's writer lock: a file created with O_EXCL that holds the owner's
+ * pid. A lock whose owner is gone is taken over. Waits up to `timeoutMs` for a live owner, then fails with E_LOCKED.
  */
-export async function acquireLock(dataDir: string, timeoutMs = 120_000, signal?: AbortSignal): Promise<Lock> {
-  const file = path.join(dataDir, "store.lock");
+export async function acquireLock(
+  dataDir: string,
+  timeoutMs = 120_000,
+  signal?: AbortSignal,
+  name = STORE_LOCK,
+): Promise<Lock> {
+  const file = path.join(dataDir, name);
   await mkdir(dataDir, { recursive: true });
   const deadline = Date.now() + timeoutMs;
   for (let wait = 20; ; wait = Math.min(wait * 2, 500)) {
@@ -46,11 +53,14 @@ export async function acquireLock(dataDir: string, timeoutMs = 120_000, signal?:
       continue;
     }
     if (Date.now() > deadline) {
+      const pid = owner || "?";
       throw new LabbookError(
-        `store is locked: another labbook process (pid ${owner || "?"}) is writing to ${dataDir}`,
+        name === STORE_LOCK
+          ? `store is locked: another labbook process (pid ${pid}) is writing to ${dataDir}`
+          : `${name} is locked: another labbook process (pid ${pid}) holds it in ${dataDir}`,
         {
           code: "E_LOCKED",
-          details: ["Wait for it to finish, or remove store.lock if that process no longer exists."],
+          details: [`Wait for it to finish, or remove ${name} if that process no longer exists.`],
         },
       );
     }
@@ -58,8 +68,13 @@ export async function acquireLock(dataDir: string, timeoutMs = 120_000, signal?:
   }
 }
 
-export async function withLock<T>(dataDir: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-  const lock = await acquireLock(dataDir, undefined, signal);
+export async function withLock<T>(
+  dataDir: string,
+  fn: () => Promise<T>,
+  signal?: AbortSignal,
+  name = STORE_LOCK,
+): Promise<T> {
+  const lock = await acquireLock(dataDir, undefined, signal, name);
   try {
     return await fn();
   } finally {
