@@ -6,12 +6,18 @@ import { createServer } from "node:net";
 import { userInfo } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import type { Sql } from "postgres";
 import { LabbookError } from "../errors.ts";
 import { silentLogger, type Logger } from "../log.ts";
+import { withLock } from "../store/lock.ts";
 
 const run = promisify(execFile);
 const DATABASE = "labbook";
 const USER = "postgres";
+/** Next to the cluster: serialises creating, starting and stopping it among labbook processes. */
+const LOCK = "postgres.lock";
+/** Every labbook process tags its connections `labbook:<pid>`, so each can see which others are connected. */
+const CLIENT_PREFIX = "labbook:";
 
 /** Where the embedded server keeps its cluster and its connection settings. */
 export interface EmbeddedPaths {
@@ -23,8 +29,17 @@ export function embeddedPaths(dataDir: string): EmbeddedPaths {
   return { pgdata: path.join(dataDir, "postgres"), stateFile: path.join(dataDir, "postgres.json") };
 }
 
+/**
+ * Who stops a running server. `persistent`: started by `labbook db start`, or by something other than labbook;
+ * only `labbook db stop` stops it. `on-demand`: started by a command that needed it; the last labbook process to
+ * close its connections stops it.
+ */
+export type EmbeddedMode = "persistent" | "on-demand";
+
 interface State {
   password: string;
+  /** The server labbook started last: its postmaster pid, so a record outlived by its server is ignored. */
+  server?: { pid: number; mode: EmbeddedMode };
 }
 
 export interface EmbeddedStatus {
@@ -33,6 +48,19 @@ export interface EmbeddedStatus {
   pgdata: string;
   port?: number;
   pid?: number;
+  mode?: EmbeddedMode;
+  /** Pids of the labbook processes connected to it, when the server answered. */
+  clients?: number[];
+}
+
+/** The application_name that tags this process's connections. */
+export function clientTag(): string {
+  return `${CLIENT_PREFIX}${process.pid}`;
+}
+
+/** Runs `fn` holding the embedded server's lock; only creating, starting and stopping it need it. */
+export function withEmbeddedLock<T>(dataDir: string, fn: () => Promise<T>): Promise<T> {
+  return withLock(dataDir, fn, undefined, LOCK);
 }
 
 /** The postgres uid/gid when running as root (PostgreSQL refuses to run as root). */
@@ -60,6 +88,18 @@ async function readState(paths: EmbeddedPaths): Promise<State | undefined> {
   return JSON.parse(await readFile(paths.stateFile, "utf8")) as State;
 }
 
+async function writeState(paths: EmbeddedPaths, state: State): Promise<State> {
+  const tmp = `${paths.stateFile}.${process.pid}.tmp`;
+  await writeFile(tmp, JSON.stringify(state), { mode: 0o600 });
+  await rename(tmp, paths.stateFile);
+  return state;
+}
+
+/** A server with no record of its own was not started by a labbook command, so none of them may stop it. */
+function modeOf(state: State | undefined, pm: { pid: number }): EmbeddedMode {
+  return state?.server?.pid === pm.pid ? state.server.mode : "persistent";
+}
+
 /** Reads the running server's pid and port from postmaster.pid, or undefined when it is not running. */
 async function postmaster(paths: EmbeddedPaths): Promise<{ pid: number; port: number } | undefined> {
   const file = path.join(paths.pgdata, "postmaster.pid");
@@ -75,15 +115,51 @@ async function postmaster(paths: EmbeddedPaths): Promise<{ pid: number; port: nu
   return { pid, port };
 }
 
+/** The pids of the labbook processes with a connection to the server that `sql` is connected to. */
+export async function labbookClients(sql: Sql): Promise<number[]> {
+  const rows = await sql<{ name: string }[]>`SELECT DISTINCT application_name AS name FROM pg_stat_activity
+    WHERE backend_type = 'client backend' AND starts_with(application_name, ${CLIENT_PREFIX})`;
+  return rows
+    .map((r) => Number(r.name.slice(CLIENT_PREFIX.length)))
+    .filter((pid) => Number.isInteger(pid) && pid > 0)
+    .sort((a, b) => a - b);
+}
+
+async function adminClient(port: number, password: string) {
+  const { default: postgres } = await import("postgres");
+  return postgres({
+    host: "127.0.0.1",
+    port,
+    user: USER,
+    password,
+    database: "postgres",
+    max: 1,
+    connect_timeout: 5,
+    onnotice: () => {},
+    connection: { application_name: "labbook admin" },
+  });
+}
+
 export async function embeddedStatus(dataDir: string): Promise<EmbeddedStatus> {
   const paths = embeddedPaths(dataDir);
   const pm = await postmaster(paths);
-  return {
+  const status: EmbeddedStatus = {
     initialised: existsSync(path.join(paths.pgdata, "PG_VERSION")),
     running: pm !== undefined,
     pgdata: paths.pgdata,
     ...(pm ?? {}),
   };
+  if (!pm) return status;
+  const state = await readState(paths);
+  status.mode = modeOf(state, pm);
+  if (state) {
+    const sql = await adminClient(pm.port, state.password);
+    // Best effort: a server that is stopping or still starting has no list of clients to give.
+    const clients = await labbookClients(sql).catch(() => undefined);
+    await sql.end({ timeout: 1 }).catch(() => {});
+    if (clients) status.clients = clients;
+  }
+  return status;
 }
 
 const HOOKED_EVENTS = ["beforeExit", "exit", "SIGHUP", "SIGINT", "SIGTERM", "SIGBREAK", "message"] as const;
@@ -118,10 +194,7 @@ async function initialise(paths: EmbeddedPaths, log: Logger): Promise<State> {
     onError: () => {},
   });
   await pg.initialise();
-  const tmp = `${paths.stateFile}.tmp`;
-  await writeFile(tmp, JSON.stringify(state), { mode: 0o600 });
-  await rename(tmp, paths.stateFile);
-  return state;
+  return writeState(paths, state);
 }
 
 async function pgCtl(args: string[]): Promise<void> {
@@ -134,15 +207,22 @@ async function pgCtl(args: string[]): Promise<void> {
 export interface EmbeddedServer {
   url: string;
   port: number;
-  /** True when this call started the server (and so should stop it). */
+  /** True when this call started the server. */
   started: boolean;
+  /** Who stops it; see EmbeddedMode. */
+  mode: EmbeddedMode;
 }
 
 /**
  * Makes sure the embedded server is initialised and running, and returns its URL. A server that is already running
- * (for example after `labbook db start`) is reused.
+ * is reused; `persistent` makes it persistent, `on-demand` leaves its mode as it is. Call it holding
+ * withEmbeddedLock, and keep holding it until connected, so that no other process can stop the server in between.
  */
-export async function startEmbedded(dataDir: string, log: Logger = silentLogger): Promise<EmbeddedServer> {
+export async function ensureEmbedded(
+  dataDir: string,
+  log: Logger = silentLogger,
+  mode: EmbeddedMode = "persistent",
+): Promise<EmbeddedServer> {
   const paths = embeddedPaths(dataDir);
   let state = await readState(paths);
   if (!state || !existsSync(path.join(paths.pgdata, "PG_VERSION"))) state = await initialise(paths, log);
@@ -165,7 +245,7 @@ export async function startEmbedded(dataDir: string, log: Logger = silentLogger)
       ]);
       started = true;
     } catch (error) {
-      // Another process may have started it at the same moment; use theirs if so.
+      // Something outside labbook's lock may have started it at the same moment; use theirs if so.
       if (!(await postmaster(paths))) {
         throw new LabbookError(`embedded PostgreSQL failed to start: ${(error as Error).message.trim()}`, {
           code: "E_DATABASE",
@@ -176,38 +256,61 @@ export async function startEmbedded(dataDir: string, log: Logger = silentLogger)
     }
     pm = await postmaster(paths);
     if (!pm) throw new LabbookError("embedded PostgreSQL failed to start: no postmaster.pid", { code: "E_DATABASE" });
-    if (started) log.info(`embedded PostgreSQL: started on 127.0.0.1:${pm.port}`);
+    if (started) {
+      state = await writeState(paths, { ...state, server: { pid: pm.pid, mode } });
+      log.info(`embedded PostgreSQL: started on 127.0.0.1:${pm.port} (${mode})`);
+    }
+  } else if (mode === "persistent" && modeOf(state, pm) === "on-demand") {
+    state = await writeState(paths, { ...state, server: { pid: pm.pid, mode } });
+    log.info('embedded PostgreSQL: it was started on demand; it now keeps running until "labbook db stop"');
   }
   await ensureDatabase(pm.port, state.password);
   const url = `postgres://${USER}:${encodeURIComponent(state.password)}@127.0.0.1:${pm.port}/${DATABASE}`;
-  return { url, port: pm.port, started };
+  return { url, port: pm.port, started, mode: modeOf(state, pm) };
+}
+
+/** Starts the server, or reuses a running one, under the embedded lock. */
+export function startEmbedded(
+  dataDir: string,
+  log: Logger = silentLogger,
+  mode: EmbeddedMode = "persistent",
+): Promise<EmbeddedServer> {
+  return withEmbeddedLock(dataDir, () => ensureEmbedded(dataDir, log, mode));
 }
 
 async function ensureDatabase(port: number, password: string): Promise<void> {
-  const { default: postgres } = await import("postgres");
-  const sql = postgres({
-    host: "127.0.0.1",
-    port,
-    user: USER,
-    password,
-    database: "postgres",
-    max: 1,
-    onnotice: () => {},
-  });
+  const sql = await adminClient(port, password);
   try {
     const rows = await sql`SELECT 1 FROM pg_database WHERE datname = ${DATABASE}`;
-    if (rows.length === 0) await sql.unsafe(`CREATE DATABASE ${DATABASE}`).catch(() => {});
+    if (rows.length === 0) await sql.unsafe(`CREATE DATABASE ${DATABASE}`);
   } finally {
     await sql.end();
   }
 }
 
-export async function stopEmbedded(dataDir: string, log: Logger = silentLogger): Promise<boolean> {
+/**
+ * Stops the running server, if any, whatever its mode. With `onlyOnDemand` a persistent server is left running.
+ * Call it holding withEmbeddedLock.
+ */
+export async function haltEmbedded(
+  dataDir: string,
+  log: Logger = silentLogger,
+  onlyOnDemand = false,
+): Promise<boolean> {
   const paths = embeddedPaths(dataDir);
-  if (!(await postmaster(paths))) return false;
+  const pm = await postmaster(paths);
+  if (!pm) return false;
+  const state = await readState(paths);
+  if (onlyOnDemand && modeOf(state, pm) !== "on-demand") return false;
   await pgCtl(["stop", "-w", "-m", "fast", "-D", paths.pgdata]);
+  if (state?.server) await writeState(paths, { password: state.password });
   log.info("embedded PostgreSQL: stopped");
   return true;
+}
+
+/** Stops the server whatever its mode (`labbook db stop`), under the embedded lock. */
+export function stopEmbedded(dataDir: string, log: Logger = silentLogger): Promise<boolean> {
+  return withEmbeddedLock(dataDir, () => haltEmbedded(dataDir, log));
 }
 
 /** Makes the data dir readable by the postgres user when running as root. */

@@ -3,7 +3,7 @@ import postgres, { type Options, type Sql } from "postgres";
 import type { Config } from "../config.ts";
 import { LabbookError } from "../errors.ts";
 import { silentLogger, type Logger } from "../log.ts";
-import { startEmbedded, stopEmbedded } from "./embedded.ts";
+import { clientTag, ensureEmbedded, haltEmbedded, labbookClients, withEmbeddedLock } from "./embedded.ts";
 
 /** Where a connection points, with the password left out: safe for logs and lineage. */
 export interface SourceInfo {
@@ -98,42 +98,65 @@ export interface ConnectOptions {
   connectTimeout?: number;
 }
 
+/** Databases this process has open on each embedded server's data dir: only its last close may stop the server. */
+const openEmbedded = new Map<string, number>();
+
 /**
- * Connects to DATABASE_URL or, when it is unset, to the embedded server (started if needed, and stopped again on
- * close when this call started it). Fails within the connect timeout when the server cannot be reached.
+ * Connects to DATABASE_URL or, when it is unset, to the embedded server, started on demand if it is not running.
+ * Closing stops an on-demand server when no other labbook process is connected to it. Fails within the connect
+ * timeout when the server cannot be reached.
  */
 export async function connect(config: Config, options: ConnectOptions = {}): Promise<Database> {
   const log = options.log ?? silentLogger;
+  const { dataDir } = config;
   const embedded = config.databaseUrl === undefined;
-  const server = embedded ? await startEmbedded(config.dataDir, log) : undefined;
-  const url = config.databaseUrl ?? server!.url;
-  const info = describeUrl(url, embedded);
   const settings: Options<Record<string, never>> = {
     connect_timeout: options.connectTimeout ?? 8,
+    // An embedded server counts this process's open connections as its use of the server, so they stay open.
+    ...(embedded ? { max_lifetime: 0 } : {}),
     onnotice: () => {},
     // Startup parameters win over a server's or database's defaults. COPY prints values in these session formats,
     // and DuckDB reads only ISO timestamps; extra_float_digits=3 prints floats that read back exactly.
     connection: {
-      application_name: "labbook",
+      application_name: clientTag(),
       TimeZone: "UTC",
       DateStyle: "ISO, MDY",
       IntervalStyle: "postgres",
       extra_float_digits: 3,
     },
   };
-  const client = (max: number) => postgres(url, { ...settings, max });
-  const sql = client(options.max ?? 4);
-  try {
-    await sql`SELECT 1`;
-  } catch (error) {
-    await sql.end({ timeout: 1 }).catch(() => {});
-    if (server?.started) await stopEmbedded(config.dataDir).catch(() => {});
-    throw new LabbookError(`cannot connect to PostgreSQL at ${info.uri}: ${redact((error as Error).message, url)}`, {
-      code: "E_DATABASE",
-      cause: undefined,
-      details: embedded ? [] : ["Check DATABASE_URL, that the server is up, and the credentials."],
-    });
-  }
+  const open = async (url: string): Promise<Sql> => {
+    const sql = postgres(url, { ...settings, max: options.max ?? 4 });
+    try {
+      await sql`SELECT 1`;
+      return sql;
+    } catch (error) {
+      await sql.end({ timeout: 1 }).catch(() => {});
+      const info = describeUrl(url, embedded);
+      throw new LabbookError(`cannot connect to PostgreSQL at ${info.uri}: ${redact((error as Error).message, url)}`, {
+        code: "E_DATABASE",
+        cause: undefined,
+        details: embedded ? [] : ["Check DATABASE_URL, that the server is up, and the credentials."],
+      });
+    }
+  };
+  // The lock is held until this process is connected: until then a closing process could not see it and stop the
+  // server under it.
+  const { url, sql } = embedded
+    ? await withEmbeddedLock(dataDir, async () => {
+        const server = await ensureEmbedded(dataDir, log, "on-demand");
+        try {
+          const sql = await open(server.url);
+          openEmbedded.set(dataDir, (openEmbedded.get(dataDir) ?? 0) + 1);
+          return { url: server.url, sql };
+        } catch (error) {
+          if (server.started) await haltEmbedded(dataDir).catch(() => {});
+          throw error;
+        }
+      })
+    : { url: config.databaseUrl!, sql: await open(config.databaseUrl!) };
+  const info = describeUrl(url, embedded);
+  let closed = false;
   return {
     sql,
     info,
@@ -151,15 +174,30 @@ export async function connect(config: Config, options: ConnectOptions = {}): Pro
       };
     },
     async close() {
-      // Another labbook process may be using the server this one started; the last one out stops it.
-      const others = server?.started
-        ? await sql`SELECT count(*)::int AS n FROM pg_stat_activity
-            WHERE backend_type = 'client backend' AND application_name = 'labbook' AND pid <> pg_backend_pid()`
-            .then(([r]) => (r?.n as number) - ((options.max ?? 4) - 1))
-            .catch(() => 0)
-        : 0;
-      await sql.end({ timeout: 5 });
-      if (server?.started && others <= 0) await stopEmbedded(config.dataDir, log);
+      if (closed) return;
+      closed = true;
+      if (!embedded) return sql.end({ timeout: 5 });
+      try {
+        await withEmbeddedLock(dataDir, async () => {
+          // Counted under the lock, as connect() counts: another connect() of this process may be under way.
+          const here = (openEmbedded.get(dataDir) ?? 1) - 1;
+          if (here > 0) openEmbedded.set(dataDir, here);
+          else openEmbedded.delete(dataDir);
+          // Asked before this process disconnects, under the lock that a starting process holds until it is
+          // connected: whoever is last out, the starter or not, stops an on-demand server. No answer: leave it up.
+          const others =
+            here > 0
+              ? undefined
+              : await labbookClients(sql).then(
+                  (pids) => pids.filter((pid) => pid !== process.pid),
+                  () => undefined,
+                );
+          await sql.end({ timeout: 5 });
+          if (others?.length === 0) await haltEmbedded(dataDir, log, true);
+        });
+      } finally {
+        await sql.end({ timeout: 5 });
+      }
     },
   };
 }
