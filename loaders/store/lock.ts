@@ -1,4 +1,4 @@
-import { open, readFile, rm, mkdir } from "node:fs/promises";
+import { mkdir, open, readFile, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { LabbookError } from "../errors.ts";
 
@@ -41,7 +41,8 @@ export async function acquireLock(
         async release() {
           if (released) return;
           released = true;
-          await rm(file, { force: true });
+          // Only our own lock: had it been taken over (it cannot be while we live), the file is someone else's now.
+          if (Number(await readFile(file, "utf8").catch(() => "")) === process.pid) await rm(file, { force: true });
         },
       };
     } catch (e) {
@@ -49,7 +50,7 @@ export async function acquireLock(
     }
     const owner = Number(await readFile(file, "utf8").catch(() => ""));
     if (owner && !alive(owner)) {
-      await rm(file, { force: true });
+      await takeOverStale(file, owner);
       continue;
     }
     if (Date.now() > deadline) {
@@ -65,6 +66,34 @@ export async function acquireLock(
       );
     }
     await new Promise((r) => setTimeout(r, wait));
+  }
+}
+
+/**
+ * Removes a lock file left by `deadPid`. Two processes can find the same dead owner; if the first removed the file
+ * and took the lock, a plain rm by the second would remove the live lock. So takeovers are serialised by a guard
+ * file, and the owner is read again under it: only a file that still names the dead process is removed.
+ */
+export async function takeOverStale(file: string, deadPid: number): Promise<void> {
+  const guard = `${file}.takeover`;
+  let handle;
+  try {
+    handle = await open(guard, "wx");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    // A takeover takes milliseconds: an older guard was left by a process that died during one.
+    const since = await stat(guard).then(
+      (s) => Date.now() - s.mtimeMs,
+      () => 0,
+    );
+    if (since > 10_000) await rm(guard, { force: true });
+    return;
+  }
+  try {
+    await handle.close();
+    if (Number(await readFile(file, "utf8").catch(() => "")) === deadPid) await rm(file, { force: true });
+  } finally {
+    await rm(guard, { force: true });
   }
 }
 

@@ -1,0 +1,60 @@
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { isLabbookError } from "../../loaders/errors.ts";
+import { acquireLock, takeOverStale } from "../../loaders/store/lock.ts";
+
+/** The pid of a process that has exited. */
+function deadPid(): number {
+  const child = spawnSync(process.execPath, ["-e", ""]);
+  return child.pid!;
+}
+
+describe("store lock", () => {
+  let dir: string;
+  const lockFile = () => path.join(dir, "store.lock");
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "labbook-lock-"));
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it("is exclusive while held, and free again after release", async () => {
+    const lock = await acquireLock(dir);
+    expect(await readFile(lockFile(), "utf8")).toBe(String(process.pid));
+    const error = await acquireLock(dir, 100).catch((e) => e);
+    expect(isLabbookError(error, "E_LOCKED")).toBe(true);
+    expect(error.message).toBe(`store is locked: another labbook process (pid ${process.pid}) is writing to ${dir}`);
+    await lock.release();
+    expect(existsSync(lockFile())).toBe(false);
+    await (await acquireLock(dir, 100)).release();
+  });
+
+  it("takes over a lock whose owner is gone", async () => {
+    await writeFile(lockFile(), String(deadPid()));
+    const lock = await acquireLock(dir, 1000);
+    expect(await readFile(lockFile(), "utf8")).toBe(String(process.pid));
+    await lock.release();
+  });
+
+  it("a late takeover of the same dead owner leaves the lock another process has since taken", async () => {
+    const dead = deadPid();
+    await writeFile(lockFile(), String(dead));
+    // The first process takes over and holds the lock; a second one read the dead pid before that, and acts now.
+    const first = await acquireLock(dir, 1000);
+    await takeOverStale(lockFile(), dead);
+    expect(await readFile(lockFile(), "utf8")).toBe(String(process.pid));
+    expect(isLabbookError(await acquireLock(dir, 100).catch((e) => e), "E_LOCKED")).toBe(true);
+    await first.release();
+  });
+
+  it("release leaves a lock file that is no longer its own", async () => {
+    const lock = await acquireLock(dir);
+    const other = String(deadPid());
+    await writeFile(lockFile(), other);
+    await lock.release();
+    expect(await readFile(lockFile(), "utf8")).toBe(other);
+  });
+});
