@@ -11,6 +11,7 @@ import { runFramework } from "./framework.ts";
 import { assertLoadersDeclared, cacheDir, invalidateStale, type Invalidation } from "./invalidate.ts";
 import { readsOf, siteLoaders } from "./manifest.ts";
 import { prepareOfflineNpmCache } from "./offline.ts";
+import { assertPageDeps } from "./page-deps.ts";
 import { prepareSiteData, type Preparation } from "./prepare.ts";
 import { pseudonymKey } from "./pseudonym.ts";
 
@@ -67,6 +68,7 @@ export async function invalidateSite(config: Config, env: NodeJS.ProcessEnv = pr
   for (const loader of siteLoaders) {
     fingerprints[loader.name] = await loaderFingerprint(loader, {
       root: config.root,
+      lineageDir: config.lineageDir,
       pinSet: config.pinSet,
       pins,
       keyId: key.id,
@@ -99,6 +101,7 @@ export async function buildSite(config: Config, options: SiteBuildOptions = {}):
         output: options.frameworkOutput ?? process.stderr,
         signal: options.signal,
       });
+      await assertPageDeps(outDir);
       const pages = await listPages(outDir);
       const seconds = (clock() - started) / 1000;
       log.info(

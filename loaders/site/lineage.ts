@@ -1,11 +1,11 @@
 import { datasets } from "../datasets/index.ts";
 import { LabbookError } from "../errors.ts";
 import { entryOf, readRecord } from "../lineage/catalog.ts";
-import { NAMESPACE } from "../lineage/facets.ts";
 import type { LineageRecord } from "../lineage/record.ts";
 import { versionStatus, type VersionStatus } from "../quality/facet.ts";
-import { shortVersion, VERSION } from "../store/version.ts";
+import { shortVersion } from "../store/version.ts";
 import type { SiteContext } from "./context.ts";
+import { inputVersionOf } from "./records.ts";
 
 export type LineageNode =
   | { id: string; kind: "source"; label: string; namespace: string; layer: number }
@@ -60,8 +60,8 @@ export async function lineageData(ctx: SiteContext): Promise<LineageGraph> {
     const record = await readRecord(ctx.config.lineageDir, dataset, version);
     let inputLayer = 0;
     for (const input of record.inputs) {
-      const inputVersion = (input.facets?.version as { datasetVersion?: string } | undefined)?.datasetVersion;
-      if (input.namespace === NAMESPACE && inputVersion && VERSION.test(inputVersion)) {
+      const inputVersion = inputVersionOf(input);
+      if (inputVersion) {
         inputLayer = Math.max(inputLayer, await visit(input.name, inputVersion, depth + 1));
         edge(versionId(inputVersion), datasetId(dataset));
       } else {

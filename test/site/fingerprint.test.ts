@@ -1,10 +1,16 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { projectRoot } from "../../loaders/config.ts";
+import { recordPath, writeRecord } from "../../loaders/lineage/catalog.ts";
+import { buildRecord } from "../../loaders/lineage/record.ts";
 import { loaderFingerprint } from "../../loaders/site/fingerprint.ts";
-import type { SiteLoader } from "../../loaders/site/manifest.ts";
+import { siteLoaders, type SiteLoader } from "../../loaders/site/manifest.ts";
+import { recordDigests } from "../../loaders/site/records.ts";
 import { sourceClosure } from "../../loaders/site/sources.ts";
+import { createProject, makeVersion, type TestProject } from "../util/project.ts";
 
 const V = (c: string) => `sha256:${c.repeat(64)}`;
 
@@ -17,7 +23,7 @@ describe("loader fingerprints", () => {
   const events: SiteLoader = { name: "events", file: "data/events.json.ts", reads: ["behavioral_events"] };
   const all: SiteLoader = { name: "catalog", file: "data/events.json.ts", reads: "all" };
   const pins = { behavioral_events: V("a"), context_metadata: V("b") };
-  const inputs = () => ({ root, pinSet: "default", pins, keyId: "k1" });
+  const inputs = () => ({ root, lineageDir: path.join(root, "lineage"), pinSet: "default", pins, keyId: "k1" });
 
   beforeAll(async () => {
     root = await mkdtemp(path.join(tmpdir(), "labbook-fingerprint-"));
@@ -63,5 +69,131 @@ describe("loader fingerprints", () => {
     expect(await loaderFingerprint(events, inputs())).toBe(base);
     await write("loaders/shared.ts", 'import fs from "node:fs";\nexport const x = fs.constants;\n');
     expect(await loaderFingerprint(events, inputs())).not.toBe(base);
+  });
+});
+
+/**
+ * A run that reproduces an older version's bytes rewrites that version's lineage record in place (its time, run and
+ * commit change, its version id does not). The loaders that show record fields must then run again.
+ */
+describe("loader fingerprints and rewritten lineage records", () => {
+  let project: TestProject;
+  const at = (day: number) => Date.UTC(2025, 6, day);
+  const select = (dataset: string, n: number) => `SELECT '${dataset}' AS name, ${n} AS n`;
+  const pins: Record<string, string> = {};
+  let olderEvents: string;
+  let derived: string;
+
+  const fingerprints = async () => {
+    const out: Record<string, string> = {};
+    for (const loader of siteLoaders)
+      out[loader.name] = await loaderFingerprint(loader, {
+        root: projectRoot,
+        lineageDir: project.config.lineageDir,
+        pinSet: "default",
+        pins,
+        keyId: "k1",
+      });
+    return out;
+  };
+  const changed = (a: Record<string, string>, b: Record<string, string>) =>
+    Object.keys(a).filter((name) => a[name] !== b[name]);
+
+  beforeAll(async () => {
+    project = await createProject();
+    const { config } = project;
+    for (const [i, dataset] of ["context_metadata", "experiment_protocols", "phase_assignments"].entries())
+      pins[dataset] = await makeVersion(config, dataset, select(dataset, 1), at(1 + i));
+    olderEvents = await makeVersion(config, "behavioral_events", select("behavioral_events", 1), at(5));
+    pins.behavioral_events = await makeVersion(config, "behavioral_events", select("behavioral_events", 2), at(6));
+    // A derived version made from the older events version, which stays unpinned.
+    derived = `sha256:${createHash("sha256").update("derived").digest("hex")}`;
+    await writeRecord(
+      config.lineageDir,
+      "daily_user_metrics",
+      buildRecord({
+        job: "run.daily_user_metrics",
+        dataset: "daily_user_metrics",
+        version: derived,
+        rowCount: 1,
+        size: 1,
+        fields: [],
+        inputs: [
+          { namespace: "labbook", name: "behavioral_events", facets: { version: { datasetVersion: olderEvents } } },
+        ],
+        dataSource: { name: "labbook", uri: "labbook://" },
+        sql: "SELECT 1",
+        parameters: {},
+        git: { commit: null, branch: null, dirty: null },
+        sourcePath: "test/site/fingerprint.test.ts",
+        startedAt: at(7),
+        endedAt: at(7),
+      }),
+    );
+  });
+  afterAll(() => project?.remove());
+
+  it("is declared by every loader whose code can read lineage records", async () => {
+    const catalog = path.join(projectRoot, "loaders", "lineage", "catalog.ts");
+    const undeclared: string[] = [];
+    for (const loader of siteLoaders) {
+      const closure = await sourceClosure(path.join(projectRoot, "src", loader.file));
+      if (closure.includes(catalog) && !loader.lineage) undeclared.push(loader.name);
+    }
+    expect(undeclared).toEqual([]);
+  });
+
+  it("follows a record's input versions only for the lineage graph, and every version for the history", async () => {
+    const lineageDir = project.config.lineageDir;
+    const start = [{ dataset: "daily_user_metrics", version: derived }];
+    const key = (dataset: string, version: string) =>
+      path.relative(lineageDir, recordPath(lineageDir, dataset, version));
+    expect(Object.keys(await recordDigests(lineageDir, "pinned", start))).toEqual([key("daily_user_metrics", derived)]);
+    expect(Object.keys(await recordDigests(lineageDir, "inputs", start))).toEqual([
+      key("behavioral_events", olderEvents),
+      key("daily_user_metrics", derived),
+    ]);
+    const history = await recordDigests(lineageDir, "history", [
+      { dataset: "behavioral_events", version: pins.behavioral_events! },
+    ]);
+    expect(Object.keys(history).sort()).toEqual(
+      [key("behavioral_events", olderEvents), key("behavioral_events", pins.behavioral_events!)].sort(),
+    );
+    const bytes = await readFile(recordPath(lineageDir, "behavioral_events", olderEvents));
+    expect(history[key("behavioral_events", olderEvents)]).toBe(createHash("sha256").update(bytes).digest("hex"));
+  });
+
+  it("changes exactly for the loaders that read the rewritten record", async () => {
+    const { config } = project;
+    const pinnedFile = recordPath(config.lineageDir, "behavioral_events", pins.behavioral_events!);
+    const olderFile = recordPath(config.lineageDir, "behavioral_events", olderEvents);
+
+    // The unpinned older version made again: its record is rewritten; only the quality history reads it.
+    let before = await fingerprints();
+    const olderRecord = await readFile(olderFile, "utf8");
+    expect(await makeVersion(config, "behavioral_events", select("behavioral_events", 1), at(8))).toBe(olderEvents);
+    expect(await readFile(olderFile, "utf8")).not.toBe(olderRecord);
+    let after = await fingerprints();
+    expect(changed(before, after)).toEqual(["quality"]);
+
+    // The pinned version made again: the catalog, the lineage graph and the quality history show its record.
+    before = after;
+    const pinnedRecord = await readFile(pinnedFile, "utf8");
+    expect(await makeVersion(config, "behavioral_events", select("behavioral_events", 2), at(9))).toBe(
+      pins.behavioral_events,
+    );
+    expect(await readFile(pinnedFile, "utf8")).not.toBe(pinnedRecord);
+    after = await fingerprints();
+    expect(changed(before, after)).toEqual(["catalog", "lineage", "quality"]);
+
+    // Pin the derived version: the lineage graph reads its input's record, the catalog only its own.
+    pins.daily_user_metrics = derived;
+    before = await fingerprints();
+    await makeVersion(config, "behavioral_events", select("behavioral_events", 1), at(10));
+    after = await fingerprints();
+    expect(changed(before, after)).toEqual(["lineage", "quality"]);
+
+    // Nothing rewritten: nothing changes.
+    expect(await fingerprints()).toEqual(after);
   });
 });
