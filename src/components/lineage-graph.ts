@@ -1,15 +1,18 @@
 import * as Plot from "@observablehq/plot";
 import type { LineageGraph, LineageNode } from "../../loaders/site/lineage.ts";
+import { STATUS_FILLS } from "./quality-status.js";
 
 export interface LineageGraphOptions {
   width?: number;
   /** The node selected at first (e.g. from the page's #hash). */
   selected?: string | null;
-  /** A node's fill; the quality page can colour versions by check status. */
+  /** A node's fill; by default versions are coloured by their check status (see quality-status.ts). */
   fill?: (node: LineageNode) => string;
 }
 
-const KIND_FILL: Record<LineageNode["kind"], string> = { source: "#e8e3f4", dataset: "#dbeafe", version: "#dcfce7" };
+const KIND_FILL: Record<Exclude<LineageNode["kind"], "version">, string> = { source: "#e8e3f4", dataset: "#dbeafe" };
+const PINNED = "#0f172a";
+const defaultFill = (n: LineageNode) => (n.kind === "version" ? STATUS_FILLS[n.quality] : KIND_FILL[n.kind]);
 const ROW = 64;
 
 /**
@@ -28,7 +31,7 @@ export function lineageGraph(graph: LineageGraph, options: LineageGraphOptions =
   const links = graph.edges
     .filter((e) => pos.has(e.from) && pos.has(e.to))
     .map((e) => ({ ...e, a: pos.get(e.from)!, b: pos.get(e.to)! }));
-  const fill = options.fill ?? ((n: LineageNode) => KIND_FILL[n.kind]);
+  const fill = options.fill ?? defaultFill;
   const container = Object.assign(document.createElement("div"), { value: null as LineageNode | null });
   container.className = "labbook-lineage-graph";
   let selected = options.selected ?? null;
@@ -46,6 +49,7 @@ export function lineageGraph(graph: LineageGraph, options: LineageGraphOptions =
     drawn.forEach((element, k) => {
       const node = nodes[index[k]!]!;
       element.setAttribute("data-node", node.id);
+      if (node.kind === "version") element.setAttribute("data-status", node.quality);
       (element as SVGElement).style.cursor = "pointer";
       element.addEventListener("click", () => select(node.id));
     });
@@ -77,8 +81,8 @@ export function lineageGraph(graph: LineageGraph, options: LineageGraphOptions =
           y1: (n) => n.y - 0.36,
           y2: (n) => n.y + 0.36,
           fill: (n) => fill(n),
-          stroke: (n) => (n.id === selected ? "#2563eb" : n.kind === "version" && n.pinned ? "#15803d" : "#94a3b8"),
-          strokeWidth: (n) => (n.id === selected ? 3 : n.kind === "version" && n.pinned ? 2 : 1),
+          stroke: (n) => (n.id === selected ? "#2563eb" : n.kind === "version" && n.pinned ? PINNED : "#94a3b8"),
+          strokeWidth: (n) => (n.id === selected ? 3 : n.kind === "version" && n.pinned ? 2.5 : 1),
           rx: 6,
           render: clickable,
         }),
@@ -112,7 +116,7 @@ function label(n: LineageNode): string {
   }
   if (n.kind === "dataset") return n.label;
   const commit = n.commit ? `git ${n.commit.slice(0, 7)}` : "no git";
-  return `@${n.version.slice(7, 19)}\n${n.rows.toLocaleString("en")} rows · ${n.created.slice(0, 10)}\n${commit}${n.pinned ? " · pinned" : ""}`;
+  return `@${n.version.slice(7, 19)} · ${n.quality}\n${n.rows.toLocaleString("en")} rows · ${n.created.slice(0, 10)}\n${commit}${n.pinned ? " · pinned" : ""}`;
 }
 
 function groupByLayer(nodes: LineageNode[]): Map<number, LineageNode[]> {

@@ -4,17 +4,22 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writePins } from "../../loaders/lineage/pins.ts";
 import { planDefects } from "../../loaders/seed/defects.ts";
 import { planStudy } from "../../loaders/seed/plan.ts";
+import { STATUS_FILLS } from "../../src/components/quality-status.ts";
 import { withPage } from "../util/browser.ts";
 import { createTestDatabase, type TestDatabase } from "../util/pg.ts";
 import { createSiteProject, filesUnder, seedSmall, SMALL_SEED, type SiteProject } from "../util/site.ts";
 
 const defectsOptions = { ...SMALL_SEED, defects: true };
 
+// Two ingests and two builds, each running Framework and every loader: generous on a shared 2-core machine.
+const SETUP_TIMEOUT = 600_000;
+
 /** The quality page in a browser, built once from versions with the seeded defects and once from clean ones. */
 describe("the quality page", () => {
   let db: TestDatabase;
   let project: SiteProject;
   const userIds = new Set<string>();
+  const pinned: Record<string, Record<string, string>> = {};
   const dist = (set: string) => path.join(project.root, `dist-${set}`);
 
   async function ingestAndPin(set: string, args: string[]) {
@@ -38,12 +43,13 @@ describe("the quality page", () => {
     await seedSmall(db.sql, { defects: false });
     await collectUserIds();
     const clean = await ingestAndPin("clean", []);
-    await writePins(path.join(project.root, "lineage"), Object.fromEntries([defects, clean]));
+    Object.assign(pinned, Object.fromEntries([defects, clean]));
+    await writePins(path.join(project.root, "lineage"), pinned);
     for (const set of ["defects", "clean"]) {
       const build = await project.cli(["build", "--out", dist(set)], { LABBOOK_PINS: set });
       expect(build.code, build.stderr).toBe(0);
     }
-  });
+  }, SETUP_TIMEOUT);
 
   afterAll(async () => {
     await project?.remove();
@@ -82,6 +88,34 @@ describe("the quality page", () => {
       expect(await page.locator('tr[data-status="pass"]').count()).toBeGreaterThan(20);
       expect(await page.locator('tr[data-status="fail"], tr[data-status="warn"]').count()).toBe(0);
     });
+  });
+
+  it("colours each version on the lineage page by the outcome its checks recorded, with a legend", async () => {
+    for (const [set, want] of [
+      ["defects", "fail"],
+      ["clean", "pass"],
+    ] as const) {
+      const version = pinned[set]!.behavioral_events!;
+      await withPage(dist(set), "lineage", async (page) => {
+        await page.waitForSelector(".labbook-provenance");
+        const node = page.locator(`rect[data-node="version:${version}"]`);
+        expect(await node.getAttribute("data-status"), set).toBe(want);
+        expect(await node.getAttribute("fill"), set).toBe(STATUS_FILLS[want]);
+        // Every other version too, whatever its status.
+        const drawn = await page
+          .locator('rect[data-node^="version:"]')
+          .evaluateAll((els) => els.map((e) => [e.getAttribute("data-status")!, e.getAttribute("fill")!] as const));
+        expect(drawn.length).toBeGreaterThanOrEqual(Object.keys(pinned[set]!).length);
+        for (const [status, fill] of drawn) expect(fill).toBe(STATUS_FILLS[status as keyof typeof STATUS_FILLS]);
+        const legend = await page
+          .locator(".labbook-status-legend [data-status]")
+          .evaluateAll((els) => els.map((e) => e.getAttribute("data-status")));
+        expect(legend).toEqual(Object.keys(STATUS_FILLS));
+        // The table names the same status in the version's row.
+        const row = page.locator("tbody tr", { has: page.locator(`code[title="${version}"]`) });
+        await expect(row.locator(".labbook-status").innerText()).resolves.toBe(want);
+      });
+    }
   });
 
   it("publishes no raw user id", async () => {
