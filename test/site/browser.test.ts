@@ -1,10 +1,9 @@
-import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { projectRoot } from "../../loaders/config.ts";
+import { launchBrowser, watchPage } from "../util/browser.ts";
 import { createTestDatabase, type TestDatabase } from "../util/pg.ts";
 import { serveStatic } from "../util/serve.ts";
 import { createSiteProject, seedSmall, type SiteProject } from "../util/site.ts";
@@ -12,7 +11,6 @@ import { createSiteProject, seedSmall, type SiteProject } from "../util/site.ts"
 // A build runs Framework and every data loader: generous on a shared 2-core machine (durations are never asserted).
 const BUILD_TIMEOUT = 300_000;
 
-const CHROMIUM = "/usr/bin/chromium";
 const SHOTS = path.join(projectRoot, "test-results", "site");
 // Plot marks that draw data (axes, grids and frames do not count).
 const DATA_MARKS = ["area", "bar", "cell", "dot", "line", "link", "rect", "text"];
@@ -27,11 +25,7 @@ interface PageReport {
 /** Opens a page, waits for its last cell (the footer) and reports what rendered. */
 async function inspect(context: BrowserContext, url: string): Promise<{ page: Page; report: PageReport }> {
   const page = await context.newPage();
-  const errors: string[] = [];
-  page.on("console", (m) => m.type() === "error" && errors.push(`console: ${m.text()}`));
-  page.on("pageerror", (e) => errors.push(`page error: ${e.message}`));
-  page.on("requestfailed", (r) => errors.push(`request failed: ${r.url()}`));
-  page.on("response", (r) => r.status() >= 400 && errors.push(`HTTP ${r.status()}: ${r.url()}`));
+  const errors = watchPage(page, new URL(url).origin);
   await page.goto(url, { waitUntil: "networkidle" });
   await page.waitForSelector(".labbook-provenance li", { timeout: 20_000 });
   await page.waitForLoadState("networkidle");
@@ -65,13 +59,14 @@ describe("the built site in a browser", () => {
   let db: TestDatabase;
   let project: SiteProject;
   let server: Awaited<ReturnType<typeof serveStatic>>;
+  let browser: Awaited<ReturnType<typeof launchBrowser>>;
   let context: BrowserContext;
-  let profile: string;
   let pages: string[];
   let pins: Record<string, string>;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
+    browser = await launchBrowser();
+    context = browser.context;
     db = await createTestDatabase("browser");
     await seedSmall(db.sql);
     project = await createSiteProject(db.url);
@@ -81,29 +76,12 @@ describe("the built site in a browser", () => {
     pages = JSON.parse(build.stdout).pages;
     pins = JSON.parse(await readFile(path.join(project.root, "lineage", "pins.json"), "utf8")).default;
     server = await serveStatic(path.join(project.root, "dist"));
-    profile = await mkdtemp(path.join(tmpdir(), "labbook-chromium-"));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 900 },
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
     await mkdir(SHOTS, { recursive: true });
   }, BUILD_TIMEOUT);
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await server?.close();
-    if (profile) await rm(profile, { recursive: true, force: true });
     await project?.remove();
     await db?.drop();
   });

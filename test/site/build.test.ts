@@ -1,55 +1,78 @@
-import { readFile, stat, writeFile, mkdir } from "node:fs/promises";
+import { chmod, mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parquet, queryRows, withDuckDB } from "../../loaders/duckdb.ts";
 import { siteLoaders } from "../../loaders/site/manifest.ts";
-import { createTestDatabase, type TestDatabase } from "../util/pg.ts";
-import { createSiteProject, filesUnder, pageDataFiles, seedSmall, type SiteProject } from "../util/site.ts";
+import { embeddedPaths, embeddedStatus, stopEmbedded } from "../../loaders/sources/embedded.ts";
+import { objectPath } from "../../loaders/store/objects.ts";
+import { createSiteProject, filesUnder, pageDataFiles, type SiteProject } from "../util/site.ts";
 
 // A build runs Framework and every data loader: generous on a shared 2-core machine (durations are never asserted).
 const BUILD_TIMEOUT = 300_000;
+// The first build of a fresh clone also creates the embedded cluster and seeds the full demo study into it.
+const FRESH_BUILD_TIMEOUT = 900_000;
 
 const MB = 1_000_000;
 
-/** `labbook build` of the demo site in a throwaway project against a small seeded database. */
+/**
+ * `labbook build` of the demo site on a fresh clone: no DATABASE_URL, an empty data and lineage directory, no pins. The
+ * build starts the embedded PostgreSQL, seeds it, ingests, pins `default` and builds; later builds read only the pins.
+ */
 describe("labbook build", () => {
-  let db: TestDatabase;
   let project: SiteProject;
   let dist: string;
   let first: Record<string, unknown>;
+  let pins: Record<string, string>;
   const userIds: string[] = [];
   const protocolIds: string[] = [];
 
   beforeAll(async () => {
-    db = await createTestDatabase("site");
-    await seedSmall(db.sql);
-    for (const table of ["BehavioralEvent", "ExperimentProtocol", "ContextMetadata"]) {
-      const rows = await db.sql`SELECT DISTINCT "userId" AS id FROM ${db.sql(table)}`;
-      for (const r of rows) if (!userIds.includes(r.id as string)) userIds.push(r.id as string);
-    }
-    for (const r of await db.sql`SELECT id FROM "ExperimentProtocol" ORDER BY id`) protocolIds.push(r.id as string);
-    project = await createSiteProject(db.url);
+    project = await createSiteProject();
+    expect(project.env.DATABASE_URL).toBe("");
+    // As root the server runs as the postgres user, who must reach data/ the way it could in a cloned checkout
+    // (mkdtemp makes the project root private).
+    await chmod(project.root, 0o755);
     dist = path.join(project.root, "out");
     const result = await project.cli(["build", "--out", dist, "--json"]);
     expect(result.stderr).not.toMatch(/^error/m);
     expect(result.code).toBe(0);
     first = JSON.parse(result.stdout);
-  }, BUILD_TIMEOUT);
+    pins = JSON.parse(await readFile(path.join(project.root, "lineage", "pins.json"), "utf8")).default;
+    // What was seeded, read back from the pinned versions themselves.
+    await withDuckDB(async (con) => {
+      for (const version of Object.values(pins)) {
+        const file = parquet(objectPath(project.env.LABBOOK_DATA_DIR!, version));
+        const columns = await queryRows<{ column_name: string }>(con, `DESCRIBE SELECT * FROM ${file}`);
+        if (!columns.some((c) => c.column_name === "userId")) continue;
+        for (const r of await queryRows<{ id: string }>(con, `SELECT DISTINCT "userId" AS id FROM ${file}`))
+          if (!userIds.includes(r.id)) userIds.push(r.id);
+      }
+      const protocols = parquet(objectPath(project.env.LABBOOK_DATA_DIR!, pins.experiment_protocols!));
+      for (const r of await queryRows<{ id: string }>(con, `SELECT id FROM ${protocols} ORDER BY id`))
+        protocolIds.push(r.id);
+    });
+  }, FRESH_BUILD_TIMEOUT);
 
   afterAll(async () => {
+    // The build stops the server it started; this only matters when it failed half-way.
+    if (project) await stopEmbedded(project.env.LABBOOK_DATA_DIR!).catch(() => {});
     await project?.remove();
-    await db?.drop();
   });
 
-  it("ingests, pins `default` and builds on a project with no pins", async () => {
-    expect(first).toMatchObject({ pinSet: "default", preparation: { action: "created", seeded: false } });
-    const pins = JSON.parse(await readFile(path.join(project.root, "lineage", "pins.json"), "utf8"));
-    expect(Object.keys(pins.default).sort()).toEqual([
+  it("seeds the embedded server, ingests, pins `default` and builds on a fresh clone", async () => {
+    expect(first).toMatchObject({ pinSet: "default", preparation: { action: "created", seeded: true } });
+    expect(Object.keys(pins).sort()).toEqual([
       "behavioral_events",
       "context_metadata",
       "experiment_protocols",
       "phase_assignments",
     ]);
+    expect((first.preparation as { versions: Record<string, string> }).versions).toEqual(pins);
+    expect(first.pins).toEqual(pins);
     expect(first.rerun).toEqual(siteLoaders.map((l) => l.name));
+    // The cluster lives in the project's data directory, and the build stopped the server it started.
+    const server = await embeddedStatus(project.env.LABBOOK_DATA_DIR!);
+    expect(server).toMatchObject({ initialised: true, running: false });
   });
 
   it("builds every page of src/, and one page per pinned protocol", async () => {
@@ -76,7 +99,8 @@ describe("labbook build", () => {
 
   it("publishes no seeded user id, and no database password, anywhere in the output", async () => {
     expect(userIds.length).toBeGreaterThan(5);
-    const password = decodeURIComponent(new URL(db.url).password);
+    const state = embeddedPaths(project.env.LABBOOK_DATA_DIR!).stateFile;
+    const password = (JSON.parse(await readFile(state, "utf8")) as { password: string }).password;
     expect(password.length).toBeGreaterThan(3);
     const leaks: string[] = [];
     for (const file of await filesUnder(dist)) {
