@@ -1,13 +1,14 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
-import { chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { existsSync, lstatSync, realpathSync } from "node:fs";
+import { chmod, mkdir, readFile, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { userInfo } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import type { Sql } from "postgres";
 import { LabbookError } from "../errors.ts";
+import { clusterHome } from "./cluster-home.ts";
 import { silentLogger, type Logger } from "../log.ts";
 import { withLock } from "../store/lock.ts";
 
@@ -26,7 +27,15 @@ export interface EmbeddedPaths {
 }
 
 export function embeddedPaths(dataDir: string): EmbeddedPaths {
-  return { pgdata: path.join(dataDir, "postgres"), stateFile: path.join(dataDir, "postgres.json") };
+  const link = path.join(dataDir, "postgres");
+  let pgdata = link;
+  // A cluster kept outside the data dir (see clusterHome) is linked from it; the server needs the real path.
+  try {
+    if (lstatSync(link).isSymbolicLink()) pgdata = realpathSync(link);
+  } catch {
+    // Absent, or a dangling link: there is no cluster yet.
+  }
+  return { pgdata, stateFile: path.join(dataDir, "postgres.json") };
 }
 
 /**
@@ -179,13 +188,44 @@ async function importEmbeddedPostgres() {
   return EmbeddedPostgres;
 }
 
-async function initialise(paths: EmbeddedPaths, log: Logger): Promise<State> {
-  log.info(`embedded PostgreSQL: creating a cluster in ${path.relative(process.cwd(), paths.pgdata) || "."}`);
-  await mkdir(path.dirname(paths.pgdata), { recursive: true });
+async function initialise(dataDir: string, log: Logger): Promise<State> {
+  const paths = embeddedPaths(dataDir);
+  if (existsSync(path.join(paths.pgdata, "PG_VERSION"))) {
+    throw new LabbookError(`embedded PostgreSQL: ${paths.stateFile} is missing, so the cluster's password is unknown`, {
+      code: "E_DATABASE",
+      details: [`Restore that file, or remove ${paths.pgdata} to create a new cluster ("labbook seed" refills it).`],
+    });
+  }
+  await mkdir(dataDir, { recursive: true });
+  const link = path.join(dataDir, "postgres");
+  const home = await clusterHome(dataDir, userInfo().uid === 0);
+  const pgdata = path.join(home, "postgres");
+  // Whatever stands where the cluster goes holds no complete cluster, and initdb refuses a non-empty directory:
+  // keep it aside rather than delete it.
+  for (const stale of new Set([link, pgdata])) {
+    if (lstatSync(stale, { throwIfNoEntry: false })?.isSymbolicLink()) await rm(stale);
+    else if (existsSync(stale)) {
+      const aside = `${stale}.incomplete-${Date.now()}`;
+      await rename(stale, aside);
+      log.warn(`embedded PostgreSQL: ${stale} held no usable cluster; moved it to ${aside}`);
+    }
+  }
+  if (home === dataDir) {
+    log.info(`embedded PostgreSQL: creating a cluster in ${path.relative(process.cwd(), pgdata) || "."}`);
+  } else {
+    await mkdir(home, { recursive: true, mode: 0o755 });
+    log.info(
+      `embedded PostgreSQL: creating a cluster in ${pgdata}, linked from ${link}: the server runs as the postgres ` +
+        "user, and a parent directory of the data dir is closed to it",
+    );
+  }
+  // initdb into a scratch directory renamed into place, so a crash part way leaves no half cluster behind.
+  const scratch = `${pgdata}.init`;
+  await rm(scratch, { recursive: true, force: true });
   const state: State = { password: randomBytes(18).toString("base64url") };
   const EmbeddedPostgres = await importEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
-    databaseDir: paths.pgdata,
+    databaseDir: scratch,
     user: USER,
     password: state.password,
     authMethod: "scram-sha-256",
@@ -194,7 +234,9 @@ async function initialise(paths: EmbeddedPaths, log: Logger): Promise<State> {
     onError: () => {},
   });
   await pg.initialise();
-  return writeState(paths, state);
+  await rename(scratch, pgdata);
+  if (pgdata !== link) await symlink(pgdata, link);
+  return writeState(embeddedPaths(dataDir), state);
 }
 
 async function pgCtl(args: string[]): Promise<void> {
@@ -223,9 +265,12 @@ export async function ensureEmbedded(
   log: Logger = silentLogger,
   mode: EmbeddedMode = "persistent",
 ): Promise<EmbeddedServer> {
-  const paths = embeddedPaths(dataDir);
+  let paths = embeddedPaths(dataDir);
   let state = await readState(paths);
-  if (!state || !existsSync(path.join(paths.pgdata, "PG_VERSION"))) state = await initialise(paths, log);
+  if (!state || !existsSync(path.join(paths.pgdata, "PG_VERSION"))) {
+    state = await initialise(dataDir, log);
+    paths = embeddedPaths(dataDir);
+  }
   let started = false;
   let pm = await postmaster(paths);
   if (!pm) {
