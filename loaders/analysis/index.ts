@@ -26,9 +26,13 @@ export {
 export {
   abOf,
   analyzeSeries,
+  isComputed,
   summarizePhases,
   type AnalyzeOptions,
+  type EffectRow,
+  type NotComputed,
   type PhaseSummaryRow,
   type ProtocolAnalysis,
+  type RandomizationPart,
   type SeriesPoint,
 } from "./protocol.ts";

@@ -1,7 +1,8 @@
+import { attempt, namedRuns, piecewisePart, randomizationPart } from "./_parts.ts";
 import { lrr } from "./lrr.ts";
 import { nap, pnd, tau } from "./nonoverlap.ts";
-import { piecewiseRegression, type PiecewiseResult } from "./piecewise.ts";
-import { randomizationTest, type RandomizationResult } from "./randomization.ts";
+import type { PiecewiseResult } from "./piecewise.ts";
+import type { RandomizationResult, RandomizationStatistic } from "./randomization.ts";
 import { smd } from "./smd.ts";
 import { phaseSummary, type PhaseSummary } from "./summary.ts";
 import { tauU } from "./tau-u.ts";
@@ -23,10 +24,23 @@ export type PhaseSummaryRow = { label: string; type: string } & (
   PhaseSummary | { n: 0; mean: null; median: null; sd: null; min: null; max: null; slope: null }
 );
 
+/** A part of a protocol's analysis that the data do not allow, with the reason in words a researcher can act on. */
+export interface NotComputed {
+  notComputed: string;
+}
+
+/** One effect size of a protocol: its estimate (with SE and CI where the index has them), or why there is none. */
+export type EffectRow = { name: string } & (EffectSize | NotComputed);
+
+export type RandomizationPart =
+  (RandomizationResult & { design: "AB" | "ABAB"; statistic: RandomizationStatistic }) | NotComputed;
+
+/** Each part is computed on its own: one that the data do not allow is `NotComputed` and leaves the others alone. */
 export interface ProtocolAnalysis {
-  effects: { name: string; estimate: number; se?: number; ci?: [number, number] }[];
-  randomization: RandomizationResult & { design: "AB" | "ABAB"; statistic: string };
-  piecewise: PiecewiseResult;
+  /** NAP, Tau, Tau-U, PND, SMD and LRRi (LRRd for "decrease"), always all six and in this order. */
+  effects: EffectRow[];
+  randomization: RandomizationPart;
+  piecewise: PiecewiseResult | NotComputed;
   interpretation: string;
 }
 
@@ -35,9 +49,12 @@ export interface AnalyzeOptions {
   /** Seed of the Monte Carlo randomization test, so the numbers are reproducible. */
   seed?: number;
   samples?: number;
-  /** Shortest admissible phase in the randomization test (the design's own minimum). */
+  /** Shortest admissible phase in the randomization test (the design's own minimum). Default 5. */
   minPhaseLength?: number;
 }
+
+/** Whether a part of the analysis was computed (narrows it to its result). */
+export const isComputed = <T extends object>(part: T): part is Exclude<T, NotComputed> => !("notComputed" in part);
 
 /** Baseline phases are "A"; every intervention (and washout-free treatment) phase is "B". */
 export const abOf = (phaseType: string): "A" | "B" => (phaseType === "BASELINE" ? "A" : "B");
@@ -63,73 +80,76 @@ export function summarizePhases(
 
 /**
  * The single-case comparison of one protocol's series: effect sizes of all baseline versus all intervention days, a
- * randomization test on the phase start points and the piecewise regression. The per-phase summaries are
- * `summarizePhases`, kept apart because they exist even when a comparison cannot be made. `labbook analyze` and the
- * experiment pages both get these numbers from one `analyzeProtocols` call per pin set.
+ * randomization test on the phase start points and the piecewise regression. Each is computed when the data allow
+ * it and otherwise says why not, so a short phase costs the randomization test but not the effect sizes. The
+ * per-phase summaries are `summarizePhases`. `labbook analyze` and the experiment pages both get these numbers from
+ * one `analyzeProtocols` call per pin set.
  */
-export function analyzeSeries(series: SeriesPoint[], options: AnalyzeOptions = {}): ProtocolAnalysis {
+export function analyzeSeries(series: readonly SeriesPoint[], options: AnalyzeOptions = {}): ProtocolAnalysis {
   const direction = options.direction ?? "increase";
   const values = series.map((p) => p.value);
   const ab = series.map((p) => abOf(p.phaseType));
   const a = values.filter((_, i) => ab[i] === "A");
   const b = values.filter((_, i) => ab[i] === "B");
+  const missing = missingPhase(a, b);
+  const runs = namedRuns(series, ab);
 
-  const effect = (name: string, e: EffectSize) => ({ name, estimate: e.estimate, se: e.se, ci: e.ci });
+  const effect = (name: string, compute: () => EffectSize): EffectRow => {
+    if (missing) return { name, notComputed: missing };
+    return { name, ...attempt(() => pick(compute())) };
+  };
   const effects = [
-    effect("NAP", nap(a, b, { direction })),
-    effect("Tau", tau(a, b, { direction })),
-    effect("Tau-U", tauU(a, b, { direction })),
-    effect("PND", pnd(a, b, { direction })),
-    effect("SMD", smd(a, b, { direction, stdDev: "baseline", biasCorrect: true })),
-    effect(direction === "increase" ? "LRRi" : "LRRd", lrr(a, b, { direction })),
+    effect("NAP", () => nap(a, b, { direction })),
+    effect("Tau", () => tau(a, b, { direction })),
+    effect("Tau-U", () => tauU(a, b, { direction })),
+    effect("PND", () => pnd(a, b, { direction })),
+    effect("SMD", () => smd(a, b, { direction, stdDev: "baseline", biasCorrect: true })),
+    effect(direction === "increase" ? "LRRi" : "LRRd", () => lrr(a, b, { direction })),
   ];
-
-  const runs = ab.filter((x, i) => i === 0 || x !== ab[i - 1]).join("");
-  const design = runs === "ABAB" ? "ABAB" : "AB";
-  const statistic = design === "ABAB" ? "PA-PB" : "mean B-A";
-  const randomization = {
-    design,
-    statistic,
-    ...randomizationTest(values, ab, {
-      design,
-      statistic,
-      direction,
-      minPhaseLength: options.minPhaseLength ?? 5,
-      samples: options.samples ?? 2000,
-      seed: options.seed ?? 1,
-    }),
-  } as ProtocolAnalysis["randomization"];
-
-  const piecewise = piecewiseRegression(values, ab, { time: series.map((p) => p.day) });
+  const randomization = missing ? { notComputed: missing } : randomizationPart(values, ab, runs, direction, options);
+  const piecewise = piecewisePart(series, ab, runs);
   return {
     effects,
     randomization,
     piecewise,
-    interpretation: interpret(a, b, effects, randomization, direction),
+    interpretation: interpret(a, b, effects, randomization, direction, missing),
   };
 }
+
+/** Why baseline and intervention cannot be compared at all, if they cannot. */
+function missingPhase(a: number[], b: number[]): string | undefined {
+  if (a.length > 0 && b.length > 0) return undefined;
+  if (a.length > 0) return "no intervention days were observed";
+  return b.length > 0 ? "no baseline days were observed" : "no days were observed";
+}
+
+const pick = ({ estimate, se, ci }: EffectSize): EffectSize => ({ estimate, se, ci });
 
 function interpret(
   a: number[],
   b: number[],
-  effects: ProtocolAnalysis["effects"],
-  test: ProtocolAnalysis["randomization"],
+  effects: EffectRow[],
+  test: RandomizationPart,
   direction: Direction,
+  missing: string | undefined,
 ): string {
+  if (missing) return `${missing[0]!.toUpperCase()}${missing.slice(1)}, so the phases cannot be compared.`;
   const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;
   const diff = mean(b) - mean(a);
-  const napE = effects.find((e) => e.name === "NAP")!;
+  const napE = effects.find((e) => e.name === "NAP");
+  const ci =
+    napE && isComputed(napE) && napE.ci
+      ? ` (NAP ${napE.estimate.toFixed(2)}, 95% CI ${napE.ci[0].toFixed(2)}–${napE.ci[1].toFixed(2)})`
+      : "";
+  const head =
+    `Over ${a.length} baseline and ${b.length} intervention days the daily outcome was ${Math.abs(diff).toFixed(1)} ` +
+    `points ${diff >= 0 ? "higher" : "lower"} during intervention${ci}`;
+  if (!isComputed(test)) return `${head}; the randomization test could not be run, so the difference is not tested.`;
   const better = direction === "increase" ? diff > 0 : diff < 0;
-  const ci = napE.ci
-    ? ` (NAP ${napE.estimate.toFixed(2)}, 95% CI ${napE.ci[0].toFixed(2)}–${napE.ci[1].toFixed(2)})`
-    : "";
   const p = test.p < 0.001 ? "p < 0.001" : `p = ${test.p.toFixed(3)}`;
   const verdict =
     test.p < 0.05 && better
       ? "a difference this large is unlikely if the intervention had no effect"
       : "the data are compatible with no intervention effect";
-  return (
-    `Over ${a.length} baseline and ${b.length} intervention days the daily outcome was ${Math.abs(diff).toFixed(1)} ` +
-    `points ${diff >= 0 ? "higher" : "lower"} during intervention${ci}; the randomization test gives ${p}, so ${verdict}.`
-  );
+  return `${head}; the randomization test gives ${p}, so ${verdict}.`;
 }

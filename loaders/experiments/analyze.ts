@@ -29,9 +29,8 @@ export interface ProtocolResult {
   summary: PhaseSummaryRow[];
   /** Days whose events carry another experimentPhase than the assignment. */
   mismatches: PhaseMismatchRow[];
-  analysis?: ProtocolAnalysis;
-  /** Why the protocol could not be analysed (e.g. a phase without observations). */
-  error?: string;
+  /** Effect sizes, randomization test and piecewise fit; each part the data do not allow says why it is missing. */
+  analysis: ProtocolAnalysis;
 }
 
 /**
@@ -54,7 +53,7 @@ export async function analyzeProtocols(con: DuckDBConnection, only?: string): Pr
   }
   const { series, mismatches } = await readPhaseSeries(con);
   const assignments = await readPhaseAssignments(con);
-  return chosen.map((p) => {
+  return chosen.map((p): ProtocolResult => {
     const phases = assignments.filter((a) => a.protocolId === p.id).map(({ protocolId: _, ...phase }) => phase);
     const points = series
       .filter((s) => s.protocolId === p.id)
@@ -66,19 +65,13 @@ export async function analyzeProtocols(con: DuckDBConnection, only?: string): Pr
         phaseLabel: s.phaseLabel,
         phaseType: s.phaseType,
       }));
-    const result: ProtocolResult = {
+    return {
       ...p,
       phases,
       series: points,
       summary: summarizePhases(points, phases),
       mismatches: mismatches.filter((m) => m.protocolId === p.id),
+      analysis: analyzeSeries(points),
     };
-    try {
-      result.analysis = analyzeSeries(points);
-    } catch (e) {
-      if (!(e instanceof LabbookError)) throw e;
-      result.error = e.message;
-    }
-    return result;
   });
 }

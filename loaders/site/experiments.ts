@@ -1,4 +1,4 @@
-import type { ProtocolAnalysis } from "../analysis/index.ts";
+import { isComputed, type NotComputed, type ProtocolAnalysis, type RandomizationPart } from "../analysis/index.ts";
 import { queryRows } from "../duckdb.ts";
 import { analyzeProtocols, type ProtocolResult } from "../experiments/analyze.ts";
 import type { SiteContext } from "./context.ts";
@@ -31,22 +31,26 @@ export interface ProtocolPage {
   series: ProtocolResult["series"];
   summary: ProtocolResult["summary"];
   mismatches: Omit<PhaseMismatchRow, "protocolId" | "userId">[];
-  /** What `labbook analyze --json` prints for the same pins (one analyzeProtocols result), or why there is none. */
-  analysis: PageAnalysis | { error: string };
+  /** What `labbook analyze --json` prints for the same pins (one analyzeProtocols result). */
+  analysis: PageAnalysis;
 }
 
 /** What the page draws of a ProtocolAnalysis: the randomization distribution as histogram bins, not every value. */
 export type PageAnalysis = Omit<ProtocolAnalysis, "randomization"> & {
-  randomization: Omit<ProtocolAnalysis["randomization"], "distribution"> & {
-    histogram: { x0: number; x1: number; count: number }[];
-  };
+  randomization:
+    | (Omit<Exclude<RandomizationPart, NotComputed>, "distribution"> & {
+        histogram: { x0: number; x1: number; count: number }[];
+      })
+    | NotComputed;
 };
 
 export interface ProtocolEffects {
   id: string;
   name: string;
+  /** All six, each an estimate or why it is missing; the forest plot draws the estimates. */
   effects: ProtocolAnalysis["effects"];
-  p: number;
+  /** The randomization test's p, or null when the test could not be run. */
+  p: number | null;
 }
 
 /** The experiment pages' data: `index.json` (every protocol) and `<protocol id>.json` (one page each). */
@@ -70,15 +74,15 @@ export async function experimentsData(ctx: SiteContext): Promise<Record<string, 
         mismatchDays: r.mismatches.length,
       };
       index.push(protocol);
-      if (r.analysis)
-        effects.push({ id: p.id, name: p.name, effects: r.analysis.effects, p: r.analysis.randomization.p });
+      const test = r.analysis.randomization;
+      effects.push({ id: p.id, name: p.name, effects: r.analysis.effects, p: isComputed(test) ? test.p : null });
       files[`${p.id}.json`] = {
         protocol,
         phases: r.phases,
         series: r.series,
         summary: r.summary,
         mismatches: r.mismatches.map(({ protocolId: _p, userId: _u, ...rest }) => rest),
-        analysis: r.analysis ? forPage(r.analysis) : { error: r.error ?? "not analysed" },
+        analysis: forPage(r.analysis),
       } satisfies ProtocolPage;
     }
     files["index.json"] = index;
@@ -89,6 +93,7 @@ export async function experimentsData(ctx: SiteContext): Promise<Record<string, 
 
 /** The page draws the randomization distribution as a histogram: bins instead of every value keep the page small. */
 function forPage(analysis: ProtocolAnalysis): PageAnalysis {
+  if (!isComputed(analysis.randomization)) return { ...analysis, randomization: analysis.randomization };
   const { distribution, ...test } = analysis.randomization;
   return { ...analysis, randomization: { ...test, histogram: histogram(distribution, 30) } };
 }

@@ -1,5 +1,19 @@
 import { describe, expect, it } from "vitest";
-import { phaseSummary, summarizePhases } from "../../loaders/analysis/index.ts";
+import {
+  analyzeSeries,
+  lrr,
+  nap,
+  phaseSummary,
+  piecewiseRegression,
+  pnd,
+  randomizationTest,
+  smd,
+  summarizePhases,
+  tau,
+  tauU,
+  type EffectSize,
+  type SeriesPoint,
+} from "../../loaders/analysis/index.ts";
 
 const point = (value: number, phaseLabel: string, phaseType = phaseLabel.startsWith("base") ? "BASELINE" : "TX") => ({
   value,
@@ -46,5 +60,213 @@ describe("summarizePhases", () => {
     expect(() => summarizePhases([point(1, "base"), point(Infinity, "base")])).toThrow(
       "phaseSummary: values has a non-finite value (Infinity) at index 1",
     );
+  });
+});
+
+/**
+ * A series from phases given as [label, values]: baseline labels start with "baseline", one day per value from day 0,
+ * but days 4, 9, 14, … are missing, so the time axis (day) differs from the observation index as in real data.
+ */
+function seriesOf(phases: [string, number[]][]): SeriesPoint[] {
+  let day = -1;
+  return phases.flatMap(([label, values]) =>
+    values.map((value) => {
+      day += day % 5 === 3 ? 2 : 1;
+      return {
+        date: new Date(Date.UTC(2025, 5, 2 + day)).toISOString().slice(0, 10),
+        day,
+        value,
+        phaseLabel: label,
+        phaseType: label.startsWith("baseline") ? "BASELINE" : "INTERVENTION_A",
+      };
+    }),
+  );
+}
+
+const row = (name: string, e: EffectSize) => ({ name, estimate: e.estimate, se: e.se, ci: e.ci });
+const smdOf = (a: number[], b: number[]) => row("SMD", smd(a, b, { stdDev: "baseline", biasCorrect: true }));
+
+/** NAP, Tau, Tau-U and PND as the library gives them for all baseline (a) against all intervention (b) values. */
+const nonoverlap = (a: number[], b: number[]) => [
+  row("NAP", nap(a, b)),
+  row("Tau", tau(a, b)),
+  row("Tau-U", tauU(a, b)),
+  row("PND", pnd(a, b)),
+];
+
+/** All six effect sizes as the library gives them. */
+const directEffects = (a: number[], b: number[]) => [...nonoverlap(a, b), smdOf(a, b), row("LRRi", lrr(a, b))];
+
+const baseline1 = [52, 55, 51, 58, 54, 57];
+const baseline2 = [56, 53, 59, 55, 57, 54];
+const intervention2 = [64, 69, 62, 67, 65, 70];
+
+describe("analyzeSeries", () => {
+  it("gives effect sizes and the piecewise fit, but no randomization test, when a phase has 3 days", () => {
+    const series = seriesOf([
+      ["baseline_1", baseline1],
+      ["intervention_A_1", [63, 60, 66]],
+      ["baseline_2", baseline2],
+      ["intervention_A_2", intervention2],
+    ]);
+    const analysis = analyzeSeries(series);
+    expect(analysis.effects).toEqual(directEffects([...baseline1, ...baseline2], [63, 60, 66, ...intervention2]));
+    const ab = [
+      ...baseline1.map(() => "A"),
+      "B",
+      "B",
+      "B",
+      ...baseline2.map(() => "A"),
+      ...intervention2.map(() => "B"),
+    ];
+    const piecewise = piecewiseRegression(
+      series.map((p) => p.value),
+      ab,
+      { time: series.map((p) => p.day) },
+    );
+    expect(piecewise.terms.map((t) => t.name)).toEqual([
+      "intercept",
+      "trend",
+      "level B(1)",
+      "level A(2)",
+      "level B(2)",
+      "slope B(1)",
+      "slope A(2)",
+      "slope B(2)",
+    ]);
+    expect(analysis.piecewise).toEqual(piecewise);
+    expect(analysis.randomization).toEqual({
+      notComputed:
+        "phase intervention_A_1 has 3 observed days; the start-point randomization test needs at least 5 per phase",
+    });
+    expect(analysis.interpretation).toMatch(
+      /^Over 12 baseline and 9 intervention days .*; the randomization test could not be run, so the difference is not tested\.$/,
+    );
+  });
+
+  it("names every phase too short for the randomization test, and says when the piecewise model has too few days", () => {
+    const a = [
+      [50, 54],
+      [53, 51],
+    ];
+    const b = [
+      [61, 58],
+      [64, 60],
+    ];
+    const series = seriesOf([
+      ["baseline_1", a[0]!],
+      ["intervention_A_1", b[0]!],
+      ["baseline_2", a[1]!],
+      ["intervention_A_2", b[1]!],
+    ]);
+    const analysis = analyzeSeries(series);
+    expect(analysis.effects).toEqual(directEffects(a.flat(), b.flat()));
+    expect(analysis.piecewise).toEqual({
+      notComputed:
+        "the piecewise model has 8 coefficients (an intercept, a trend, and a level and a slope change at each of 3 " +
+        "phase changes), so it needs at least 9 observed days; there are 8",
+    });
+    expect(analysis.randomization).toEqual({
+      notComputed:
+        "phases baseline_1, intervention_A_1, baseline_2 and intervention_A_2 have 2, 2, 2 and 2 observed days; " +
+        "the start-point randomization test needs at least 5 per phase",
+    });
+  });
+
+  it("runs every part when the data allow it: the randomization test as randomizationTest gives it", () => {
+    const b = [61, 66, 59, 64, 68, 63, 65];
+    const series = seriesOf([
+      ["baseline_1", baseline1],
+      ["intervention_A_1", b],
+    ]);
+    const analysis = analyzeSeries(series);
+    const values = series.map((p) => p.value);
+    const ab = [...baseline1.map(() => "A"), ...b.map(() => "B")];
+    expect(analysis.effects).toEqual(directEffects(baseline1, b));
+    expect(analysis.piecewise).toEqual(piecewiseRegression(values, ab, { time: series.map((p) => p.day) }));
+    const test = randomizationTest(values, ab, {
+      design: "AB",
+      statistic: "mean B-A",
+      minPhaseLength: 5,
+      samples: 2000,
+    });
+    expect(test.exhaustive).toBe(true);
+    expect(analysis.randomization).toEqual({ design: "AB", statistic: "mean B-A", ...test });
+    expect(analysis.interpretation).toMatch(/; the randomization test gives p = 0\.\d{3}, so /);
+  });
+
+  it("leaves out only the effect sizes a one-day phase cannot give, and says why each part is missing", () => {
+    const series = seriesOf([
+      ["baseline_1", baseline1],
+      ["intervention_A_1", [66]],
+    ]);
+    const analysis = analyzeSeries(series);
+    expect(analysis.effects).toEqual([
+      ...nonoverlap(baseline1, [66]),
+      smdOf(baseline1, [66]),
+      { name: "LRRi", notComputed: "lrr: phase B has 1 observation; at least 2 are needed" },
+    ]);
+    // SMD on the baseline SD has an estimate but, with one B value, no SE; NAP's SE is infinite.
+    expect(analysis.effects[4]).toMatchObject({ name: "SMD", estimate: expect.any(Number), se: undefined });
+    expect(analysis.effects[0]).toMatchObject({ se: Infinity });
+    expect(analysis.randomization).toEqual({
+      notComputed:
+        "phase intervention_A_1 has 1 observed day; the start-point randomization test needs at least 5 per phase",
+    });
+    expect(analysis.piecewise).toEqual({
+      notComputed:
+        "phase intervention_A_1 has 1 observed day; the piecewise model needs at least 2 per phase to estimate its slope",
+    });
+  });
+
+  it("keeps the other effect sizes when one is undefined (a baseline SD of 0)", () => {
+    const a = [50, 50, 50, 50, 50];
+    const b = [58, 61, 57, 60, 63];
+    const analysis = analyzeSeries(
+      seriesOf([
+        ["baseline_1", a],
+        ["intervention_A_1", b],
+      ]),
+    );
+    expect(analysis.effects).toEqual([
+      ...nonoverlap(a, b),
+      { name: "SMD", notComputed: "smd: the baseline SD is 0, so the SMD is undefined" },
+      row("LRRi", lrr(a, b)),
+    ]);
+    expect(analysis.randomization).toMatchObject({ design: "AB", statistic: "mean B-A" });
+  });
+
+  it("says which sequence the randomization test cannot take, and compares nothing without intervention days", () => {
+    const aba = analyzeSeries(
+      seriesOf([
+        ["baseline_1", baseline1],
+        ["intervention_A_1", intervention2],
+        ["baseline_2", baseline2],
+      ]),
+    );
+    expect(aba.randomization).toEqual({
+      notComputed:
+        "the observed phases run baseline_1 (A), intervention_A_1 (B), baseline_2 (A); the start-point randomization " +
+        "test needs an AB or ABAB sequence",
+    });
+    expect(aba.effects.map((e) => e.name)).toEqual(["NAP", "Tau", "Tau-U", "PND", "SMD", "LRRi"]);
+    expect(aba.effects.every((e) => "estimate" in e)).toBe(true);
+
+    const series = seriesOf([["baseline_1", baseline1]]);
+    const only = analyzeSeries(series);
+    const reason = { notComputed: "no intervention days were observed" };
+    expect(only.effects).toEqual(["NAP", "Tau", "Tau-U", "PND", "SMD", "LRRi"].map((name) => ({ name, ...reason })));
+    expect(only.randomization).toEqual(reason);
+    expect(only.piecewise).toEqual(
+      piecewiseRegression(
+        baseline1,
+        baseline1.map(() => "A"),
+        { time: series.map((p) => p.day) },
+      ),
+    );
+    expect(only.interpretation).toBe("No intervention days were observed, so the phases cannot be compared.");
+    const none = analyzeSeries([]);
+    expect(none.piecewise).toEqual({ notComputed: "no days were observed" });
+    expect(none.interpretation).toBe("No days were observed, so the phases cannot be compared.");
   });
 });

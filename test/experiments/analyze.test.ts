@@ -1,5 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { abOf, randomizationTest } from "../../loaders/analysis/index.ts";
+import {
+  abOf,
+  isComputed,
+  lrr,
+  nap,
+  piecewiseRegression,
+  pnd,
+  randomizationTest,
+  smd,
+  tau,
+  tauU,
+  type EffectRow,
+  type EffectSize,
+  type NotComputed,
+} from "../../loaders/analysis/index.ts";
 import { withDuckDB } from "../../loaders/duckdb.ts";
 import { analyzeProtocols, type ProtocolResult } from "../../loaders/experiments/analyze.ts";
 import { DEFAULT_SEED_OPTIONS, planStudy } from "../../loaders/seed/plan.ts";
@@ -22,6 +36,13 @@ const OPTIONS = { ...SMALL_SEED, users: 16, days: 60, events: 24_000, protocolSh
 /** What a reader of JSON gets: Infinity and NaN become null, undefined fields disappear. */
 const asJson = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
+/** A part of the analysis that the test expects to be there: its result, or a failure naming the reason. */
+function computed<T extends object>(part: T): Exclude<T, NotComputed> {
+  if (!isComputed(part))
+    throw new Error(`expected a computed result, got "not computed: ${(part as NotComputed).notComputed}"`);
+  return part;
+}
+
 describe("analyzeProtocols on seeded data with known effects", () => {
   let project: TestProject;
   let results: ProtocolResult[];
@@ -38,9 +59,14 @@ describe("analyzeProtocols on seeded data with known effects", () => {
   });
   afterAll(() => project?.dispose());
 
-  it("analyses every planned protocol", () => {
+  it("analyses every planned protocol, every part of it", () => {
     expect(results.map((r) => r.id).sort()).toEqual([...effects.keys()].sort());
-    expect(results.every((r) => r.analysis !== undefined)).toBe(true);
+    const missing = results.flatMap((r) =>
+      [...r.analysis.effects, r.analysis.randomization, r.analysis.piecewise].flatMap((part) =>
+        isComputed(part) ? [] : [`${r.name}: ${part.notComputed}`],
+      ),
+    );
+    expect(missing).toEqual([]);
   });
 
   it("recovers every planted positive effect: NAP above 0.5 and a positive first level change", () => {
@@ -53,8 +79,8 @@ describe("analyzeProtocols on seeded data with known effects", () => {
     const positive = results.filter((r) => effects.get(r.id)! > 0);
     expect(new Set(positive.map((r) => effects.get(r.id)))).toEqual(new Set([6, 10, 15]));
     for (const r of positive) {
-      const nap = r.analysis!.effects.find((e) => e.name === "NAP")!;
-      const level = r.analysis!.piecewise.terms.find((t) => t.name === "level B(1)")!;
+      const nap = computed(r.analysis.effects.find((e) => e.name === "NAP")!);
+      const level = computed(r.analysis.piecewise).terms.find((t) => t.name === "level B(1)")!;
       expect(nap.estimate, `${r.name}, effect ${effects.get(r.id)}`).toBeGreaterThan(0.5);
       expect(level.estimate, `${r.name}, effect ${effects.get(r.id)}`).toBeGreaterThan(0);
     }
@@ -93,34 +119,36 @@ describe("analyzeProtocols on seeded data with known effects", () => {
       const c = fromCli.get(lib.id)!;
       expect(c, lib.name).toEqual(asJson(lib));
       const page = files[`${lib.id}.json`] as ProtocolPage;
-      if ("error" in page.analysis) throw new Error(`${lib.name}: ${page.analysis.error}`);
       // What the page draws and tabulates: phase bands, the series, the per-phase summary.
       expect(page.phases).toEqual(c.phases);
       expect(page.series).toEqual(c.series);
       expect(page.summary).toEqual(c.summary);
       expect(c.summary).toHaveLength(4);
       // Every effect size with its estimate, SE and CI, on the protocol page and in the forest plot.
-      const a = c.analysis!;
+      const a = c.analysis;
       expect(a.effects.map((e) => e.name)).toEqual(["NAP", "Tau", "Tau-U", "PND", "SMD", "LRRi"]);
       expect(page.analysis.effects).toEqual(a.effects);
+      const { distribution, ...test } = computed(a.randomization);
       expect(forest.find((f) => f.id === lib.id)).toEqual({
         id: lib.id,
         name: lib.name,
         effects: a.effects,
-        p: a.randomization.p,
+        p: test.p,
       });
       // The randomization test: observed statistic, p, design, statistic, number of assignments; the distribution
       // is drawn as a histogram of the same values.
-      const { distribution, ...test } = a.randomization;
-      const { histogram, ...pageTest } = page.analysis.randomization;
+      const { histogram, ...pageTest } = computed(page.analysis.randomization);
       expect(pageTest).toEqual(test);
       expect(histogram.reduce((n, b) => n + b.count, 0)).toBe(distribution.length);
       // The piecewise terms (estimate, SE, t, p), R², F and the fitted lines; the interpretation sentence.
       expect(page.analysis.piecewise).toEqual(a.piecewise);
-      expect(a.piecewise.terms.map((t) => t.name)).toContain("level B(1)");
+      expect(computed(a.piecewise).terms.map((t) => t.name)).toContain("level B(1)");
       expect(page.analysis.interpretation).toBe(a.interpretation);
       expect(index.find((p) => p.id === lib.id)).toMatchObject({ observedDays: c.series.length, mismatchDays: 0 });
     }
+    // The pages show participants by pseudonym only: no seeded user id anywhere in their data.
+    const userIds = planStudy(OPTIONS).map((u) => u.id);
+    expect(userIds.filter((id) => JSON.stringify(files).includes(id))).toEqual([]);
   });
 
   it("prints one protocol's phase table, effect sizes and tests by name", async () => {
@@ -139,9 +167,9 @@ describe("analyzeProtocols on seeded data with known effects", () => {
         s.label,
       ).toBe(true);
     }
-    const nap = r.analysis!.effects[0]!;
+    const nap = computed(r.analysis.effects[0]!);
     expect(cli.stdout).toContain(`[${nap.ci![0].toFixed(3)}, ${nap.ci![1].toFixed(3)}]`);
-    expect(cli.stdout).toContain(`p = ${r.analysis!.randomization.p.toFixed(4)}`);
+    expect(cli.stdout).toContain(`p = ${computed(r.analysis.randomization).p.toFixed(4)}`);
   });
 
   it("names the known protocols when asked for an unknown one", async () => {
@@ -152,6 +180,131 @@ describe("analyzeProtocols on seeded data with known effects", () => {
 
   it("exits 2 without a protocol or --all", async () => {
     expect((await runCli(["analyze"], project.env)).code).toBe(2);
+  });
+});
+
+describe("a protocol with a phase of 3 observed days", () => {
+  // Seeded protocols have phases of 5-10 days; one is cut to 3 observed days below.
+  const SHORT = { ...SMALL_SEED, users: 6, days: 45, events: 6000, protocolShare: 1, seed: 3 };
+  const REASON =
+    "phase intervention_A_1 has 3 observed days; the start-point randomization test needs at least 5 per phase";
+  const plan = planStudy(SHORT);
+  const target = plan[0]!;
+  const protocolId = target.protocol!.id;
+  let project: TestProject;
+  let results: ProtocolResult[];
+
+  beforeAll(async () => {
+    project = await createTestProject();
+    await seedDatabase(project.db.sql, SHORT, "pascal");
+    const sql = project.db.sql;
+    // Keep the first 3 days of intervention_A_1 on which the participant has a score; drop every event after them.
+    await sql`
+      WITH phase AS (
+        SELECT "startDate" AS s, "endDate" AS e FROM "PhaseAssignment"
+        WHERE "protocolId" = ${protocolId} AND "phaseLabel" = 'intervention_A_1'
+      ), kept AS (
+        SELECT DISTINCT (ev."timestamp" AT TIME ZONE 'UTC')::date AS day FROM "BehavioralEvent" ev, phase
+        WHERE ev."userId" = ${target.id} AND ev."sessionPerformanceScore" IS NOT NULL
+          AND ev."timestamp" >= phase.s AND ev."timestamp" < phase.e
+        ORDER BY day LIMIT 3
+      )
+      DELETE FROM "BehavioralEvent" ev USING phase
+      WHERE ev."userId" = ${target.id} AND ev."timestamp" >= phase.s AND ev."timestamp" < phase.e
+        AND (ev."timestamp" AT TIME ZONE 'UTC')::date > (SELECT max(day) FROM kept)`;
+    // One event on a baseline day claims the intervention phase: a mismatch row, which carries the raw user id.
+    await sql`
+      UPDATE "BehavioralEvent" SET "experimentPhase" = 'intervention_A_1'
+      WHERE id = (
+        SELECT ev.id FROM "BehavioralEvent" ev JOIN "PhaseAssignment" ph
+          ON ph."protocolId" = ${protocolId} AND ph."phaseLabel" = 'baseline_1'
+          AND ev."timestamp" >= ph."startDate" AND ev."timestamp" < ph."endDate"
+        WHERE ev."userId" = ${target.id} ORDER BY ev."timestamp", ev.id LIMIT 1
+      )`;
+    await project.pin(pinsOf("default", await project.ingest()));
+    results = await withDuckDB(async (con) => {
+      await attachPinned(con, project.config, "default");
+      return analyzeProtocols(con);
+    });
+  });
+  afterAll(() => project?.dispose());
+
+  const short = () => results.find((r) => r.id === protocolId)!;
+
+  it("still gives the effect sizes and the piecewise fit, as the library computes them, and says why there is no randomization test", () => {
+    const r = short();
+    const days = (label: string) => r.series.filter((p) => p.phaseLabel === label).length;
+    expect(days("intervention_A_1")).toBe(3);
+    // The other phases are long enough, so the reason names intervention_A_1 alone.
+    for (const label of ["baseline_1", "baseline_2", "intervention_A_2"])
+      expect(days(label), label).toBeGreaterThanOrEqual(5);
+    expect(r.analysis.randomization).toEqual({ notComputed: REASON });
+
+    const values = r.series.map((p) => p.value);
+    const ab = r.series.map((p) => (p.phaseType === "BASELINE" ? "A" : "B"));
+    const a = values.filter((_, i) => ab[i] === "A");
+    const b = values.filter((_, i) => ab[i] === "B");
+    const row = (name: string, e: EffectSize): EffectRow => ({ name, estimate: e.estimate, se: e.se, ci: e.ci });
+    expect(r.analysis.effects).toEqual([
+      row("NAP", nap(a, b)),
+      row("Tau", tau(a, b)),
+      row("Tau-U", tauU(a, b)),
+      row("PND", pnd(a, b)),
+      row("SMD", smd(a, b, { stdDev: "baseline", biasCorrect: true })),
+      row("LRRi", lrr(a, b)),
+    ]);
+    const piecewise = piecewiseRegression(values, ab, { time: r.series.map((p) => p.day) });
+    expect(piecewise.terms).toHaveLength(8);
+    expect(r.analysis.piecewise).toEqual(piecewise);
+    expect(r.analysis.interpretation).toMatch(/the randomization test could not be run/);
+    // The other protocols keep their randomization test.
+    expect(results.filter((o) => o.id !== protocolId).every((o) => isComputed(o.analysis.randomization))).toBe(true);
+  });
+
+  it("shows the reason in `labbook analyze`, as a table and as JSON, next to the numbers that exist", async () => {
+    const r = short();
+    const json = await runCli(["analyze", protocolId, "--json"], project.env);
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout).protocols).toEqual([asJson(r)]);
+    const table = await runCli(["analyze", protocolId], project.env);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toContain(`  randomization test not computed: ${REASON}\n`);
+    const nap = computed(r.analysis.effects[0]!);
+    expect(table.stdout).toContain(`[${nap.ci![0].toFixed(3)}, ${nap.ci![1].toFixed(3)}]`);
+    const pw = computed(r.analysis.piecewise);
+    expect(table.stdout).toContain(`F(${pw.f.df1}, ${pw.f.df2}) = ${pw.f.value.toFixed(2)}`);
+    for (const term of pw.terms)
+      expect(table.stdout).toMatch(
+        new RegExp(`\\b${term.name.replace(/[()]/g, "\\$&")} +${term.estimate.toFixed(3)} `),
+      );
+  });
+
+  it("puts the same parts on the experiment page and in the forest plot, and no raw user id in the page data", async () => {
+    const r = asJson(short());
+    const ctx = await siteContext("experiments", {
+      ...process.env,
+      ...project.env,
+      LABBOOK_PSEUDONYM_KEY: "k".repeat(32),
+    });
+    const files = asJson(await experimentsData(ctx));
+    const page = files[`${protocolId}.json`] as ProtocolPage;
+    expect(page.analysis).toEqual({ ...r.analysis, randomization: { notComputed: REASON } });
+    const forest = (files["effects.json"] as ProtocolEffects[]).find((f) => f.id === protocolId);
+    expect(forest).toEqual({ id: protocolId, name: r.name, effects: r.analysis.effects, p: null });
+
+    // `analyze --json` is local output and lists the mismatch with the participant's id; the page data must not.
+    expect(r.mismatches).toHaveLength(1);
+    expect(r.mismatches[0]!.userId).toBe(target.id);
+    expect(page.mismatches).toEqual([
+      {
+        date: r.mismatches[0]!.date,
+        assigned: "baseline_1",
+        observed: ["intervention_A_1"],
+        events: r.mismatches[0]!.events,
+      },
+    ]);
+    const text = JSON.stringify(files);
+    expect(plan.map((u) => u.id).filter((id) => text.includes(id))).toEqual([]);
   });
 });
 
@@ -167,12 +320,13 @@ describe("the randomization test on the seed generator's null protocols", () => 
       return analyzeProtocols(con);
     });
     expect(results).toHaveLength(210);
-    expect(results.filter((r) => !r.analysis).map((r) => r.error)).toEqual([]);
+    const tests = results.map((r) => r.analysis.randomization);
+    expect(tests.flatMap((t) => (isComputed(t) ? [] : [t.notComputed]))).toEqual([]);
     const rate = (ps: number[]) => ps.filter((p) => p <= 0.05).length / ps.length;
 
     // As `labbook analyze` runs it: ABAB, PA-PB, phases of at least 5 days; up to 40 days every assignment is
     // enumerated.
-    const asAnalyzed = results.map((r) => r.analysis!.randomization);
+    const asAnalyzed = tests.map((t) => computed(t));
     expect(asAnalyzed.every((t) => t.exhaustive && t.design === "ABAB" && t.statistic === "PA-PB")).toBe(true);
     expect(rate(asAnalyzed.map((t) => t.p))).toBeGreaterThanOrEqual(0.02);
     expect(rate(asAnalyzed.map((t) => t.p))).toBeLessThanOrEqual(0.09);

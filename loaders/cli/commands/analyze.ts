@@ -1,3 +1,4 @@
+import { isComputed } from "../../analysis/index.ts";
 import { withDuckDB } from "../../duckdb.ts";
 import { usageError } from "../../errors.ts";
 import { analyzeProtocols, type ProtocolResult } from "../../experiments/analyze.ts";
@@ -46,24 +47,37 @@ function describe(r: ProtocolResult): string {
     ["phase", "type", "n", "mean", "median", "sd", "trend"],
     r.summary.map((p) => [p.label, p.type, p.n, f(p.mean), f(p.median), f(p.sd), f(p.slope, 3)]),
   );
-  if (!r.analysis) return `${head}\n${indent(phases)}\n  not analysed: ${r.error}`;
   const a = r.analysis;
   const effects = formatTable(
     ["effect", "estimate", "se", "ci"],
-    a.effects.map((e) => [e.name, f(e.estimate, 3), f(e.se, 3), e.ci ? `[${f(e.ci[0], 3)}, ${f(e.ci[1], 3)}]` : ""]),
+    a.effects.map((e) =>
+      isComputed(e)
+        ? [e.name, f(e.estimate, 3), f(e.se, 3), e.ci ? `[${f(e.ci[0], 3)}, ${f(e.ci[1], 3)}]` : ""]
+        : [e.name, "not computed"],
+    ),
   );
+  const missing = a.effects.flatMap((e) => (isComputed(e) ? [] : [`  ${e.name} not computed: ${e.notComputed}`]));
   const t = a.randomization;
-  const terms = formatTable(
-    ["term", "estimate", "se", "t", "p"],
-    a.piecewise.terms.map((x) => [x.name, f(x.estimate, 3), f(x.se, 3), f(x.t, 2), f(x.p, 4)]),
-  );
+  const pw = a.piecewise;
   return [
     head,
     indent(phases),
     indent(effects),
-    `  randomization test (${t.design}, ${t.statistic}): observed ${f(t.observed, 3)}, p = ${f(t.p, 4)} over ${t.assignments} ${t.exhaustive ? "assignments" : "samples"}`,
-    `  piecewise regression: R² ${f(a.piecewise.r2, 3)}, adjusted ${f(a.piecewise.adjustedR2, 3)}, F(${a.piecewise.f.df1}, ${a.piecewise.f.df2}) = ${f(a.piecewise.f.value, 2)}, p = ${f(a.piecewise.f.p, 4)}`,
-    indent(terms),
+    ...missing,
+    isComputed(t)
+      ? `  randomization test (${t.design}, ${t.statistic}): observed ${f(t.observed, 3)}, p = ${f(t.p, 4)} over ${t.assignments} ${t.exhaustive ? "assignments" : "samples"}`
+      : `  randomization test not computed: ${t.notComputed}`,
+    ...(isComputed(pw)
+      ? [
+          `  piecewise regression: R² ${f(pw.r2, 3)}, adjusted ${f(pw.adjustedR2, 3)}, F(${pw.f.df1}, ${pw.f.df2}) = ${f(pw.f.value, 2)}, p = ${f(pw.f.p, 4)}`,
+          indent(
+            formatTable(
+              ["term", "estimate", "se", "t", "p"],
+              pw.terms.map((x) => [x.name, f(x.estimate, 3), f(x.se, 3), f(x.t, 2), f(x.p, 4)]),
+            ),
+          ),
+        ]
+      : [`  piecewise regression not computed: ${pw.notComputed}`]),
     `  ${a.interpretation}`,
     ...(r.mismatches.length
       ? [`  ${r.mismatches.length} day(s) where events carry another phase label than the assignment`]
