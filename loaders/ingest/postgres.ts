@@ -112,10 +112,11 @@ export async function ingestPostgres(
   const staged: StagedFile[] = [];
   const fifo = await tempPath(config.dataDir, ".csv.fifo");
   await makeFifo(fifo);
-  // One DuckDB thread while rows stream: PostgreSQL needs the other core, and a second thread bought no speed there
-  // but ~130 MB of memory (peak RSS at 1M events: 509 MiB with two threads and 256MB, 385 MiB with one and 192MB).
+  // One DuckDB thread while rows stream: PostgreSQL needs the other core; a second thread was slower at 5M events
+  // (24 s against 21 s streaming) and costs memory. 160MB holds the stream (96MB ran out); peak RSS at 5M events was
+  // 428-444 MiB with 160MB and a 16 MiB feed buffer, against 469-524 MiB with 192MB and 32 MiB, at the same speed.
   const spill = await spillDir(config.dataDir);
-  const { instance, con } = await openDuckDB({ tempDir: spill.path, threads: 1, memoryLimit: "192MB" }).catch(
+  const { instance, con } = await openDuckDB({ tempDir: spill.path, threads: 1, memoryLimit: "160MB" }).catch(
     async (error: unknown) => {
       await Promise.all([rm(fifo, { force: true }), spill.remove()]);
       throw error;

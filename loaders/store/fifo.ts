@@ -82,11 +82,11 @@ function closer(fd: number): () => void {
  * write per row into a pipe costs more CPU than the rest of the feed.
  *
  * `buffer` bytes may wait here for the reader. DuckDB reads in bursts: it stops reading while it encodes a row group,
- * and with a pipe's 64 KiB of slack the stall travels back to PostgreSQL, which then sits idle. 32 MiB keeps the
- * server sending (5M events: the streaming phase took 38 s with no buffer, 32 s with 16 MiB, 28 s with 32 MiB and
- * 64 MiB, against 26–31 s for the bare COPY), for about 30 MB of memory.
+ * and with a pipe's 64 KiB of slack the stall travels back to PostgreSQL, which then sits idle. A few MiB keep the
+ * server sending (5M events under load: the streaming phase took 38 s with no buffer, 32 s with 16 MiB, 28 s with
+ * 32 MiB); on a quiet machine 16 MiB and 32 MiB stream equally fast (21–27 s), and 16 MiB peaks lower.
  */
-export function coalesce(size = 1 << 16, buffer = 32 << 20): Transform {
+export function coalesce(size = 1 << 16, buffer = 16 << 20): Transform {
   let parts: Buffer[] = [];
   let length = 0;
   const take = () => {
