@@ -1,13 +1,17 @@
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { createWriteStream, existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { pipeline } from "node:stream/promises";
 import { parseArgs } from "node:util";
 import postgres, { type Sql } from "postgres";
 import { loadConfig, projectRoot } from "../loaders/config.ts";
 import { getDataset } from "../loaders/datasets/index.ts";
-import { copyStatement, sourceQuery } from "../loaders/ingest/postgres.ts";
+import { compileSchema, sqlString } from "../loaders/datasets/rules.ts";
+import { withDuckDB } from "../loaders/duckdb.ts";
+import { copyStatement, readCopyCsv, sourceQuery, STREAMING_DUCKDB } from "../loaders/ingest/postgres.ts";
+import { PARQUET_OPTIONS } from "../loaders/store/parquet.ts";
 import { stderrLogger } from "../loaders/log.ts";
 import { seedDatabase } from "../loaders/seed/load.ts";
 import { DEFAULT_SEED_OPTIONS } from "../loaders/seed/plan.ts";
@@ -22,7 +26,9 @@ import { mark, median, whole } from "./util.ts";
  * Measures, in one run and on one database, the ingest of behavioral_events against its floor: the same
  * `COPY (query) TO STDOUT` drained through postgres.js with nothing done to the rows. The ingest runs as the real CLI
  * in a child process, so its wall time and peak RSS are what a user gets. A second, smaller ingest (`--until` the
- * N-th row) shows whether memory stays flat as rows grow.
+ * N-th row) shows whether memory stays flat as rows grow. A third figure, the conversion alone (DuckDB reading the
+ * same COPY output from a file into Parquet, with the ingest's settings), shows the ingest's other unavoidable cost:
+ * on two cores the ingest cannot beat the slower of the two.
  *
  * Uses DATABASE_URL when set (seeding it only if the events table is missing or empty, or with --replace), otherwise
  * an embedded server of its own in data/bench/, re-seeded only when the event count differs. Versions and lineage go
@@ -86,6 +92,8 @@ export async function run(args: string[]): Promise<void> {
       log.info(`  ingest  ${ingests.at(-1)!.seconds.toFixed(2)} s, peak RSS ${ingests.at(-1)!.rssMiB.toFixed(0)} MiB`);
     }
     const smallRun = cut ? await ingestChild(env, ["--until", cut.t.toISOString()]) : undefined;
+    const convert = await conversion(url, copy, path.join(config.dataDir, "tmp", "bench-convert"));
+    log.info(`  convert ${convert.toFixed(2)} s`);
     const f = median(floors);
     const ing = median(ingests.map((m) => m.seconds));
     const rss = Math.max(...ingests.map((m) => m.rssMiB));
@@ -96,6 +104,10 @@ export async function run(args: string[]): Promise<void> {
       `  floor (COPY … TO STDOUT, drained)  ${f.toFixed(2)} s   ${rate(rows, f)} rows/s`,
       `  ingest (labbook ingest, wall)      ${ing.toFixed(2)} s   ${rate(rows, ing)} rows/s`,
       `  ratio ingest/floor                 ${ratio.toFixed(2)}     target ≤ ${TARGET_RATIO}  ${mark(ratio <= TARGET_RATIO)}`,
+      `  convert (DuckDB, CSV file→Parquet) ${convert.toFixed(2)} s   one thread, as while streaming`,
+      `  ratio ingest/max(floor, convert)   ${(ing / Math.max(f, convert)).toFixed(2)}     ` +
+        "(1.0 only if both overlapped perfectly, each on its own core)",
+      `  ratio ingest/(floor + convert)     ${(ing / (f + convert)).toFixed(2)}     (1.0: no overlap at all)`,
       `  peak RSS at ${pad(rows)} rows     ${rss.toFixed(0)} MiB  target ≤ ${TARGET_RSS_MIB}  ${mark(rss <= TARGET_RSS_MIB)}`,
     ];
     if (smallRun) {
@@ -155,6 +167,36 @@ async function floor(url: string, copy: string): Promise<number> {
     return (performance.now() - started) / 1000;
   } finally {
     await conn.end({ timeout: 5 });
+  }
+}
+
+/**
+ * The conversion alone: the ingest's COPY output saved to a file first (not timed), then read by DuckDB as the
+ * ingest reads it (same reader, one thread, same memory limit) and written as a version is written. Seconds.
+ */
+async function conversion(url: string, copy: string, dir: string): Promise<number> {
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  const csv = path.join(dir, "copy.csv");
+  const conn = postgres(url, { max: 1, onnotice: () => {}, connection: { TimeZone: "UTC", DateStyle: "ISO" } });
+  try {
+    await pipeline(await conn.unsafe(copy).readable(), createWriteStream(csv));
+  } finally {
+    await conn.end({ timeout: 5 });
+  }
+  try {
+    const columns = compileSchema(getDataset(DATASET).schema);
+    const out = sqlString(path.join(dir, "out.parquet"));
+    return await withDuckDB(
+      async (con) => {
+        const started = performance.now();
+        await con.run(`COPY (${readCopyCsv(csv, columns)}) TO ${out} (${PARQUET_OPTIONS})`);
+        return (performance.now() - started) / 1000;
+      },
+      { ...STREAMING_DUCKDB, tempDir: path.join(dir, "duckdb") },
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 }
 

@@ -86,6 +86,21 @@ export function copyStatement(select: string): string {
   return `COPY (${select}) TO STDOUT (FORMAT csv)`;
 }
 
+// One DuckDB thread while rows stream: PostgreSQL needs the other core; a second thread was slower at 5M events
+// (24 s against 21 s streaming) and costs memory. 160MB holds the stream (96MB ran out); peak RSS at 5M events was
+// 428-444 MiB with 160MB and a 16 MiB feed buffer, against 469-524 MiB with 192MB and 32 MiB, at the same speed.
+export const STREAMING_DUCKDB = { threads: 1, memoryLimit: "160MB" } as const;
+
+/** DuckDB's reader of what `copyStatement` prints, typed by the dataset's columns. */
+export function readCopyCsv(file: string, columns: readonly { name: string; duckdbType: string }[]): string {
+  const spec = `{${columns.map((c) => `${sqlString(c.name)}: ${sqlString(c.duckdbType)}`).join(", ")}}`;
+  // Not parallel=false: that reader keeps every buffer it has read, so memory grows with the rows until DuckDB runs
+  // out of it (seen at 3M events). The parallel reader keeps row order and cuts row groups where the bytes say, so
+  // the same rows still give the same file.
+  return `SELECT * FROM read_csv(${sqlString(file)}, columns=${spec}, header=false, auto_detect=false,
+    allow_quoted_nulls=false)`;
+}
+
 /**
  * Ingests one source dataset: streams `COPY (query) TO STDOUT` through a pipe into DuckDB, which writes Parquet
  * through another pipe that hashes it on the way to a temp file; then validates, and publishes the version with its
@@ -112,11 +127,8 @@ export async function ingestPostgres(
   const staged: StagedFile[] = [];
   const fifo = await tempPath(config.dataDir, ".csv.fifo");
   await makeFifo(fifo);
-  // One DuckDB thread while rows stream: PostgreSQL needs the other core; a second thread was slower at 5M events
-  // (24 s against 21 s streaming) and costs memory. 160MB holds the stream (96MB ran out); peak RSS at 5M events was
-  // 428-444 MiB with 160MB and a 16 MiB feed buffer, against 469-524 MiB with 192MB and 32 MiB, at the same speed.
   const spill = await spillDir(config.dataDir);
-  const { instance, con } = await openDuckDB({ tempDir: spill.path, threads: 1, memoryLimit: "160MB" }).catch(
+  const { instance, con } = await openDuckDB({ tempDir: spill.path, ...STREAMING_DUCKDB }).catch(
     async (error: unknown) => {
       await Promise.all([rm(fifo, { force: true }), spill.remove()]);
       throw error;
@@ -129,12 +141,7 @@ export async function ingestPostgres(
   signal?.addEventListener("abort", onAbort);
   try {
     for (const [key, value] of Object.entries(params)) await conn`SELECT set_config(${key}, ${value}, false)`;
-    const spec = `{${columns.map((c) => `${sqlString(c.name)}: ${sqlString(c.duckdbType)}`).join(", ")}}`;
-    // Not parallel=false: that reader keeps every buffer it has read, so memory grows with the rows until DuckDB
-    // runs out of it (seen at 3M events). The parallel reader keeps row order and cuts row groups where the bytes
-    // say, so the same rows still give the same file.
-    const read = `SELECT * FROM read_csv(${sqlString(fifo)}, columns=${spec}, header=false, auto_detect=false,
-      allow_quoted_nulls=false)`;
+    const read = readCopyCsv(fifo, columns);
     log.progress(`${def.name}: streaming from PostgreSQL`);
     const staging = stageQuery(con, config.dataDir, read);
     // DuckDB failed and reads no more: stop the feed, which would otherwise wait on a full pipe.
