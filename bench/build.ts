@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { cp, mkdtemp, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -8,6 +7,7 @@ import { parquet, queryRows, withDuckDB } from "../loaders/duckdb.ts";
 import { readPins, writePins } from "../loaders/lineage/pins.ts";
 import { siteLoaders } from "../loaders/site/manifest.ts";
 import { objectPath } from "../loaders/store/objects.ts";
+import { runCli } from "../test/util/cli.ts";
 import { mark, median, whole } from "./util.ts";
 
 /**
@@ -120,20 +120,8 @@ async function build(root: string, env: Record<string, string>): Promise<Built> 
 }
 
 /** Runs the labbook bin in the throwaway project; its stdout, or an error with its stderr. */
-function cli(root: string, env: Record<string, string>, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(root, "bin", "labbook.js"), ...args], {
-      cwd: root,
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) =>
-      code === 0 ? resolve(stdout) : reject(new Error(`labbook ${args.join(" ")} exited ${code}:\n${stderr}`)),
-    );
-  });
+async function cli(root: string, env: Record<string, string>, args: string[]): Promise<string> {
+  const { code, stdout, stderr } = await runCli(args, env, root);
+  if (code !== 0) throw new Error(`labbook ${args.join(" ")} exited ${code}:\n${stderr}`);
+  return stdout;
 }
