@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import { createWriteStream, existsSync } from "node:fs";
-import { link, mkdir, open, rename, rm, stat } from "node:fs/promises";
+import { link, mkdir, open, rename, rm, stat, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -86,29 +86,46 @@ export async function stageThroughPipe(
 export async function hashFile(file: string): Promise<{ version: string; size: number }> {
   const hash = createHash("sha256");
   const handle = await open(file);
+  // Several reads in flight into reused buffers while the main thread hashes the oldest: reading and hashing overlap,
+  // and no chunk is allocated. 142 MB with the page cache dropped: a read stream hashed at 360 MB/s, two 4 MiB
+  // buffers at 1.0-1.2 GB/s, four 1 MiB reads at 1.3 GB/s (SHA-256 alone runs at 1.6 GB/s here).
+  const reads: Promise<{ buffer: Buffer; got: number }>[] = [];
+  let position = 0;
+  const readNext = (buffer: Buffer) => {
+    const at = position;
+    position += buffer.length;
+    reads.push(readRange(handle, buffer, at).then((got) => ({ buffer, got })));
+  };
   let size = 0;
   try {
-    // Two reused buffers: the next read runs in the thread pool while this one is hashed, and no chunk is allocated
-    // (a read stream's fresh 1 MiB chunks hashed at 620 MB/s from the page cache; these at 1.4 GB/s).
-    const buffers = [Buffer.allocUnsafe(HASH_CHUNK), Buffer.allocUnsafe(HASH_CHUNK)];
-    let current = 0;
-    let reading = handle.read(buffers[0]!, 0, HASH_CHUNK, null);
+    for (let i = 0; i < HASH_READS; i++) readNext(Buffer.allocUnsafe(HASH_CHUNK));
     for (;;) {
-      const { bytesRead } = await reading;
-      if (bytesRead === 0) break;
-      const full = buffers[current]!;
-      current ^= 1;
-      reading = handle.read(buffers[current]!, 0, HASH_CHUNK, null);
-      hash.update(full.subarray(0, bytesRead));
-      size += bytesRead;
+      const { buffer, got } = await reads.shift()!;
+      hash.update(buffer.subarray(0, got));
+      size += got;
+      if (got < buffer.length) break;
+      readNext(buffer);
     }
   } finally {
+    await Promise.allSettled(reads);
     await handle.close();
   }
   return { version: versionOf(hash.digest("hex")), size };
 }
 
-const HASH_CHUNK = 4 << 20;
+const HASH_CHUNK = 1 << 20;
+const HASH_READS = 4;
+
+/** Fills `buffer` from `at`, short only at the end of the file. */
+async function readRange(handle: FileHandle, buffer: Buffer, at: number): Promise<number> {
+  let got = 0;
+  while (got < buffer.length) {
+    const { bytesRead } = await handle.read(buffer, got, buffer.length - got, at + got);
+    if (bytesRead === 0) break;
+    got += bytesRead;
+  }
+  return got;
+}
 
 /**
  * Moves a staged file into the store under its version. Returns false when the store already held those bytes (the

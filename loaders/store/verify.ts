@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import type { Config } from "../config.ts";
-import { withDuckDB } from "../duckdb.ts";
+import { openDuckDB } from "../duckdb.ts";
 import { listDatasets, listVersions, type VersionEntry } from "../lineage/catalog.ts";
 import { allPinnedVersions, readPins } from "../lineage/pins.ts";
 import { silentLogger, type Logger } from "../log.ts";
@@ -112,14 +112,17 @@ export async function verifyStore(config: Config, options: VerifyOptions = {}): 
   let bytes = 0;
   let done = 0;
   const started = now();
-  await withDuckDB(async (con) => {
-    // One connection runs one query at a time: footer reads queue up while the next file is hashed.
-    let queue: Promise<unknown> = Promise.resolve();
-    const rowCount = (file: string) => {
-      const next = queue.then(() => parquetRowCount(con, file));
-      queue = next.catch(() => {});
-      return next;
-    };
+  // DuckDB opens while the first file is hashed: only the footer reads need it.
+  const opening = openDuckDB();
+  opening.catch(() => {});
+  // One connection runs one query at a time: footer reads queue up while the next file is hashed.
+  let queue: Promise<unknown> = Promise.resolve();
+  const rowCount = (file: string) => {
+    const next = queue.then(async () => parquetRowCount((await opening).con, file));
+    queue = next.catch(() => {});
+    return next;
+  };
+  try {
     await mapLimit(
       jobs,
       options.concurrency ?? 2,
@@ -167,7 +170,11 @@ export async function verifyStore(config: Config, options: VerifyOptions = {}): 
       },
       options.signal,
     );
-  });
+  } finally {
+    const duck = await opening.catch(() => undefined);
+    duck?.con.closeSync();
+    duck?.instance.closeSync();
+  }
   const seconds = (now() - started) / 1000;
   const order = (p: VerifyProblem) => `${p.kind} ${p.dataset ?? ""} ${p.path}`;
   problems.sort((a, b) => (order(a) < order(b) ? -1 : 1));

@@ -23,21 +23,30 @@ async function startStop(install: PgInstall, pgdata: string, password: string, f
 
 describe("the PostgreSQL binaries and initdb", () => {
   let base: string;
+  let pkgDir: string;
+  /** A copy of the binaries' package under `dir`, as npm would have installed it there. */
+  const copyPackage = async (dir: string): Promise<PgInstall> => {
+    await cp(pkgDir, dir, { recursive: true, verbatimSymlinks: true });
+    return { initdb: path.join(dir, "native", "bin", "initdb"), pgCtl: path.join(dir, "native", "bin", "pg_ctl") };
+  };
+  let open: PgInstall;
   beforeAll(async () => {
     base = await mkdtemp(path.join(tmpdir(), "labbook-pginstall-"));
     await chmod(base, 0o755);
+    pkgDir = path.dirname(path.dirname(path.dirname((await packaged()).pgCtl)));
+    // The checkout's own node_modules may be out of the postgres user's reach (CI under /root): use a copy that is not.
+    open = await copyPackage(path.join(base, "open-pkg"));
   });
   afterAll(() => rm(base, { recursive: true, force: true }));
 
   it("uses the binaries where npm put them when the server's user can reach them", async () => {
-    const npm = await packaged();
-    expect(await pgInstall(memoryLogger(), { from: npm, outside: path.join(base, "unused") })).toEqual(npm);
+    expect(await pgInstall(memoryLogger(), { from: open, outside: path.join(base, "unused") })).toEqual(open);
     expect(existsSync(path.join(base, "unused"))).toBe(false);
   });
 
   it("creates a UTF8, C-locale cluster that starts and stops", async () => {
     const pgdata = path.join(base, "cluster");
-    const install = await packaged();
+    const install = open;
     await initCluster(install, pgdata, "secret-password");
     expect((await readFile(path.join(pgdata, "PG_VERSION"), "utf8")).trim()).toMatch(/^\d+$/);
     const conf = await readFile(path.join(pgdata, "postgresql.conf"), "utf8");
@@ -56,17 +65,10 @@ describe("the PostgreSQL binaries and initdb", () => {
   it.runIf(userInfo().uid === 0)(
     "as root, copies binaries the postgres user cannot reach to a place it can, once, and they run",
     async () => {
-      const npm = await packaged();
-      const pkgDir = path.dirname(path.dirname(path.dirname(npm.pgCtl)));
       const closed = path.join(base, "closed");
       await mkdir(closed, { mode: 0o700 });
       await chmod(closed, 0o700);
-      const hidden = path.join(closed, "pkg");
-      await cp(pkgDir, hidden, { recursive: true, verbatimSymlinks: true });
-      const from = {
-        initdb: path.join(hidden, "native", "bin", "initdb"),
-        pgCtl: path.join(hidden, "native", "bin", "pg_ctl"),
-      };
+      const from = await copyPackage(path.join(closed, "pkg"));
       const outside = path.join(base, "outside");
 
       const log = memoryLogger();
