@@ -1,4 +1,4 @@
-import { cp, mkdtemp, rm, symlink } from "node:fs/promises";
+import { chmod, cp, mkdtemp, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -38,6 +38,8 @@ export async function run(args: string[]): Promise<void> {
   const events = whole(values.events, 200_000, "events");
   const runs = whole(values.runs, 1, "runs");
   const root = await mkdtemp(path.join(tmpdir(), "labbook-bench-build-"));
+  // mkdtemp makes it private; as root, the embedded server's cluster would then live outside it, and outlive it.
+  await chmod(root, 0o755);
   const env: Record<string, string> = {
     LABBOOK_ROOT: root,
     LABBOOK_DATA_DIR: path.join(root, "data"),
