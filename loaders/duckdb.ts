@@ -1,9 +1,15 @@
+import { randomUUID } from "node:crypto";
 import { mkdir } from "node:fs/promises";
+import path from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { sqlString } from "./datasets/rules.ts";
 
 export interface DuckOptions {
-  /** Where DuckDB may spill; required for bounded memory on large inputs. */
+  /**
+   * Where DuckDB may spill; required for bounded memory on large inputs. Each instance spills into a directory of its
+   * own below it: DuckDB names its spill files alike in every process, creates the directory when it first spills,
+   * and removes it on close.
+   */
   tempDir?: string;
   memoryLimit?: string;
   threads?: number;
@@ -26,7 +32,7 @@ export async function openDuckDB(
   if (options.readOnly) settings.access_mode = "READ_ONLY";
   if (options.tempDir) {
     await mkdir(options.tempDir, { recursive: true });
-    settings.temp_directory = options.tempDir;
+    settings.temp_directory = path.join(options.tempDir, randomUUID());
   }
   const instance = await DuckDBInstance.create(options.path ?? ":memory:", settings);
   const con = await instance.connect();

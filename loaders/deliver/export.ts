@@ -8,7 +8,7 @@ import { withDuckDB } from "../duckdb.ts";
 import { usageError } from "../errors.ts";
 import { readGitInfo } from "../lineage/git.ts";
 import { silentLogger, type Logger } from "../log.ts";
-import { tmpDir } from "../store/objects.ts";
+import { spillDir } from "../store/objects.ts";
 import { shortVersion } from "../store/version.ts";
 import { labbookVersion } from "../version.ts";
 import { bindFilters, type BoundFilter, type FilterSpec } from "./filter.ts";
@@ -126,7 +126,7 @@ export async function exportDataset(
         options.signal?.removeEventListener("abort", onAbort);
       }
     },
-    { tempDir: path.join(tmpDir(config.dataDir), "duckdb") },
+    { tempDir: spillDir(config.dataDir) },
   );
 }
 

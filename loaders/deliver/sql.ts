@@ -1,10 +1,9 @@
-import path from "node:path";
 import { StatementType, type DuckDBConnection, type DuckDBPreparedStatement } from "@duckdb/node-api";
 import type { Config } from "../config.ts";
 import { sqlString } from "../datasets/rules.ts";
 import { withDuckDB } from "../duckdb.ts";
 import { LabbookError } from "../errors.ts";
-import { tmpDir } from "../store/objects.ts";
+import { spillDir } from "../store/objects.ts";
 import { attachPinned } from "../store/pinned.ts";
 
 export interface SqlResult {
@@ -65,7 +64,7 @@ export async function runSql(
         options.signal?.removeEventListener("abort", onAbort);
       }
     },
-    { tempDir: path.join(tmpDir(config.dataDir), "duckdb") },
+    { tempDir: spillDir(config.dataDir) },
   );
 }
 

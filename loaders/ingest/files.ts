@@ -78,11 +78,7 @@ export async function ingestFiles(
   const staged: StagedFile[] = [];
   // The lines are staged in a database file, not in memory, so memory stays bounded by DuckDB's limit.
   const dbFile = await tempPath(config.dataDir, ".duckdb");
-  const spill = await spillDir(config.dataDir);
-  const { instance, con } = await openDuckDB({ path: dbFile, tempDir: spill.path }).catch(async (error: unknown) => {
-    await spill.remove();
-    throw error;
-  });
+  const { instance, con } = await openDuckDB({ path: dbFile, tempDir: spillDir(config.dataDir) });
   try {
     const files = await expandGlob(con, pattern);
     if (files.length === 0) {
@@ -210,7 +206,6 @@ export async function ingestFiles(
       ...staged.map((s) => s.discard()),
       rm(dbFile, { force: true }),
       rm(`${dbFile}.wal`, { force: true }),
-      spill.remove(),
     ]);
   }
 }

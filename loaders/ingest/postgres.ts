@@ -127,10 +127,9 @@ export async function ingestPostgres(
   const staged: StagedFile[] = [];
   const fifo = await tempPath(config.dataDir, ".csv.fifo");
   await makeFifo(fifo);
-  const spill = await spillDir(config.dataDir);
-  const { instance, con } = await openDuckDB({ tempDir: spill.path, ...STREAMING_DUCKDB }).catch(
+  const { instance, con } = await openDuckDB({ tempDir: spillDir(config.dataDir), ...STREAMING_DUCKDB }).catch(
     async (error: unknown) => {
-      await Promise.all([rm(fifo, { force: true }), spill.remove()]);
+      await rm(fifo, { force: true });
       throw error;
     },
   );
@@ -265,6 +264,6 @@ export async function ingestPostgres(
     await dedicated.close();
     con.closeSync();
     instance.closeSync();
-    await Promise.all([rm(fifo, { force: true }), spill.remove(), ...staged.map((s) => s.discard())]);
+    await Promise.all([rm(fifo, { force: true }), ...staged.map((s) => s.discard())]);
   }
 }

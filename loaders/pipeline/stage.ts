@@ -1,4 +1,3 @@
-import path from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Config } from "../config.ts";
 import type { DatasetDef } from "../datasets/define.ts";
@@ -9,7 +8,7 @@ import { validateStaged, type ValidationOutcome } from "../ingest/validate.ts";
 import type { SchemaField } from "../lineage/record.ts";
 import { checkStaged } from "../quality/staged.ts";
 import type { QualityFacet } from "../quality/facet.ts";
-import { tmpDir, type StagedFile } from "../store/objects.ts";
+import { spillDir, type StagedFile } from "../store/objects.ts";
 import { parquetRowCount, parquetSchema, stageQuery } from "../store/parquet.ts";
 import { mergeRecent, recentCutoff, recentInputFilter } from "./incremental.ts";
 import { mergeBlocker, type RecentMerge } from "./recent.ts";
@@ -75,7 +74,7 @@ export async function executeStage(
   inputs: Record<string, StageInput>,
   options: ExecuteOptions = {},
 ): Promise<Executed> {
-  const { instance, con } = await openDuckDB({ tempDir: path.join(tmpDir(config.dataDir), "duckdb") });
+  const { instance, con } = await openDuckDB({ tempDir: spillDir(config.dataDir) });
   const onAbort = () => con.interrupt();
   options.signal?.addEventListener("abort", onAbort);
   let staged: StagedFile | undefined;

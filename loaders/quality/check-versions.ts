@@ -1,5 +1,4 @@
 import { existsSync } from "node:fs";
-import path from "node:path";
 import type { Config } from "../config.ts";
 import { datasets, getDataset } from "../datasets/index.ts";
 import type { DatasetDef } from "../datasets/define.ts";
@@ -8,7 +7,7 @@ import { LabbookError } from "../errors.ts";
 import { findVersion, listVersions, type VersionEntry } from "../lineage/catalog.ts";
 import { pinSet, readPins } from "../lineage/pins.ts";
 import { silentLogger, type Logger } from "../log.ts";
-import { objectPath, tmpDir } from "../store/objects.ts";
+import { objectPath, spillDir } from "../store/objects.ts";
 import { parseRef, shortVersion } from "../store/version.ts";
 import { createdAtOf, storeContext } from "./context.ts";
 import { storeResults, type StoredResults } from "./results.ts";
@@ -87,7 +86,7 @@ export async function checkVersions(config: Config, options: CheckVersionsOption
         details: ['Run "labbook pull" with LABBOOK_REMOTE set to fetch it.'],
       });
   }
-  const { instance, con } = await openDuckDB({ tempDir: path.join(tmpDir(config.dataDir), "duckdb") });
+  const { instance, con } = await openDuckDB({ tempDir: spillDir(config.dataDir) });
   const onAbort = () => con.interrupt();
   options.signal?.addEventListener("abort", onAbort);
   try {

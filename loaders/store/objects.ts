@@ -17,11 +17,9 @@ export function tmpDir(dataDir: string): string {
   return path.join(dataDir, "tmp");
 }
 
-/** A directory of one run's own under data/tmp/duckdb for DuckDB to spill to: concurrent runs never share one. */
-export async function spillDir(dataDir: string): Promise<{ path: string; remove(): Promise<void> }> {
-  const dir = path.join(tmpDir(dataDir), "duckdb", randomUUID());
-  await mkdir(dir, { recursive: true });
-  return { path: dir, remove: () => rm(dir, { recursive: true, force: true }) };
+/** Where DuckDB spills (openDuckDB's `tempDir`): each instance in a directory of its own below it. */
+export function spillDir(dataDir: string): string {
+  return path.join(tmpDir(dataDir), "duckdb");
 }
 
 /** A file written elsewhere, hashed as it was written. */
