@@ -1,13 +1,11 @@
-import { chmod, cp, mkdtemp, rm, symlink } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { projectRoot } from "../loaders/config.ts";
 import { parquet, queryRows, withDuckDB } from "../loaders/duckdb.ts";
 import { readPins, writePins } from "../loaders/lineage/pins.ts";
 import { siteLoaders } from "../loaders/site/manifest.ts";
 import { objectPath } from "../loaders/store/objects.ts";
-import { runCli } from "../test/util/cli.ts";
+import { createSiteProject, type SiteProject } from "../test/util/site.ts";
 import { mark, median, whole } from "./util.ts";
 
 /**
@@ -37,49 +35,33 @@ export async function run(args: string[]): Promise<void> {
   });
   const events = whole(values.events, 200_000, "events");
   const runs = whole(values.runs, 1, "runs");
-  const root = await mkdtemp(path.join(tmpdir(), "labbook-bench-build-"));
-  // mkdtemp makes it private; as root, the embedded server's cluster would then live outside it, and outlive it.
-  await chmod(root, 0o755);
-  const env: Record<string, string> = {
-    LABBOOK_ROOT: root,
-    LABBOOK_DATA_DIR: path.join(root, "data"),
-    LABBOOK_LINEAGE_DIR: path.join(root, "lineage"),
-    LABBOOK_PINS: "",
-    LABBOOK_REMOTE: "",
-    DATABASE_URL: "",
-  };
+  const project = await createSiteProject();
+  const { root, env } = project;
   try {
-    for (const entry of ["loaders", "bin", "node_modules", "package.json"])
-      await symlink(path.join(projectRoot, entry), path.join(root, entry));
-    await cp(path.join(projectRoot, "observablehq.config.ts"), path.join(root, "observablehq.config.ts"));
-    await cp(path.join(projectRoot, "src"), path.join(root, "src"), {
-      recursive: true,
-      filter: (source) => !source.includes(`${path.sep}.observablehq`),
-    });
     process.stderr.write(`bench: seeding ${events.toLocaleString("en")} events, ingesting and pinning (not timed)\n`);
-    await cli(root, env, ["seed", "--events", String(events)]);
-    await build(root, env);
+    await cli(project, ["seed", "--events", String(events)]);
+    await build(project);
 
     const colds: Built[] = [];
     for (let i = 0; i < runs; i++) {
       await rm(path.join(root, "src", ".observablehq", "cache"), { recursive: true, force: true });
-      colds.push(await build(root, { ...env, DATABASE_URL: NO_DATABASE }));
+      colds.push(await build(project, { DATABASE_URL: NO_DATABASE }));
       process.stderr.write(`  cold build ${colds.at(-1)!.seconds.toFixed(1)} s\n`);
     }
-    const warm = await build(root, { ...env, DATABASE_URL: NO_DATABASE });
+    const warm = await build(project, { DATABASE_URL: NO_DATABASE });
 
     // A new version of experiment_protocols (all but the first protocol), pinned in place of the old one.
     const lineageDir = env.LABBOOK_LINEAGE_DIR!;
     const pins = await readPins(lineageDir);
     const since = await afterFirstStart(objectPath(env.LABBOOK_DATA_DIR!, pins.default!.experiment_protocols!));
-    const ingested = JSON.parse(
-      await cli(root, env, ["ingest", "experiment_protocols", "--since", since, "--json"]),
-    ) as { version: string }[];
+    const ingested = JSON.parse(await cli(project, ["ingest", "experiment_protocols", "--since", since, "--json"])) as {
+      version: string;
+    }[];
     await writePins(lineageDir, {
       ...pins,
       default: { ...pins.default, experiment_protocols: ingested[0]!.version },
     });
-    const repinned = await build(root, { ...env, DATABASE_URL: NO_DATABASE });
+    const repinned = await build(project, { DATABASE_URL: NO_DATABASE });
     const expected = siteLoaders
       .filter((l) => l.volatile || l.reads === "all" || l.reads.includes("experiment_protocols"))
       .map((l) => l.name);
@@ -100,7 +82,7 @@ export async function run(args: string[]): Promise<void> {
     process.stdout.write(`${lines.join("\n")}\n`);
   } finally {
     if (values.keep) process.stderr.write(`bench: kept ${root}\n`);
-    else await rm(root, { recursive: true, force: true });
+    else await project.remove();
   }
 }
 
@@ -115,15 +97,15 @@ async function afterFirstStart(file: string): Promise<string> {
   return new Date(Number(row!.first)).toISOString();
 }
 
-async function build(root: string, env: Record<string, string>): Promise<Built> {
+async function build(project: SiteProject, env: Record<string, string> = {}): Promise<Built> {
   const started = performance.now();
-  const out = JSON.parse(await cli(root, env, ["build", "--json"])) as Omit<Built, "seconds">;
+  const out = JSON.parse(await cli(project, ["build", "--json"], env)) as Omit<Built, "seconds">;
   return { ...out, seconds: (performance.now() - started) / 1000 };
 }
 
 /** Runs the labbook bin in the throwaway project; its stdout, or an error with its stderr. */
-async function cli(root: string, env: Record<string, string>, args: string[]): Promise<string> {
-  const { code, stdout, stderr } = await runCli(args, env, root);
+async function cli(project: SiteProject, args: string[], env: Record<string, string> = {}): Promise<string> {
+  const { code, stdout, stderr } = await project.cli(args, env);
   if (code !== 0) throw new Error(`labbook ${args.join(" ")} exited ${code}:\n${stderr}`);
   return stdout;
 }

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { chmod, readdir, readFile, stat } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { projectRoot } from "../../loaders/config.ts";
@@ -380,8 +380,6 @@ describe("labbook ingest --all with no DATABASE_URL, on a fresh data dir", () =>
   let env: Record<string, string>;
   beforeAll(async () => {
     project = await createProject();
-    // As root the embedded server runs as the postgres user, which must be able to reach the data dir.
-    await chmod(project.root, 0o755);
     await shareDataDir(project.config.dataDir);
     // An empty DATABASE_URL also wins over a developer's .env.
     env = { ...project.env, DATABASE_URL: "" };

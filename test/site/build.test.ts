@@ -1,4 +1,4 @@
-import { chmod, mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parquet, queryRows, withDuckDB } from "../../loaders/duckdb.ts";
@@ -29,9 +29,6 @@ describe("labbook build", () => {
   beforeAll(async () => {
     project = await createSiteProject();
     expect(project.env.DATABASE_URL).toBe("");
-    // As root the server runs as the postgres user, who must reach data/ the way it could in a cloned checkout
-    // (mkdtemp makes the project root private).
-    await chmod(project.root, 0o755);
     dist = path.join(project.root, "out");
     const result = await project.cli(["build", "--out", dist, "--json"]);
     expect(result.stderr).not.toMatch(/^error/m);

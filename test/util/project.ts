@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -25,6 +25,8 @@ export interface TestProject {
 
 export async function createProject(options: { git?: boolean; remote?: string } = {}): Promise<TestProject> {
   const root = await mkdtemp(path.join(tmpdir(), "labbook-project-"));
+  // Open, like a checkout: mkdtemp makes it private, and as root the embedded cluster would then live outside it.
+  await chmod(root, 0o755);
   await mkdir(path.join(root, "lineage"), { recursive: true });
   const env = {
     LABBOOK_ROOT: root,

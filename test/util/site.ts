@@ -1,4 +1,4 @@
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink } from "node:fs/promises";
+import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Sql } from "postgres";
@@ -22,6 +22,8 @@ export interface SiteProject {
 
 export async function createSiteProject(databaseUrl?: string): Promise<SiteProject> {
   const root = await mkdtemp(path.join(tmpdir(), "labbook-site-"));
+  // Open, like a checkout: mkdtemp makes it private, and as root the embedded cluster would then live outside it.
+  await chmod(root, 0o755);
   for (const entry of ["loaders", "bin", "node_modules", "package.json"])
     await symlink(path.join(projectRoot, entry), path.join(root, entry));
   await cp(path.join(projectRoot, "observablehq.config.ts"), path.join(root, "observablehq.config.ts"));
