@@ -3,9 +3,9 @@ import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import git from "isomorphic-git";
 import type { Config } from "../config.ts";
-import { LabbookError } from "../errors.ts";
+import { isLabbookError, LabbookError } from "../errors.ts";
 import { silentLogger, type Logger } from "../log.ts";
-import { allPinnedVersions, blobAt, parsePins, pinsFilepath, readPins, type Pins } from "./pins.ts";
+import { allPinnedVersions, blobAt, parsePins, peelToCommit, pinsFilepath, readPins, type Pins } from "./pins.ts";
 
 export interface HistoryPins {
   /** Every version pinned by any set at any commit reachable from a branch or tag → the first ref found to need it. */
@@ -107,10 +107,11 @@ export async function pinsInHistory(
       if (ref === "HEAD" && isNotFound(e)) continue;
       throw damaged(`cannot resolve git ref ${ref}`, e);
     }
-    const start = await peel(dir, tip, cache).catch((e) => {
+    const start = await peelToCommit(dir, tip, ref, cache).catch((e) => {
+      // A tag on a tree or blob reaches no commit, and so no pins.
+      if (isLabbookError(e, "E_NOT_FOUND")) return undefined;
       throw damaged(`git ref ${ref} names object ${short(tip)}, which cannot be read`, e);
     });
-    // A tag on a tree or blob reaches no commit, and so no pins.
     const queue = start ? [start] : [];
     while (queue.length) {
       const oid = queue.pop()!;
@@ -145,16 +146,6 @@ export async function pinsInHistory(
     }
   }
   return { versions, refs, commits: seenCommits.size, truncated };
-}
-
-/** Peels annotated tags down to the commit they name; undefined when they name a tree or blob. */
-async function peel(dir: string, oid: string, cache: object): Promise<string | undefined> {
-  for (;;) {
-    const { type, object } = await git.readObject({ fs, dir, oid, cache });
-    if (type === "commit") return oid;
-    if (type !== "tag") return undefined;
-    oid = (object as { object: string }).object;
-  }
 }
 
 export interface ProtectedVersions {

@@ -86,10 +86,10 @@ export async function resolveRev(root: string, rev: string): Promise<string> {
   return commit;
 }
 
-/** Peels annotated tags down to the commit they name. */
-export async function peelToCommit(dir: string, oid: string, what = oid): Promise<string> {
+/** Peels annotated tags down to the commit they name; E_NOT_FOUND when they name a tree or blob. */
+export async function peelToCommit(dir: string, oid: string, what = oid, cache: object = {}): Promise<string> {
   for (;;) {
-    const { type, object } = await git.readObject({ fs, dir, oid });
+    const { type, object } = await git.readObject({ fs, dir, oid, cache });
     if (type === "commit") return oid;
     if (type !== "tag")
       throw new LabbookError(`git revision "${what}" does not name a commit`, { code: "E_NOT_FOUND" });
