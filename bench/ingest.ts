@@ -16,7 +16,7 @@ import { stderrLogger } from "../loaders/log.ts";
 import { seedDatabase } from "../loaders/seed/load.ts";
 import { DEFAULT_SEED_OPTIONS } from "../loaders/seed/plan.ts";
 import { startEmbedded, stopEmbedded } from "../loaders/sources/embedded.ts";
-import { detectNaming } from "../loaders/sources/naming.ts";
+import { detectNaming, findNaming } from "../loaders/sources/naming.ts";
 import { TABLE_NAMES } from "../loaders/sources/schema.ts";
 import { mark, median, whole } from "./util.ts";
 
@@ -160,13 +160,10 @@ async function ensureSeeded(
 }
 
 async function countEvents(sql: Sql): Promise<number> {
-  for (const name of Object.values(TABLE_NAMES.behavioralEvent)) {
-    const [row] = await sql`SELECT to_regclass(${`"${name}"`}) IS NOT NULL AS present`;
-    if (!row?.present) continue;
-    const [n] = await sql`SELECT count(*)::bigint AS n FROM ${sql(name)}`;
-    return Number(n!.n);
-  }
-  return 0;
+  const naming = await findNaming(sql);
+  if (!naming) return 0;
+  const [n] = await sql`SELECT count(*)::bigint AS n FROM ${sql(TABLE_NAMES.behavioralEvent[naming])}`;
+  return Number(n!.n);
 }
 
 /** The floor: the ingest's own COPY statement, read to the end through postgres.js and thrown away. */

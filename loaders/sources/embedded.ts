@@ -9,10 +9,9 @@ import { LabbookError } from "../errors.ts";
 import { silentLogger, type Logger } from "../log.ts";
 import { withLock } from "../store/lock.ts";
 import { clusterHome } from "./cluster-home.ts";
-import { initCluster, pgCtl, pgInstall } from "./pg-install.ts";
+import { initCluster, pgCtl, pgInstall, SUPERUSER } from "./pg-install.ts";
 
 const DATABASE = "labbook";
-const USER = "postgres";
 /** Next to the cluster: serialises creating, starting and stopping it among labbook processes. */
 const LOCK = "postgres.lock";
 /** Every labbook process tags its connections `labbook:<pid>`, so each can see which others are connected. */
@@ -129,7 +128,7 @@ async function adminClient(port: number, password: string) {
   return postgres({
     host: "127.0.0.1",
     port,
-    user: USER,
+    user: SUPERUSER,
     password,
     database: "postgres",
     max: 1,
@@ -266,7 +265,7 @@ export async function ensureEmbedded(
     log.info('embedded PostgreSQL: it was started on demand; it now keeps running until "labbook db stop"');
   }
   await ensureDatabase(pm.port, state.password);
-  const url = `postgres://${USER}:${encodeURIComponent(state.password)}@127.0.0.1:${pm.port}/${DATABASE}`;
+  const url = `postgres://${SUPERUSER}:${encodeURIComponent(state.password)}@127.0.0.1:${pm.port}/${DATABASE}`;
   return { url, port: pm.port, started, mode: modeOf(state, pm) };
 }
 

