@@ -119,19 +119,25 @@ function fmt(v: unknown): string {
   return v instanceof Date ? v.toISOString() : String(v);
 }
 
+/** A SQL condition true for a row that breaks any rule: what `rejectReasonSql` tests, without building the text. */
+export function breaksRulesSql(columns: CompiledColumn[]): string {
+  const failing = columns.flatMap((c) => c.rules.map((r) => failingSql(c.name, r.rule, r.sql)));
+  return failing.length ? failing.map((f) => `(${f})`).join(" OR ") : "false";
+}
+
+/** A SQL condition true for a row whose `column` breaks one rule. */
+export function failingSql(column: string, rule: string, sql: string): string {
+  const col = quoteIdent(column);
+  return rule === "not null" ? `${col} IS NULL` : `${col} IS NOT NULL AND NOT (${sql})`;
+}
+
 /**
  * A SQL expression naming every rule a row breaks ("column: rule; …"), or NULL for a valid row.
  * Null checks come first; other rules only apply to non-null values.
  */
 export function rejectReasonSql(columns: CompiledColumn[]): string {
   const parts = columns.flatMap((c) =>
-    c.rules.map((r) => {
-      const failing =
-        r.rule === "not null"
-          ? `${quoteIdent(c.name)} IS NULL`
-          : `${quoteIdent(c.name)} IS NOT NULL AND NOT (${r.sql})`;
-      return `CASE WHEN ${failing} THEN ${sqlString(`${c.name}: ${r.rule}`)} END`;
-    }),
+    c.rules.map((r) => `CASE WHEN ${failingSql(c.name, r.rule, r.sql)} THEN ${sqlString(`${c.name}: ${r.rule}`)} END`),
   );
   return parts.length ? `NULLIF(concat_ws('; ', ${parts.join(", ")}), '')` : "NULL";
 }

@@ -1,6 +1,14 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { DatasetDef } from "../datasets/define.ts";
-import { compileSchema, quoteIdent, rejectReasonSql, sqlString } from "../datasets/rules.ts";
+import {
+  breaksRulesSql,
+  compileSchema,
+  failingSql,
+  quoteIdent,
+  rejectReasonSql,
+  sqlString,
+  type CompiledColumn,
+} from "../datasets/rules.ts";
 import { parquet, queryRows } from "../duckdb.ts";
 import type { ValidationSummary } from "../lineage/record.ts";
 
@@ -13,8 +21,10 @@ export interface ValidationOutcome {
 }
 
 /**
- * Validates a staged Parquet file against the dataset's zod schema, compiled to DuckDB SQL. Counts rows, rejects and
- * nulls per column in one scan.
+ * Validates a staged Parquet file against the dataset's zod schema, compiled to DuckDB SQL: counts rows and rejects
+ * in one scan of the columns that have rules. Nulls per column come from the file's footer statistics, which DuckDB
+ * writes for every row group, and settle the "not null" rules of columns with none; a file without them is scanned
+ * for nulls too.
  */
 export async function validateStaged(
   con: DuckDBConnection,
@@ -23,12 +33,18 @@ export async function validateStaged(
   mode: ValidationMode,
 ): Promise<ValidationOutcome> {
   const columns = compileSchema(def.schema);
-  const nullCounts = columns.map((c, i) => `count(*) - count(${quoteIdent(c.name)}) AS n${i}`).join(", ");
-  const reason = mode === "skipped" ? "NULL" : rejectReasonSql(columns);
+  const footer = await footerNullCounts(con, file, columns);
+  // A column the footer counts no nulls in cannot break its "not null" rule: the scan then need not read it.
+  const scanned = footer
+    ? columns.map((c) => ({ ...c, rules: c.rules.filter((r) => r.rule !== "not null" || footer[c.name]! > 0) }))
+    : columns;
+  const broken = mode === "skipped" ? "false" : breaksRulesSql(scanned);
+  const scanNulls = footer
+    ? ""
+    : `, ${columns.map((c, i) => `count(*) - count(${quoteIdent(c.name)}) AS n${i}`).join(", ")}`;
   const [row] = await queryRows<Record<string, number>>(
     con,
-    `SELECT count(*) AS total, count(*) FILTER (WHERE reason IS NOT NULL) AS rejected, ${nullCounts}
-     FROM (SELECT *, ${reason} AS reason FROM ${parquet(file)})`,
+    `SELECT count(*) AS total, count(*) FILTER (WHERE ${broken}) AS rejected${scanNulls} FROM ${parquet(file)}`,
   );
   const total = Number(row!.total);
   const rejected = Number(row!.rejected);
@@ -37,17 +53,16 @@ export async function validateStaged(
     rowsRead: total,
     rowsValid: total - rejected,
     rowsRejected: rejected,
-    nullsPerColumn: Object.fromEntries(columns.map((c, i) => [c.name, Number(row![`n${i}`])])),
+    nullsPerColumn: footer ?? Object.fromEntries(columns.map((c, i) => [c.name, Number(row![`n${i}`])])),
   };
   if (rejected === 0) return { summary, firstErrors: [] };
   const id = def.primaryKey.map(quoteIdent).join(" || '/' || ");
   const probes = columns.flatMap((c) =>
-    c.rules.map((r) => {
-      const col = quoteIdent(c.name);
-      const failing = r.rule === "not null" ? `${col} IS NULL` : `${col} IS NOT NULL AND NOT (${r.sql})`;
-      return `(SELECT CAST(${id} AS VARCHAR) AS "rowId", ${sqlString(c.name)} AS "column", CAST(${col} AS VARCHAR) AS "value",
-        ${sqlString(r.rule)} AS "rule" FROM ${parquet(file)} WHERE ${failing} LIMIT 5)`;
-    }),
+    c.rules.map(
+      (r) => `(SELECT CAST(${id} AS VARCHAR) AS "rowId", ${sqlString(c.name)} AS "column",
+        CAST(${quoteIdent(c.name)} AS VARCHAR) AS "value", ${sqlString(r.rule)} AS "rule"
+        FROM ${parquet(file)} WHERE ${failingSql(c.name, r.rule, r.sql)} LIMIT 5)`,
+    ),
   );
   const firstErrors = await queryRows<ValidationOutcome["firstErrors"][number]>(
     con,
@@ -62,4 +77,36 @@ export function splitSql(def: DatasetDef, file: string, which: "valid" | "reject
   return which === "valid"
     ? `SELECT * FROM ${parquet(file)} WHERE ${reason} IS NULL`
     : `SELECT *, ${reason} AS _reject_reason FROM ${parquet(file)} WHERE ${reason} IS NOT NULL`;
+}
+
+/**
+ * Nulls per column summed from the row groups' statistics in the footer, or undefined when some row group of some
+ * column has no null count (then the caller counts by scanning). A file with no row groups has no nulls.
+ */
+async function footerNullCounts(
+  con: DuckDBConnection,
+  file: string,
+  columns: CompiledColumn[],
+): Promise<Record<string, number> | undefined> {
+  const rows = await queryRows<{ column: string; nulls: number | null; missing: number }>(
+    con,
+    `SELECT path_in_schema AS "column", sum(stats_null_count)::BIGINT AS nulls,
+       (count(*) - count(stats_null_count))::BIGINT AS missing
+     FROM parquet_metadata(${sqlString(file)}) GROUP BY ALL`,
+  );
+  const [groups] = await queryRows<{ n: number }>(
+    con,
+    `SELECT count(*)::BIGINT AS n FROM parquet_file_metadata(${sqlString(file)}) WHERE num_row_groups > 0`,
+  );
+  const byColumn = new Map(rows.map((r) => [r.column, r]));
+  const counts: Record<string, number> = {};
+  for (const c of columns) {
+    const found = byColumn.get(c.name);
+    if (!found) {
+      if (Number(groups!.n) > 0) return undefined;
+      counts[c.name] = 0;
+    } else if (Number(found.missing) > 0) return undefined;
+    else counts[c.name] = Number(found.nulls ?? 0);
+  }
+  return counts;
 }

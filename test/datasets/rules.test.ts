@@ -2,7 +2,13 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { datasets } from "../../loaders/datasets/index.ts";
-import { compileSchema, rejectReasonSql, sqlString, type CompiledColumn } from "../../loaders/datasets/rules.ts";
+import {
+  breaksRulesSql,
+  compileSchema,
+  rejectReasonSql,
+  sqlString,
+  type CompiledColumn,
+} from "../../loaders/datasets/rules.ts";
 import { openDuckDB, queryRows } from "../../loaders/duckdb.ts";
 
 type Value = number | string | Date | null;
@@ -64,12 +70,18 @@ function literal(c: CompiledColumn, v: Value): string {
   return `CAST(${sqlString(v)} AS ${c.duckdbType})`;
 }
 
-/** Whether the compiled SQL rules accept one value: the reject reason of a one-column row is NULL. */
+/**
+ * Whether the compiled SQL rules accept one value: the reject reason of a one-column row is NULL. The condition
+ * validation counts with must say the same, or this throws.
+ */
 async function sqlAccepts(con: DuckDBConnection, c: CompiledColumn, v: Value): Promise<boolean> {
-  const [row] = await queryRows<{ reason: string | null }>(
+  const [row] = await queryRows<{ reason: string | null; breaks: boolean }>(
     con,
-    `SELECT ${rejectReasonSql([c])} AS reason FROM (SELECT ${literal(c, v)} AS ${JSON.stringify(c.name)})`,
+    `SELECT ${rejectReasonSql([c])} AS reason, ${breaksRulesSql([c])} AS breaks
+     FROM (SELECT ${literal(c, v)} AS ${JSON.stringify(c.name)})`,
   );
+  if (row!.breaks !== (row!.reason !== null))
+    throw new Error(`${c.name} = ${String(v)}: reason ${row!.reason}, but breaksRulesSql says ${row!.breaks}`);
   return row!.reason === null;
 }
 
