@@ -91,6 +91,14 @@ export function copyStatement(select: string): string {
 // 428-444 MiB with 160MB and a 16 MiB feed buffer, against 469-524 MiB with 192MB and 32 MiB, at the same speed.
 export const STREAMING_DUCKDB = { threads: 1, memoryLimit: "160MB" } as const;
 
+/**
+ * The longest row, as CSV, that an ingest reads: DuckDB's default is 2,000,000 bytes, and a large `eventData` can
+ * pass that. DuckDB reads a file in buffers of READ_BUFFER bytes, which must be above the line limit (rows of nearly
+ * a buffer's size that straddle two buffers failed to parse), so the buffer is twice the limit.
+ */
+export const MAX_ROW_BYTES = 8 << 20;
+const READ_BUFFER = 2 * MAX_ROW_BYTES;
+
 /** DuckDB's reader of what `copyStatement` prints, typed by the dataset's columns. */
 export function readCopyCsv(file: string, columns: readonly { name: string; duckdbType: string }[]): string {
   const spec = `{${columns.map((c) => `${sqlString(c.name)}: ${sqlString(c.duckdbType)}`).join(", ")}}`;
@@ -98,8 +106,40 @@ export function readCopyCsv(file: string, columns: readonly { name: string; duck
   // out of it (seen at 3M events). The parallel reader keeps row order and cuts row groups where the bytes say, so
   // the same rows still give the same file.
   return `SELECT * FROM read_csv(${sqlString(file)}, columns=${spec}, header=false, auto_detect=false,
-    allow_quoted_nulls=false)`;
+    allow_quoted_nulls=false, max_line_size=${MAX_ROW_BYTES}, buffer_size=${READ_BUFFER})`;
 }
+
+/**
+ * DuckDB's error for a row of the COPY output it cannot read, restated for the dataset: which row in sort order and
+ * why, with the row cut short. DuckDB's own text quotes the whole row and suggests reader options that do not apply.
+ * Other errors are returned as they are.
+ */
+export function rowReadError(def: DatasetDef, error: unknown): unknown {
+  const text = error instanceof Error ? error.message : String(error);
+  const line = /CSV Error on Line: (\d+)/.exec(text);
+  if (!line) return error;
+  const lines = text.split("\n");
+  const original = lines.find((l) => l.startsWith("Original Line: "))?.slice("Original Line: ".length) ?? "";
+  const size = /Maximum line size of \d+ bytes exceeded\. Actual Size: ?(\d+) bytes/.exec(text);
+  const reason = size
+    ? `the row is ${mib(Number(size[1]))} as CSV, and labbook reads rows of up to ${mib(MAX_ROW_BYTES)}`
+    : (lines.find((l) =>
+        /^Error when converting|Could not convert|unterminated quote|Expected Number of Columns/.test(l),
+      ) ??
+      lines.find((l, i) => i > 0 && l.trim() && !l.startsWith("Original Line: ")) ??
+      lines[0]!);
+  const order = def.sortKey.map((k) => `"${k}"`).join(", ");
+  return new LabbookError(
+    `${def.name}: cannot read row ${Number(line[1]).toLocaleString("en")} of the source (in ${order} order): ${reason}`,
+    {
+      code: "E_SOURCE",
+      cause: error,
+      details: [`the row begins: ${original.length > 160 ? `${original.slice(0, 160)}…` : original}`],
+    },
+  );
+}
+
+const mib = (bytes: number) => `${(bytes / (1 << 20)).toFixed(1)} MiB`;
 
 /**
  * Ingests one source dataset: streams `COPY (query) TO STDOUT` through a pipe into DuckDB, which writes Parquet
@@ -151,7 +191,7 @@ export async function ingestPostgres(
     const [stagedResult, fed] = await Promise.allSettled([staging, feed]);
     if (stagedResult.status === "fulfilled") staged.push(stagedResult.value);
     // DuckDB's error explains more than the broken pipe it causes on the feeding side.
-    if (stagedResult.status === "rejected") throw stagedResult.reason;
+    if (stagedResult.status === "rejected") throw rowReadError(def, stagedResult.reason);
     if (fed.status === "rejected") throw fed.reason;
     const first = stagedResult.value;
     signal?.throwIfAborted();

@@ -8,7 +8,7 @@ import type { PostgresSource } from "../../loaders/datasets/define.ts";
 import { compileSchema, quoteIdent, sqlString } from "../../loaders/datasets/rules.ts";
 import { parquet, queryRows, withDuckDB } from "../../loaders/duckdb.ts";
 import { isLabbookError, type LabbookError } from "../../loaders/errors.ts";
-import { ingestPostgres, type IngestOptions } from "../../loaders/ingest/postgres.ts";
+import { ingestPostgres, MAX_ROW_BYTES, type IngestOptions } from "../../loaders/ingest/postgres.ts";
 import { listVersions, readRecord } from "../../loaders/lineage/catalog.ts";
 import { PRODUCER } from "../../loaders/lineage/facets.ts";
 import { memoryLogger } from "../../loaders/log.ts";
@@ -443,6 +443,38 @@ describe("ingestPostgres: a server whose session defaults are not ISO", () => {
   });
 });
 
+describe("ingestPostgres: rows longer than DuckDB reads by default", () => {
+  let f: Fixture;
+  beforeAll(async () => {
+    f = await fixture("pascal", async (sql) => {
+      // 3 MiB passes DuckDB's default line limit of 2,000,000 bytes; rows of nearly the limit spread over the
+      // stream straddle the reader's buffers. Quotes double in CSV, so the rows are longer there than in the database.
+      const rows = await sql<{ id: string }[]>`SELECT id FROM "BehavioralEvent" ORDER BY "timestamp", id`;
+      const sizes = new Map([
+        [rows[5]!.id, 3 << 20],
+        [rows[400]!.id, 7 << 20],
+        [rows[401]!.id, 7 << 20],
+        [rows[1500]!.id, 5 << 20],
+      ]);
+      for (const [id, size] of sizes)
+        await sql`UPDATE "BehavioralEvent" SET "eventData" = jsonb_build_object('blob', repeat('"', ${Math.floor(size / 3)}))
+          WHERE id = ${id}`;
+    });
+  });
+  afterAll(async () => {
+    await f?.close();
+  });
+
+  it("ingests them whole", async () => {
+    const def = getDataset("behavioral_events");
+    const result = await ingest(f, "behavioral_events");
+    expect(await differences(f, def, objectPath(f.config.dataDir, result.version))).toEqual([]);
+    const [row] = await f.db.sql<{ big: number }[]>`SELECT count(*)::int AS big FROM "BehavioralEvent"
+      WHERE length("eventData"::text) > 2000000`;
+    expect(row!.big).toBe(4);
+  });
+});
+
 describe("ingestPostgres: determinism and filters", () => {
   let f: Fixture;
   beforeAll(async () => {
@@ -684,15 +716,35 @@ describe("ingestPostgres: failures leave the store as it was", () => {
     lineage: await snapshot(f.config.lineageDir),
   });
 
-  it("when DuckDB cannot read a value mid-stream", async () => {
+  it("when DuckDB cannot read a value mid-stream, naming the row and why, briefly", async () => {
     // The last row in sort order holds text where an integer belongs: DuckDB fails after streaming everything else.
     await f.db.sql`ALTER TABLE "BehavioralEvent" ALTER COLUMN "timeOfDay" TYPE text`;
     await f.db.sql`UPDATE "BehavioralEvent" SET "timeOfDay" = 'noon'
       WHERE id = (SELECT id FROM "BehavioralEvent" ORDER BY "timestamp" DESC, id DESC LIMIT 1)`;
+    const [{ n }] = (await f.db.sql`SELECT count(*)::int AS n FROM "BehavioralEvent"`) as unknown as [{ n: number }];
     const before = await store();
-    const error = (await ingest(f, "behavioral_events").catch((e) => e)) as Error;
-    expect(error).toBeInstanceOf(Error);
-    expect(error.message).toMatch(/noon/);
+    const error = (await ingest(f, "behavioral_events").catch((e) => e)) as LabbookError;
+    expect(isLabbookError(error, "E_SOURCE")).toBe(true);
+    expect(error.message).toContain(`behavioral_events: cannot read row ${n.toLocaleString("en")} of the source`);
+    expect(error.message).toMatch(/"timeOfDay".*"noon"/);
+    expect(error.message).not.toMatch(/Possible solutions|auto-detected/);
+    expect(error.details.join("\n").length).toBeLessThan(250);
+    expect(await store()).toEqual(before);
+    expect(await leftovers(f)).toEqual([]);
+  });
+
+  it("when a row is longer than labbook reads, saying how long it is", async () => {
+    await f.db.sql`UPDATE "ContextMetadata" SET notes = repeat('n', ${MAX_ROW_BYTES + 1000})
+      WHERE id = (SELECT id FROM "ContextMetadata" ORDER BY "timestamp", id LIMIT 1 OFFSET 3)`;
+    const before = await store();
+    const error = (await ingest(f, "context_metadata").catch((e) => e)) as LabbookError;
+    expect(isLabbookError(error, "E_SOURCE")).toBe(true);
+    const limit = `${(MAX_ROW_BYTES / 2 ** 20).toFixed(1)} MiB`;
+    expect(error.message).toBe(
+      `context_metadata: cannot read row 4 of the source (in "timestamp", "id" order): the row is ${limit} as CSV, ` +
+        `and labbook reads rows of up to ${limit}`,
+    );
+    expect(error.details.join("\n").length).toBeLessThan(250);
     expect(await store()).toEqual(before);
     expect(await leftovers(f)).toEqual([]);
   });
