@@ -89,7 +89,7 @@ export async function exportDataset(
           const name = exportName(source, settings);
           const tmp = await stagingDir(parent, name);
           try {
-            const ctx: WriteContext = { con, source, filter, dir: tmp };
+            const ctx: WriteContext = { con, source, filter, dir: tmp, signal: options.signal };
             log.progress(`${source.dataset}: writing ${format}`);
             const files = await write(format, ctx, settings, partition);
             const manifest: ExportManifest = {
@@ -109,6 +109,8 @@ export async function exportDataset(
               files,
             };
             await writeManifest(tmp, manifest);
+            // An interrupt that DuckDB missed (it came as a COPY was starting) still leaves nothing behind.
+            options.signal?.throwIfAborted();
             const dir = path.join(parent, name);
             await publishDir(tmp, dir);
             log.info(`${source.dataset}@${shortVersion(source.version)}: ${manifest.rowCount} rows to ${dir}`);

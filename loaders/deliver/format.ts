@@ -14,6 +14,8 @@ export interface WriteContext {
   source: DeliverySource;
   filter: BoundFilter;
   dir: string;
+  /** Ends the export: an interrupt that DuckDB would miss is checked before each COPY starts. */
+  signal?: AbortSignal;
 }
 
 /** One file of an export, as the manifest lists it. */

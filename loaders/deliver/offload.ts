@@ -123,8 +123,11 @@ export async function offload(config: Config, options: OffloadOptions): Promise<
     : null;
   if (!options.yes || !zip) return { dryRun: !options.yes, plan, zip, deleted: [], bytes };
 
+  // The zip's own README and manifest go in a folder of their own: unpacked into the project root (the restore), they
+  // land beside the offload zips, never on the project's README.md.
+  const info = `data/offload/offload-${stamp(at)}`;
   const sources: ZipSource[] = [
-    { name: "README.md", data: readme(plan, at, options.deleteSource === true) },
+    { name: `${info}/README.md`, data: readme(plan, at, options.deleteSource === true, info) },
     ...plan.candidates.flatMap((c) => [
       { name: zipRecord(c.dataset, c.version), file: recordPath(config.lineageDir, c.dataset, c.version) },
       { name: zipObject(c.version), file: objectPath(config.dataDir, c.version), compress: false, expect: c.version },
@@ -136,6 +139,7 @@ export async function offload(config: Config, options: OffloadOptions): Promise<
   await writeZip(zip, sources, {
     mtime: at,
     signal: options.signal,
+    manifestName: `${info}/manifest.json`,
     manifest: (files) => ({
       kind: "labbook-offload",
       manifestVersion: 1,
@@ -190,7 +194,7 @@ const stamp = (d: Date) =>
     .replace(/[-:]/g, "")
     .replace(/\.\d+Z$/, "Z");
 
-function readme(plan: OffloadPlan, at: Date, deleted: boolean): string {
+function readme(plan: OffloadPlan, at: Date, deleted: boolean, info: string): string {
   return [
     "# labbook offload",
     "",
@@ -203,8 +207,18 @@ function readme(plan: OffloadPlan, at: Date, deleted: boolean): string {
     ...plan.candidates.map((c) => `| ${c.dataset} | \`${c.version}\` | ${c.createdAt} | ${c.size} |`),
     "",
     "The layout is the project's: `data/objects/…` (each object named by its sha256), `data/rejects/…` and",
-    "`lineage/<dataset>/<sha256>.json`. To restore, unzip into the project root (the objects land in the store) and",
-    'run "labbook verify". Check this zip with "labbook archive --verify <zip>".',
+    `\`lineage/<dataset>/<sha256>.json\`; this README and manifest.json are in \`${info}/\`.`,
+    "",
+    "To restore, unzip into the project root without overwriting anything, then verify:",
+    "",
+    "```sh",
+    "unzip -n <this zip> -d <project root>",
+    "labbook verify",
+    "```",
+    "",
+    "The objects land in the store. The lineage records are already there (offload keeps them), with the same bytes.",
+    "data/offload/index.json is not changed by a restore: it records what each offload wrote and removed, while",
+    '"labbook verify" reports what the store holds now. Check this zip with "labbook archive --verify <zip>".',
     "",
   ].join("\n");
 }

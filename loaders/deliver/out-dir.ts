@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rename, rm } from "node:fs/promises";
+import { mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { LabbookError } from "../errors.ts";
 
@@ -31,7 +31,10 @@ export function writeError(target: string, error: unknown): LabbookError {
 export async function stagingDir(parent: string, name: string): Promise<string> {
   try {
     await mkdir(parent, { recursive: true });
-    return await mkdtemp(path.join(parent, `.${name}.tmp-`));
+    // mkdir, not mkdtemp: this directory becomes the export, and mkdtemp's mode 0700 ignores the umask.
+    const tmp = path.join(parent, `.${name}.tmp-${randomUUID()}`);
+    await mkdir(tmp);
+    return tmp;
   } catch (error) {
     throw writeError(parent, error);
   }

@@ -1,4 +1,3 @@
-import path from "node:path";
 import { copyThroughPipe } from "./copy.ts";
 import type { ExportFile, WriteContext } from "./format.ts";
 import { exportQuery, textColumns } from "./select.ts";
@@ -18,12 +17,6 @@ export interface CsvOptions {
 export async function toCsv(ctx: WriteContext, options: CsvOptions = {}): Promise<ExportFile[]> {
   const name = `${ctx.source.dataset}.csv`;
   const query = exportQuery(ctx.source, textColumns(ctx.source.columns), ctx.filter);
-  const written = await copyThroughPipe(
-    ctx.con,
-    query,
-    path.join(ctx.dir, name),
-    CSV_OPTIONS,
-    options.bom === false ? "" : "\ufeff",
-  );
+  const written = await copyThroughPipe(ctx, query, name, CSV_OPTIONS, options.bom === false ? "" : "\ufeff");
   return [{ path: name, ...written }];
 }

@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import path from "node:path";
 import { quoteIdent, sqlString } from "../datasets/rules.ts";
 import { LabbookError } from "../errors.ts";
 import { copyThroughPipe } from "./copy.ts";
@@ -41,9 +40,9 @@ export async function toNdjson(ctx: WriteContext): Promise<ExportFile[]> {
   const select = `${sqlString(schema._version)} AS ${quoteIdent(SCHEMA_VERSION_FIELD)}, ${textColumns(source.columns)}`;
   const name = `${source.dataset}.ndjson`;
   const written = await copyThroughPipe(
-    ctx.con,
+    ctx,
     exportQuery(source, select, ctx.filter),
-    path.join(ctx.dir, name),
+    name,
     "FORMAT json",
     `${JSON.stringify(schema)}\n`,
   );

@@ -22,12 +22,7 @@ export async function toParquet(ctx: WriteContext, options: ParquetOptions = {})
   const { partition } = options;
   if (!partition) {
     const name = `${ctx.source.dataset}.parquet`;
-    const written = await copyThroughPipe(
-      ctx.con,
-      exportQuery(ctx.source, "*", ctx.filter),
-      path.join(ctx.dir, name),
-      compression,
-    );
+    const written = await copyThroughPipe(ctx, exportQuery(ctx.source, "*", ctx.filter), name, compression);
     return [{ path: name, ...written }];
   }
   const select = partition.derive ? `*, ${partition.derive} AS ${quoteIdent(partition.column)}` : "*";
@@ -36,6 +31,7 @@ export async function toParquet(ctx: WriteContext, options: ParquetOptions = {})
     exportQuery(ctx.source, select, ctx.filter),
     ctx.dir,
     `${compression}, PARTITION_BY (${quoteIdent(partition.column)}), FILENAME_PATTERN ${sqlString(`${ctx.source.dataset}_{i}`)}, OVERWRITE_OR_IGNORE`,
+    ctx.signal,
   );
   const files: ExportFile[] = [];
   for (const rel of (await readdir(ctx.dir, { recursive: true })).filter((f) => f.endsWith(".parquet")).sort()) {

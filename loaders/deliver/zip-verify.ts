@@ -2,6 +2,12 @@ import { LabbookError } from "../errors.ts";
 import { hashZipEntries } from "./zip-read.ts";
 import { ZIP_MANIFEST, type ZippedFile } from "./zip-write.ts";
 
+/**
+ * manifest.json: at the top of an archive (and of offload zips written before it moved), or beside the README in an
+ * offload zip's own folder, data/offload/<name>/, where unpacking into a project puts it beside the offload zips.
+ */
+const MANIFEST_ENTRY = /^(data\/offload\/[^/]+\/)?manifest\.json$/;
+
 /** data/objects/<2 hex>/<64 hex>.parquet: a store object, which names its own sha256. */
 export const OBJECT_ENTRY = /^data\/objects\/([0-9a-f]{2})\/(\1[0-9a-f]{62})\.parquet$/;
 
@@ -19,24 +25,25 @@ export interface ZipCheck {
  * file against the sha256 in manifest.json. Reads the zip once, streaming.
  */
 export async function checkZip(file: string): Promise<ZipCheck> {
-  const { entries, kept } = await hashZipEntries(file, (name) => name === ZIP_MANIFEST);
+  const { entries, kept } = await hashZipEntries(file, (name) => MANIFEST_ENTRY.test(name));
   const problems: string[] = [];
   let listed = new Map<string, ZippedFile>();
-  const raw = kept.get(ZIP_MANIFEST);
-  if (!raw) problems.push(`${ZIP_MANIFEST}: missing or unreadable`);
+  const manifest = entries.find((e) => MANIFEST_ENTRY.test(e.name))?.name ?? ZIP_MANIFEST;
+  const raw = kept.get(manifest);
+  if (!raw) problems.push(`${manifest}: missing or unreadable`);
   else {
     try {
       const files = (JSON.parse(raw.toString("utf8")) as { files?: ZippedFile[] }).files;
       if (!Array.isArray(files)) throw new Error("no files list");
       listed = new Map(files.map((f) => [f.path, f]));
     } catch (e) {
-      problems.push(`${ZIP_MANIFEST}: not a labbook manifest (${(e as Error).message})`);
+      problems.push(`${manifest}: not a labbook manifest (${(e as Error).message})`);
     }
   }
   let objects = 0;
   let bytes = 0;
   for (const entry of entries) {
-    if (entry.name === ZIP_MANIFEST) continue;
+    if (entry.name === manifest) continue;
     if (entry.error !== undefined) {
       problems.push(`${entry.name}: unreadable (${entry.error})`);
       continue;

@@ -25,6 +25,8 @@ export const ZIP_MANIFEST = "manifest.json";
 export interface WriteZipOptions {
   /** Builds manifest.json, added last, from the sha256 of every other entry. */
   manifest: (files: ZippedFile[]) => object;
+  /** Its name in the zip; default manifest.json at the top. */
+  manifestName?: string;
   /** The time stamped on every entry. */
   mtime?: Date;
   signal?: AbortSignal;
@@ -85,7 +87,13 @@ export async function writeZip(
         code: "E_INTEGRITY",
         details: [...corrupt.map((c) => `${c.name} does not hash to its version`), 'Run "labbook verify".'],
       });
-    zip.addBuffer(Buffer.from(`${JSON.stringify(options.manifest(files), null, 2)}\n`), ZIP_MANIFEST, { mtime });
+    zip.addBuffer(
+      Buffer.from(`${JSON.stringify(options.manifest(files), null, 2)}\n`),
+      options.manifestName ?? ZIP_MANIFEST,
+      {
+        mtime,
+      },
+    );
     zip.end();
     await Promise.race([written, failed]);
     await rename(tmp, target);

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { readdir, rm } from "node:fs/promises";
 import path from "node:path";
 import type { Config } from "../config.ts";
+import { publishDir, stagingDir } from "../deliver/out-dir.ts";
 import { LabbookError } from "../errors.ts";
 import { pinSet, readPins } from "../lineage/pins.ts";
 import { silentLogger, type Logger } from "../log.ts";
@@ -94,15 +95,24 @@ export async function buildSite(config: Config, options: SiteBuildOptions = {}):
           `loaders to run: ${invalidation.rerun.join(", ") || "none"}` +
           (invalidation.kept.length ? `; unchanged: ${invalidation.kept.join(", ")}` : ""),
       );
-      await rm(outDir, { recursive: true, force: true });
-      await runFramework(["build"], {
-        root: config.root,
-        env: { ...frameworkEnv, LABBOOK_SITE_OUTPUT: outDir, LABBOOK_BUILD_TIME: new Date(started).toISOString() },
-        output: options.frameworkOutput ?? process.stderr,
-        signal: options.signal,
-      });
-      await assertPageDeps(outDir);
-      const pages = await listPages(outDir);
+      // Framework writes into a temp sibling that replaces outDir only once the build is whole and checked: an
+      // interrupted or failed build leaves outDir as it was.
+      const staging = await stagingDir(path.dirname(outDir), path.basename(outDir));
+      let pages: string[];
+      try {
+        await runFramework(["build"], {
+          root: config.root,
+          env: { ...frameworkEnv, LABBOOK_SITE_OUTPUT: staging, LABBOOK_BUILD_TIME: new Date(started).toISOString() },
+          output: options.frameworkOutput ?? process.stderr,
+          signal: options.signal,
+        });
+        await assertPageDeps(staging);
+        pages = await listPages(staging);
+        options.signal?.throwIfAborted();
+        await publishDir(staging, outDir);
+      } finally {
+        await rm(staging, { recursive: true, force: true });
+      }
       const seconds = (clock() - started) / 1000;
       log.info(
         `build: ${pages.length} pages in ${path.relative(process.cwd(), outDir) || "."} (${seconds.toFixed(1)} s)`,

@@ -60,24 +60,44 @@ export async function stageThroughPipe(
 ): Promise<StagedFile> {
   const fifo = await tempPath(dataDir, ".fifo");
   const target = await tempPath(dataDir, ".parquet");
+  const { version, size } = await hashThroughPipe(fifo, target, write);
+  return { path: target, version, size, discard: () => rm(target, { force: true }) };
+}
+
+/**
+ * Makes a named pipe at `fifo` for `write`, and copies what comes through it to `target`, after `prefix`, hashing
+ * the bytes on the way. Our end never blocks (see fifo.ts), so a writer that fails or is interrupted, before or after
+ * opening the pipe, cannot hang the process. On failure `target` is removed; the pipe always is.
+ */
+export async function hashThroughPipe<T>(
+  fifo: string,
+  target: string,
+  write: (pipePath: string) => Promise<T>,
+  prefix = "",
+): Promise<{ written: T; version: string; size: number }> {
   await makeFifo(fifo);
   const hasher = hashingStream();
   try {
     const reader = fifoReader(fifo);
-    const drain = pipeline(reader.stream, hasher.stream, createWriteStream(target));
+    const source = prefix ? prefixed(Buffer.from(prefix, "utf8"), reader.stream) : reader.stream;
+    const drain = pipeline(source, hasher.stream, createWriteStream(target));
     // Done or failed, the writer has let go of the pipe: the drain then reaches its end and settles too.
     const written = write(fifo).finally(reader.release);
     const [w, d] = await Promise.allSettled([written, drain]);
     if (w.status === "rejected") throw w.reason;
     if (d.status === "rejected") throw d.reason;
+    return { written: w.value, ...hasher.digest() };
   } catch (error) {
     await rm(target, { force: true });
     throw error;
   } finally {
     await rm(fifo, { force: true });
   }
-  const { version, size } = hasher.digest();
-  return { path: target, version, size, discard: () => rm(target, { force: true }) };
+}
+
+async function* prefixed(first: Buffer, rest: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  yield first;
+  yield* rest;
 }
 
 /** Hashes a file by streaming it once (for verify, pulls and files made elsewhere). */

@@ -1,8 +1,10 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../util/cli.ts";
-import { createTestProject, pinsOf, type TestProject } from "../deliver/_project.ts";
+import { runCli, spawnCli, whenReady } from "../util/cli.ts";
+import { listTree } from "../util/tree.ts";
+import { createTestProject, pinsOf, SMALL_SEED, type TestProject } from "../deliver/_project.ts";
 
 describe("labbook export and exports", () => {
   let project: TestProject;
@@ -90,4 +92,46 @@ describe("labbook export and exports", () => {
         "  Choose another directory with --out, or fix its permissions.\n",
     );
   });
+});
+
+/** Whether an export has begun to stage under `out`: a hidden temp directory is there. */
+const staging = async (out: string) => (await listTree(out)).some((f) => f.split("/").some((p) => p.includes(".tmp-")));
+
+describe("labbook export: interrupted", () => {
+  let project: TestProject;
+  beforeAll(async () => {
+    // Big enough that an export is still writing when the signal comes.
+    project = await createTestProject({ ...SMALL_SEED, users: 30, days: 60, events: 300_000 });
+    await project.pin(pinsOf("default", await project.ingest("behavioral_events")));
+  });
+  afterAll(async () => {
+    await project?.dispose();
+  });
+
+  // The hang was a race on opening the pipe: signal at several moments, several times over.
+  it.each(["ndjson", "csv", "all"])(
+    "SIGINT during --format %s exits 130 and leaves nothing half-written",
+    async (format) => {
+      for (const delay of [0, 0, 20, 60, 150, 400]) {
+        const out = await mkdtemp(path.join(project.root, "out-"));
+        const run = spawnCli(["export", "behavioral_events", "--format", format, "--out", out], project.env);
+        expect(await whenReady(() => staging(out), run.done)).toBe(true);
+        await sleep(delay);
+        run.child.kill("SIGINT");
+        const timeout = sleep(30_000).then(() => "hung" as const);
+        const result = await Promise.race([run.done, timeout]);
+        if (result === "hung") {
+          run.child.kill("SIGKILL");
+          expect.fail(`still running 30 s after SIGINT (sent ${delay} ms after staging began)`);
+        }
+        expect(result.code, result.stderr).toBe(130);
+        expect(result.stderr).toContain("warning: interrupted");
+        // Exports that finished before the signal stay whole; nothing hidden (a temp directory, a pipe) is left.
+        const left = await listTree(out);
+        expect(left.filter((f) => f.split("/").some((part) => part.startsWith(".")))).toEqual([]);
+        for (const dir of left.filter((f) => /^([a-z]+\/)?behavioral_events-[0-9a-f]+\/$/.test(f)))
+          expect(left).toContain(`${dir}manifest.json`);
+      }
+    },
+  );
 });

@@ -8,7 +8,7 @@ import { sourceDatasets, getDataset } from "../../loaders/datasets/index.ts";
 import { ingestPostgres, type IngestResult } from "../../loaders/ingest/postgres.ts";
 import type { IngestFilters } from "../../loaders/ingest/filters.ts";
 import { writePins, type Pins } from "../../loaders/lineage/pins.ts";
-import { DEFAULT_SEED_OPTIONS } from "../../loaders/seed/plan.ts";
+import { DEFAULT_SEED_OPTIONS, type SeedOptions } from "../../loaders/seed/plan.ts";
 import { seedDatabase } from "../../loaders/seed/load.ts";
 import { connect } from "../../loaders/sources/postgres.ts";
 import { createTestDatabase, type TestDatabase } from "../util/pg.ts";
@@ -31,10 +31,10 @@ export interface TestProject {
 
 export const SMALL_SEED = { ...DEFAULT_SEED_OPTIONS, users: 8, days: 20, events: 1500, protocolShare: 0.5 };
 
-export async function createTestProject(): Promise<TestProject> {
+export async function createTestProject(seed: SeedOptions = SMALL_SEED): Promise<TestProject> {
   const root = await mkdtemp(path.join(tmpdir(), "labbook-deliver-"));
   const db = await createTestDatabase("deliver");
-  await seedDatabase(db.sql, SMALL_SEED, "pascal");
+  await seedDatabase(db.sql, seed, "pascal");
   const env = {
     LABBOOK_ROOT: root,
     LABBOOK_DATA_DIR: path.join(root, "data"),

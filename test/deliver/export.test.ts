@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { quoteIdent } from "../../loaders/datasets/rules.ts";
@@ -182,6 +182,19 @@ describe("exportDataset", () => {
     const [result] = await exportOne({ formats: ["ndjson"], out });
     expect(existsSync(path.join(result!.dir, "manifest.json"))).toBe(true);
     expect((await readdir(out)).filter((n) => n.startsWith("."))).toEqual([]);
+  });
+
+  it("makes the export directory readable as the umask allows, like mkdir", async () => {
+    const previous = process.umask(0o027);
+    try {
+      const { dir } = await exportFirst({ formats: ["csv"], out: path.join(project.root, "shared-027") });
+      expect((await stat(dir)).mode & 0o777).toBe(0o750);
+      process.umask(0o022);
+      const open = await exportFirst({ formats: ["ndjson"], out: path.join(project.root, "shared-022") });
+      expect((await stat(open.dir)).mode & 0o777).toBe(0o755);
+    } finally {
+      process.umask(previous);
+    }
   });
 
   const usage = async (request: Partial<ExportRequest>) => {

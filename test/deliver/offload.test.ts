@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,6 +13,7 @@ import { recordPath } from "../../loaders/lineage/catalog.ts";
 import { memoryLogger } from "../../loaders/log.ts";
 import { hashFile, objectPath } from "../../loaders/store/objects.ts";
 import { runCli } from "../util/cli.ts";
+import { listTree } from "../util/tree.ts";
 import { createTestProject, type TestProject } from "./_project.ts";
 
 const DAY = 86_400_000;
@@ -153,6 +154,33 @@ describe("offload", () => {
     await extractZip(result.zip!, restored);
     expect(await hashFile(objectPath(path.join(restored, "data"), unpinned))).toEqual(before);
     expect(existsSync(recordPath(path.join(restored, "lineage"), "behavioral_events", unpinned))).toBe(true);
+  });
+
+  it("restores by unpacking into the project root: the project's own files stay as they were", async () => {
+    const zip = path.join(project.config.dataDir, "offload", "offload-20251201T000000Z.zip");
+    const root = await mkdtemp(path.join(tmpdir(), "labbook-restore-"));
+    try {
+      await cp(project.root, root, { recursive: true });
+      await writeFile(path.join(root, "README.md"), "# our study\n");
+      const files = (await listTree(root)).filter((f) => !f.endsWith("/"));
+      const before = await Promise.all(files.map((f) => readFile(path.join(root, f))));
+      // Unpacked over the project, overwriting (the harshest way): nothing that was there changes.
+      const names = await extractZip(zip, root);
+      for (const [i, f] of files.entries()) expect(await readFile(path.join(root, f)), f).toEqual(before[i]);
+      expect(names).toContain("data/offload/offload-20251201T000000Z/README.md");
+      const env = {
+        ...project.env,
+        LABBOOK_ROOT: root,
+        LABBOOK_DATA_DIR: path.join(root, "data"),
+        LABBOOK_LINEAGE_DIR: path.join(root, "lineage"),
+      };
+      const verify = await runCli(["verify", `behavioral_events@${unpinned}`, "--json"], env);
+      expect(verify.code, verify.stdout).toBe(0);
+      expect(JSON.parse(verify.stdout)).toMatchObject({ ok: true, checked: 1 });
+      expect((await hashFile(objectPath(path.join(root, "data"), unpinned))).version).toBe(unpinned);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 
   it("keeps working-tree pins safe outside a git repository, and says so", async () => {

@@ -1,11 +1,15 @@
-import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parquet, queryRows, withDuckDB } from "../../loaders/duckdb.ts";
 import { siteLoaders } from "../../loaders/site/manifest.ts";
 import { embeddedPaths, embeddedStatus, stopEmbedded } from "../../loaders/sources/embedded.ts";
 import { objectPath } from "../../loaders/store/objects.ts";
-import { createSiteProject, filesUnder, pageDataFiles, type SiteProject } from "../util/site.ts";
+import { spawnCli, whenReady } from "../util/cli.ts";
+import { createTestDatabase, type TestDatabase } from "../util/pg.ts";
+import { createSiteProject, filesUnder, pageDataFiles, seedSmall, type SiteProject } from "../util/site.ts";
+import { listTree } from "../util/tree.ts";
 
 // A build runs Framework and every data loader: generous on a shared 2-core machine (durations are never asserted).
 const BUILD_TIMEOUT = 300_000;
@@ -137,4 +141,49 @@ describe("labbook build", () => {
     expect(result.stderr).toContain(`error: output directory ${other} is not empty and holds no previous build`);
     expect(await readFile(path.join(other, "keep.txt"), "utf8")).toBe("mine");
   });
+});
+
+/** Whether a build has written a file for `out`, in it or in a hidden sibling. */
+async function writing(out: string): Promise<boolean> {
+  for (const entry of await readdir(path.dirname(out))) {
+    if (entry !== path.basename(out) && !entry.startsWith(`.${path.basename(out)}.`)) continue;
+    if ((await listTree(path.join(path.dirname(out), entry))).some((f) => !f.endsWith("/"))) return true;
+  }
+  return false;
+}
+
+describe("labbook build, interrupted", () => {
+  let db: TestDatabase;
+  let project: SiteProject;
+  beforeAll(async () => {
+    db = await createTestDatabase("interrupt");
+    await seedSmall(db.sql);
+    project = await createSiteProject(db.url);
+  });
+  afterAll(async () => {
+    await project?.remove();
+    await db?.drop();
+  });
+
+  it(
+    "leaves --out as it was, so the next build succeeds",
+    async () => {
+      const out = path.join(project.root, "site");
+      /** The output directory and any temp directory beside it. */
+      const outputs = async () => (await readdir(project.root)).filter((e) => e === "site" || e.startsWith(".site."));
+      const run = spawnCli(["build", "--out", out], project.env, project.root);
+      // Framework is writing pages and data files when the signal comes.
+      expect(await whenReady(() => writing(out), run.done)).toBe(true);
+      run.child.kill("SIGINT");
+      const interrupted = await run.done;
+      expect(interrupted.code, interrupted.stderr).toBe(130);
+      expect(await outputs()).toEqual([]);
+
+      const again = await project.cli(["build", "--out", out]);
+      expect(again.code, again.stderr).toBe(0);
+      expect(existsSync(path.join(out, "index.html"))).toBe(true);
+      expect(await outputs()).toEqual(["site"]);
+    },
+    2 * BUILD_TIMEOUT,
+  );
 });
