@@ -1,5 +1,6 @@
 import { quoteIdent } from "../datasets/rules.ts";
 import { usageError } from "../errors.ts";
+import { parseIsoTime } from "../iso-time.ts";
 import { kindOf, type ColumnKind, type DeliverySource } from "./source.ts";
 
 /** `--filter column=v1,v2`: keep rows whose column equals one of the values. Several filters all apply. */
@@ -76,17 +77,13 @@ function coerce(raw: string, kind: ColumnKind, column: string, accepted?: readon
     case "boolean":
       if (!/^(true|false)$/i.test(raw)) throw bad("true or false");
       return raw.toLowerCase();
-    case "date": {
-      // Round-tripping through Date catches days a month does not have (2025-02-30).
-      const day = new Date(`${raw}T00:00:00Z`);
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(raw) || Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== raw)
-        throw bad("a date (YYYY-MM-DD)");
+    case "date":
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(raw) || parseIsoTime(raw) === undefined) throw bad("a date (YYYY-MM-DD)");
       return raw;
-    }
     case "timestamp": {
-      const t = Date.parse(raw);
-      if (Number.isNaN(t)) throw bad("an ISO 8601 timestamp");
-      return new Date(t).toISOString();
+      const t = parseIsoTime(raw);
+      if (t === undefined) throw bad("an ISO 8601 timestamp");
+      return t;
     }
     default:
       if (accepted && !accepted.includes(raw)) throw bad(`an accepted value`);

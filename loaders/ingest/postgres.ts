@@ -19,7 +19,7 @@ import type { QualityFacet } from "../quality/facet.ts";
 import { checkStaged } from "../quality/staged.ts";
 import { shortVersion } from "../store/version.ts";
 import { feedCopy } from "./feed.ts";
-import { resolveFilters, type IngestFilters, type ResolvedFilters } from "./filters.ts";
+import { assertFilterable, resolveFilters, type IngestFilters, type ResolvedFilters } from "./filters.ts";
 import { splitSql, validateStaged, type ValidationMode } from "./validate.ts";
 
 export interface IngestOptions {
@@ -55,12 +55,7 @@ export function sourceQuery(
   const cols = compileSchema(def.schema).map((c) => quoteIdent(c.name));
   const where: string[] = [];
   const params: Record<string, string> = {};
-  if (filters.since || filters.until || filters.userId) {
-    if ((filters.since || filters.until) && !source.timeColumn)
-      throw new LabbookError(`${def.name} has no time column to filter on`, { code: "E_USAGE" });
-    if (filters.userId && !source.userColumn)
-      throw new LabbookError(`${def.name} has no user column to filter on`, { code: "E_USAGE" });
-  }
+  assertFilterable(def, filters);
   if (filters.since) {
     params["labbook.since"] = filters.since;
     where.push(`${quoteIdent(source.timeColumn!)} >= current_setting('labbook.since')::timestamptz`);

@@ -36,6 +36,14 @@ export function entryOf(dataset: string, record: LineageRecord): VersionEntry {
   };
 }
 
+/** The row filters a run selected with, from its parameters, as "name=value" ("since=2025-09-01"); empty for all rows. */
+export function filtersOf(parameters: Record<string, unknown>): string[] {
+  const filters = (parameters.filters ?? {}) as Record<string, unknown>;
+  return Object.entries(filters)
+    .filter(([, v]) => v !== undefined && v !== null)
+    .map(([k, v]) => `${k}=${String(v)}`);
+}
+
 export async function readRecord(lineageDir: string, dataset: string, version: string): Promise<LineageRecord> {
   const file = recordPath(lineageDir, dataset, version);
   try {

@@ -12,6 +12,11 @@ export interface ResolvedDataset {
   path: string;
 }
 
+/** Why another dataset's rows cannot be read although it has versions; the check is skipped with this detail. */
+export interface Unresolved {
+  skipped: string;
+}
+
 /** What a check module sees: the checked rows and validated access to everything else it may read. */
 export interface CheckTarget {
   def: DatasetDef;

@@ -2,9 +2,10 @@ import { existsSync } from "node:fs";
 import type { Config } from "../config.ts";
 import type { DatasetDef } from "../datasets/define.ts";
 import { getDataset } from "../datasets/index.ts";
-import { listVersions, type VersionEntry } from "../lineage/catalog.ts";
+import { filtersOf, listVersions, type VersionEntry } from "../lineage/catalog.ts";
 import { objectPath } from "../store/objects.ts";
-import type { ResolvedDataset } from "./check.ts";
+import { shortVersion } from "../store/version.ts";
+import type { ResolvedDataset, Unresolved } from "./check.ts";
 import type { CheckContext } from "./run.ts";
 
 export interface StoreContextOptions {
@@ -12,7 +13,7 @@ export interface StoreContextOptions {
   version: string;
   /** When it was made; for a stored version, read from its lineage record by default. */
   createdAt?: number;
-  /** Dataset → version to read other datasets at (a pin set); the latest version otherwise. */
+  /** Dataset → version to read other datasets at (a pin set); the latest version without row filters otherwise. */
   pins?: Record<string, string>;
   /** Read only pinned versions of other datasets (a site build reads nothing it has not pinned). */
   onlyPinned?: boolean;
@@ -27,7 +28,8 @@ export function createdAtOf(entry: VersionEntry): number {
 
 /**
  * A check context over the local store: other datasets are read at their pinned version when a pin set is given and
- * pins them, else at their latest version; the previous version is the one made before the checked one.
+ * pins them, else at their latest version made without row filters (--since, --user-id, …); the previous version is
+ * the one made before the checked one.
  */
 export async function storeContext(
   config: Config,
@@ -43,12 +45,20 @@ export async function storeContext(
     createdAt,
     clock: options.clock,
     previous: before ? { version: before.version, fields: before.record.outputs[0]!.facets.schema.fields } : undefined,
-    async resolve(dataset): Promise<ResolvedDataset | undefined> {
+    async resolve(dataset): Promise<ResolvedDataset | Unresolved | undefined> {
       const other = getDataset(dataset);
-      const pinned = options.pins?.[dataset];
-      const version = options.onlyPinned
-        ? pinned
-        : (pinned ?? (await listVersions(config.lineageDir, dataset))[0]?.version);
+      let version = options.pins?.[dataset];
+      if (!version && !options.onlyPinned) {
+        // A filtered version holds some of the rows: checking against it would report the rest as missing.
+        const all = await listVersions(config.lineageDir, dataset);
+        version = all.find((e) => filtersOf(e.parameters).length === 0)?.version;
+        if (!version && all[0])
+          return {
+            skipped:
+              `only filtered versions of ${dataset} in the local store (newest ${shortVersion(all[0].version)}: ` +
+              `${filtersOf(all[0].parameters).join(" ")}); ingest it without filters to check against it`,
+          };
+      }
       if (!version) return undefined;
       const path = objectPath(config.dataDir, version);
       return existsSync(path) ? { def: other, version, path } : undefined;

@@ -3,11 +3,11 @@ import type { DatasetDef } from "../datasets/define.ts";
 import { queryRows } from "../duckdb.ts";
 import { isLabbookError, LabbookError } from "../errors.ts";
 import type { SchemaField } from "../lineage/record.ts";
-import { definitionError, makeTarget, type CheckModule, type ResolvedDataset } from "./check.ts";
+import { definitionError, makeTarget, type CheckModule, type ResolvedDataset, type Unresolved } from "./check.ts";
 import { checkModules } from "./checks/index.ts";
 import { checkName, severityOf, type CheckSpec, type CheckType, type Severity } from "./spec.ts";
 
-/** `warn` is a failed check of severity warn; `skipped` means an input dataset had no version to read. */
+/** `warn` is a failed check of severity warn; `skipped` means an input dataset had no version it could read. */
 export type CheckStatus = "pass" | "warn" | "fail" | "skipped";
 
 export interface CheckResult {
@@ -36,8 +36,11 @@ export interface QualityReport {
 export interface CheckContext {
   /** The checked version. */
   version: string;
-  /** Another dataset's version to read (relationships, no_gaps within, freshness reference); undefined if none. */
-  resolve(dataset: string): Promise<ResolvedDataset | undefined>;
+  /**
+   * Another dataset's version to read (relationships, no_gaps within, freshness reference); undefined if it has none,
+   * or why none of its versions can be read.
+   */
+  resolve(dataset: string): Promise<ResolvedDataset | Unresolved | undefined>;
   /** The previous version's schema (schema_unchanged); undefined for a first version. */
   previous?: { version: string; fields: SchemaField[] };
   /** Epoch ms at which the checked version was made (freshness "ingest"). */
@@ -100,12 +103,12 @@ async function runCheck(
             // An unknown dataset name is a mistake in the definition, not in the data.
             throw isLabbookError(e, "E_USAGE") ? definitionError(def.name, name, e.message) : e;
           });
-    if (!found)
+    if (!found || "skipped" in found)
       return {
         ...base,
         status: "skipped",
         failing: 0,
-        detail: `no version of ${dataset} to check against in the local store`,
+        detail: found?.skipped ?? `no version of ${dataset} to check against in the local store`,
       };
     inputs.set(dataset, found);
   }

@@ -62,7 +62,8 @@ export async function diffVersions(
       });
     return file;
   });
-  const key = options.key ?? getDataset(dataset).primaryKey;
+  const primaryKey = getDataset(dataset).primaryKey;
+  const key = options.key ?? primaryKey;
   return withDuckDB(async (con) => {
     const [a, b] = await Promise.all(files.map((f) => parquetSchema(con, f)));
     for (const k of key) {
@@ -74,6 +75,8 @@ export async function diffVersions(
     const schema = compareSchemas(a!, b!);
     await con.run(`CREATE VIEW a AS SELECT * FROM ${parquet(files[0]!)}`);
     await con.run(`CREATE VIEW b AS SELECT * FROM ${parquet(files[1]!)}`);
+    await assertUniqueKey(con, "a", key, `${dataset}@${shortVersion(from!.version)}`, primaryKey);
+    await assertUniqueKey(con, "b", key, `${dataset}@${shortVersion(to!.version)}`, primaryKey);
     const common = a!.filter((f) => !key.includes(f.name) && b!.some((g) => g.name === f.name));
     const rows = await compareRows(
       con,
@@ -91,6 +94,40 @@ export async function diffVersions(
       rows,
     };
   });
+}
+
+/**
+ * Refuses a key that does not name one row per value in a version (a NULL or a duplicated value): rows would then
+ * match several rows or none, and the counts would be meaningless.
+ */
+async function assertUniqueKey(
+  con: DuckDBConnection,
+  view: string,
+  key: string[],
+  label: string,
+  primaryKey: string[],
+): Promise<void> {
+  const cols = key.map(quoteIdent);
+  const shown = `(${key.join(", ")})`;
+  const hint =
+    key.join() === primaryKey.join()
+      ? `The primary key of a dataset should be unique: "labbook check ${label}" lists its duplicates.`
+      : `Pass a --key whose values are unique and never NULL, such as the primary key (${primaryKey.join(", ")}).`;
+  const [nulls] = await queryRows<{ n: bigint }>(
+    con,
+    `SELECT count(*) AS n FROM ${view} WHERE ${cols.map((c) => `${c} IS NULL`).join(" OR ")}`,
+  );
+  const n = Number(nulls!.n);
+  if (n > 0) throw usageError(`key ${shown} is NULL in ${n} row${n === 1 ? "" : "s"} of ${label}`, [hint]);
+  const [dup] = await queryRows<{ value: string; n: bigint }>(
+    con,
+    `SELECT concat_ws(', ', ${cols.map((c) => `${c}::VARCHAR`).join(", ")}) AS value, count(*) AS n
+      FROM ${view} GROUP BY ${cols.join(", ")} HAVING count(*) > 1 ORDER BY n DESC, value LIMIT 1`,
+  );
+  if (dup) {
+    const value = key.length === 1 ? JSON.stringify(dup.value) : `(${dup.value})`;
+    throw usageError(`key ${shown} is not unique in ${label}: ${value} occurs ${dup.n} times`, [hint]);
+  }
 }
 
 export function compareSchemas(a: Field[], b: Field[]): DiffResult["schema"] {

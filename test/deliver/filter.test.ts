@@ -69,4 +69,12 @@ describe("bindFilters", () => {
       );
     expect(bindFilters([{ column: "day", values: ["2024-02-29"] }], source).params).toEqual(["2024-02-29"]);
   });
+
+  it("reads timestamps strictly, as ingest --since does: UTC unless an offset is given, real days only", () => {
+    const at = (value: string) => bindFilters([{ column: "at", values: [value] }], source).params[0];
+    expect(at("2025-09-20T00:00")).toBe("2025-09-20T00:00:00.000Z");
+    expect(at("2025-09-20T00:00-04:00")).toBe("2025-09-20T04:00:00.000Z");
+    for (const value of ["2025-09-31", "Sep 20 2025", "1"])
+      expect(() => at(value)).toThrow(`--filter at: "${value}" is not an ISO 8601 timestamp`);
+  });
 });

@@ -104,6 +104,11 @@ describe("in_range", () => {
     const r = await f.check({ type: "in_range", column: "ts", min: "2025-06-01T12:00:00Z" }, ok);
     expect(r).toMatchObject({ status: "fail", failing: 1, sample: [{ id: "e1", ts: "2025-06-01T08:00:00.000Z" }] });
   });
+  it("refuses a bound that is not strict ISO 8601, as the ingest's --since does", async () => {
+    await expect(f.check({ type: "in_range", column: "ts", min: "June 1 2025" }, ok)).rejects.toThrow(
+      `bad check in_range(ts) on events: "min" must be a finite number or an ISO timestamp, got "June 1 2025"`,
+    );
+  });
 });
 
 describe("regex", () => {
@@ -263,6 +268,15 @@ describe("no_gaps", () => {
       status: "fail",
       sample: [{ userId: "u1", day: "2025-06-02" }],
     });
+  });
+  it("judges only the users the checked rows hold, so a one-user or empty selection reports no one else", async () => {
+    const both = {
+      protocols: `SELECT 'p' || u AS id, u AS userId, TIMESTAMPTZ '2025-06-01 00:00:00+00' AS startDate,
+        TIMESTAMPTZ '2025-06-04 00:00:00+00' AS endDate FROM (VALUES ('u1'), ('u2')) AS t(u)`,
+    };
+    const u2 = days("u2", "2025-06-01", "2025-06-02", "2025-06-03");
+    expect(await f.check(spec, u2, { inputs: both })).toMatchObject({ status: "pass", failing: 0 });
+    expect(await f.check(spec, eventRows(), { inputs: both })).toMatchObject({ status: "pass", failing: 0 });
   });
   it("without a window, checks each series between its own first and last day", async () => {
     const rows = days("u1", "2025-06-01", "2025-06-03");

@@ -78,6 +78,30 @@ describe("diff", () => {
     });
   });
 
+  it("refuses a key that is not unique or is NULL in a version, naming the key, the version and a value", async () => {
+    const CM = "context_metadata";
+    // u2 has three rows in the newer version; mood is NULL in one row of each.
+    const rows = (
+      users: string,
+    ) => `SELECT 'c' || i AS id, u AS userId, CASE WHEN i = 1 THEN NULL ELSE 'calm' END AS mood
+      FROM (SELECT unnest(${users}) AS u, generate_subscripts(${users}, 1) AS i) ORDER BY id`;
+    const c1 = await makeVersion(p.config, CM, rows("['u1', 'u2', 'u3']"), T0);
+    const c2 = await makeVersion(p.config, CM, rows("['u1', 'u2', 'u2', 'u3', 'u2']"), T0 + 1000);
+    const refs = [`${CM}@${shortVersion(c1)}`, `${CM}@${shortVersion(c2)}`];
+    const dup = await runCli(["diff", ...refs, "--key", "userId", "--json"], p.env);
+    expect(dup.code).toBe(2);
+    expect(JSON.parse(dup.stdout).error).toEqual({
+      code: "E_USAGE",
+      message: `key (userId) is not unique in ${CM}@${shortVersion(c2)}: "u2" occurs 3 times`,
+      details: ["Pass a --key whose values are unique and never NULL, such as the primary key (id)."],
+    });
+    const composite = await runCli(["diff", ...refs, "--key", "userId,mood"], p.env);
+    expect(composite.code).toBe(2);
+    expect(composite.stderr).toContain(`error: key (userId, mood) is NULL in 1 row of ${CM}@${shortVersion(c1)}\n`);
+    // The primary key is unique in both: the diff runs.
+    expect((await runCli(["diff", ...refs], p.env)).code).toBe(0);
+  });
+
   it("refuses refs to two datasets and key columns a version lacks", async () => {
     const two = await runCli(["diff", `${DS}@latest`, "phase_assignments@latest"], p.env);
     expect(two.code).toBe(2);

@@ -11,7 +11,11 @@ export default defineCommand({
     "Compare two versions of a dataset in DuckDB: columns added, removed or retyped; row counts; rows added,\n" +
     "removed and changed, matched by the dataset's primary key, with a few example keys. Both objects must be local.",
   options: {
-    key: { type: "string", valueName: "COLS", description: "Match rows on these comma-separated columns instead" },
+    key: {
+      type: "string",
+      valueName: "COLS",
+      description: "Match rows on these comma-separated columns instead (unique, never NULL)",
+    },
     examples: { type: "string", valueName: "N", description: "Example keys of each kind (default 5)" },
   },
   examples: [

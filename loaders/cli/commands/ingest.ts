@@ -1,5 +1,6 @@
 import { datasets, getDataset, sourceDatasets } from "../../datasets/index.ts";
 import { LabbookError, usageError } from "../../errors.ts";
+import { assertFilterable, resolveFilters } from "../../ingest/filters.ts";
 import { ingestPostgres, type IngestResult } from "../../ingest/postgres.ts";
 import type { ValidationMode } from "../../ingest/validate.ts";
 import { orderForChecks } from "../../quality/order.ts";
@@ -31,8 +32,12 @@ export default defineCommand({
         .join(", ")})`,
     },
     days: { type: "string", valueName: "N", description: "Only rows from the last N days" },
-    since: { type: "string", valueName: "ISO", description: "Only rows at or after this time" },
-    until: { type: "string", valueName: "ISO", description: "Only rows before this time" },
+    since: {
+      type: "string",
+      valueName: "ISO",
+      description: "Only rows at or after this ISO 8601 date (midnight UTC) or time (UTC unless it ends in ±HH:MM)",
+    },
+    until: { type: "string", valueName: "ISO", description: "Only rows before this date or time (as --since)" },
     "user-id": {
       type: "string",
       valueName: "ID",
@@ -95,6 +100,9 @@ export default defineCommand({
       until: stringOption(ctx.values, "until"),
       userId: stringOption(ctx.values, "user-id"),
     };
+    // Checked before connecting: a bad argument must not start the embedded server first.
+    const resolved = resolveFilters(filters, Date.now());
+    if (!ctx.values.all) for (const def of defs) assertFilterable(def, resolved);
     // The URL with its password, once known: an embedded server's password is only known after connecting.
     let url = ctx.config.databaseUrl;
     const results: IngestResult[] = await withDatabase(

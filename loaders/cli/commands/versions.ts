@@ -1,6 +1,6 @@
 import { getDataset } from "../../datasets/index.ts";
 import { usageError } from "../../errors.ts";
-import { listVersions } from "../../lineage/catalog.ts";
+import { filtersOf, listVersions } from "../../lineage/catalog.ts";
 import { shortVersion } from "../../store/version.ts";
 import { defineCommand, printJson } from "../command.ts";
 import { formatTable } from "../table.ts";
@@ -31,10 +31,7 @@ export default defineCommand({
 });
 
 function compact(p: Record<string, unknown>): string {
-  const filters = (p.filters ?? {}) as Record<string, unknown>;
-  const parts = Object.entries(filters)
-    .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => `${k}=${v}`);
+  const parts = filtersOf(p);
   if (p.validation && p.validation !== "strict") parts.push(`validation=${p.validation}`);
   return parts.join(" ") || "-";
 }

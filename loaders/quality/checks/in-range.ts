@@ -1,4 +1,5 @@
 import { sqlString } from "../../datasets/rules.ts";
+import { parseIsoTime } from "../../iso-time.ts";
 import type { CheckModule, CheckTarget } from "../check.ts";
 import type { InRangeCheck } from "../spec.ts";
 import { keyAnd } from "./_sql.ts";
@@ -6,8 +7,8 @@ import { keyAnd } from "./_sql.ts";
 /** A bound as SQL: a number, or an ISO timestamp given as a string. */
 function bound(t: CheckTarget, value: unknown, option: string): string {
   if (typeof value === "number" && Number.isFinite(value)) return String(value);
-  if (typeof value === "string" && !Number.isNaN(Date.parse(value)))
-    return `TIMESTAMPTZ ${sqlString(new Date(value).toISOString())}`;
+  const time = typeof value === "string" ? parseIsoTime(value) : undefined;
+  if (time !== undefined) return `TIMESTAMPTZ ${sqlString(time)}`;
   return t.fail(`"${option}" must be a finite number or an ISO timestamp, got ${JSON.stringify(value)}`);
 }
 

@@ -5,7 +5,8 @@ import type { NoGapsCheck } from "../spec.ts";
 /**
  * One row per missing (key, day): days (UTC) inside a window on which the key's series has no row. Windows are each
  * key's own first to last day, or the `within` dataset's [start day, end day) per key, clipped to the span of the
- * checked rows.
+ * checked rows. Only keys that have rows are judged: a version filtered to some users (or to none) says nothing about
+ * the others.
  */
 export const noGaps: CheckModule<NoGapsCheck> = {
   inputs: (spec) => (spec.within ? [spec.within.dataset] : []),
@@ -25,7 +26,7 @@ export const noGaps: CheckModule<NoGapsCheck> = {
       series += ` AND ${by} IN (SELECT ${wKey} FROM ${w.rows} AS w)`;
       windows = `SELECT DISTINCT ${wKey} AS k, greatest(CAST(${start} AS DATE), span.lo) AS lo,
           least(coalesce(CAST(${end} AS DATE) - 1, span.hi), span.hi) AS hi
-        FROM ${w.rows} AS w, span WHERE ${wKey} IS NOT NULL AND ${start} IS NOT NULL`;
+        FROM ${w.rows} AS w, span WHERE ${start} IS NOT NULL AND ${wKey} IN (SELECT k FROM series)`;
       detail = `inside ${w.def.name}@${shortVersion(w.version)} [${spec.within.start}, ${spec.within.end})`;
     } else {
       windows = `SELECT k, min(day) AS lo, max(day) AS hi FROM series GROUP BY k`;
