@@ -30,3 +30,21 @@ export function choiceOption<T extends string>(
     throw usageError(`--${name} takes one of ${choices.join(", ")}, got "${String(raw)}"`);
   return raw as T;
 }
+
+/**
+ * Joins "--days -1" into "--days=-1" for options that take a value. parseArgs would otherwise refuse "-1" as
+ * ambiguous and tell the user about its own syntax; joined, the option's own check says what it accepts.
+ */
+export function joinNegativeNumbers(args: string[], options: Record<string, { type: string }>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--") return [...out, ...args.slice(i)];
+    const next = args[i + 1];
+    if (arg.startsWith("--") && options[arg.slice(2)]?.type === "string" && /^-\d/.test(next ?? "")) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
+}

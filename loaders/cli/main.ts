@@ -3,6 +3,7 @@ import { loadConfig, loadDotEnv } from "../config.ts";
 import { LabbookError, isLabbookError, usageError } from "../errors.ts";
 import { stderrLogger } from "../log.ts";
 import { labbookVersion } from "../version.ts";
+import { joinNegativeNumbers } from "./args.ts";
 import type { CommandContext, CommandDef } from "./command.ts";
 import { commandHelp, mainHelp } from "./help.ts";
 import { commands } from "./registry.ts";
@@ -30,7 +31,8 @@ export async function main(argv: string[], signal: AbortSignal): Promise<number>
     }
     loadDotEnv();
     const ctx = parse(def, rest, signal);
-    return (await def.run({ ...ctx, log, config: loadConfig() })) ?? 0;
+    const code = await def.run({ ...ctx, log, config: loadConfig() });
+    return typeof code === "number" ? code : 0;
   } catch (error) {
     if (signal.aborted) {
       log.warn("interrupted");
@@ -46,12 +48,17 @@ function parse(def: CommandDef, args: string[], signal: AbortSignal): Omit<Comma
   );
   if (def.json !== false) options.json = { type: "boolean" };
   try {
-    const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({
+      args: joinNegativeNumbers(args, options),
+      options,
+      allowPositionals: true,
+      strict: true,
+    });
     return {
       values,
       positionals,
       json: values.json === true,
-      out: (text) => process.stdout.write(`${text}\n`),
+      out: (text) => void process.stdout.write(`${text}\n`),
       signal,
     };
   } catch (error) {
@@ -72,6 +79,14 @@ function report(error: unknown, json: boolean): number {
   for (const line of e.details) process.stderr.write(`  ${line}\n`);
   if (!isLabbookError(error) && process.env.LABBOOK_DEBUG) process.stderr.write(`${(error as Error)?.stack}\n`);
   return e.exitCode;
+}
+
+// Node ignores SIGPIPE, so a reader that stops early (labbook sql … | head) shows up as EPIPE. That is not a failure:
+// the rest of the output is dropped and the command ends with its own exit code, as the reader got what it wanted.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+  });
 }
 
 const controller = new AbortController();

@@ -40,4 +40,13 @@ export function getDataset(name: string): DatasetDef {
   return def;
 }
 
+/** The command that makes a dataset's versions, for hints. */
+export function makerCommand(def: DatasetDef): string {
+  return def.derive
+    ? `labbook run ${def.name}`
+    : def.produced
+      ? `labbook ${def.produced}`
+      : `labbook ingest ${def.name}`;
+}
+
 export const sourceDatasets = () => datasets.filter((d) => d.source?.kind === "postgres");

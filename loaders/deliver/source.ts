@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { z } from "zod";
 import type { Config } from "../config.ts";
-import { datasets, type DatasetDef } from "../datasets/index.ts";
+import { datasets, getDataset, type DatasetDef } from "../datasets/index.ts";
 import { LabbookError, usageError } from "../errors.ts";
 import { findVersion } from "../lineage/catalog.ts";
 import { pinSet, readPins } from "../lineage/pins.ts";
@@ -62,6 +62,7 @@ export async function resolveSource(
     version = pinned;
     from = set;
   } else if (request.pins !== undefined) {
+    getDataset(dataset); // a name that is no dataset at all is a usage error, not a missing pin
     throw new LabbookError(`pin set "${request.pins}" does not pin ${dataset}`, {
       code: "E_NOT_FOUND",
       details: [`Pin it with "labbook pin ${request.pins} ${dataset}", or name a version: ${dataset}@<version>.`],

@@ -1,4 +1,13 @@
-import { StatementType, type DuckDBConnection, type DuckDBPreparedStatement } from "@duckdb/node-api";
+import {
+  DuckDBTimestampTZValue,
+  DuckDBTimestampValue,
+  JSDuckDBValueConverter,
+  StatementType,
+  type DuckDBConnection,
+  type DuckDBPreparedStatement,
+  type DuckDBValueConverter,
+  type JS,
+} from "@duckdb/node-api";
 import type { Config } from "../config.ts";
 import { sqlString } from "../datasets/rules.ts";
 import { withDuckDB } from "../duckdb.ts";
@@ -11,7 +20,10 @@ export interface SqlResult {
   /** The views the query could use: dataset → version. */
   views: Record<string, string>;
   columns: { name: string; type: string }[];
-  /** JSON-ready values: integers as numbers (as strings beyond 2^53), timestamps as ISO 8601 UTC. */
+  /**
+   * JSON-ready values: integers as numbers (as strings beyond 2^53), timestamps as ISO 8601 UTC with milliseconds, or
+   * microseconds when the value has them (as exports write them).
+   */
   rows: Record<string, unknown>[];
 }
 
@@ -47,7 +59,7 @@ export async function runSql(
           pinSet,
           views,
           columns: names.map((name, i) => ({ name, type: types[i]! })),
-          rows: reader.getRowObjectsJS().map((row) => plain(row) as Record<string, unknown>),
+          rows: reader.convertRowObjects(exactTimestamps).map((row) => plain(row) as Record<string, unknown>),
         };
       } catch (e) {
         if (options.signal?.aborted) throw options.signal.reason;
@@ -118,6 +130,24 @@ async function isSelect(con: DuckDBConnection, query: string): Promise<boolean> 
     [query],
   );
   return reader.getRowObjectsJS()[0]?.failed === false;
+}
+
+/** DuckDB's JS values, except that timestamps become ISO text that keeps their microseconds (a Date cannot). */
+const exactTimestamps: DuckDBValueConverter<JS> = (value, type, converter) =>
+  value instanceof DuckDBTimestampValue || value instanceof DuckDBTimestampTZValue
+    ? (isoFromMicros(value.micros) ?? value.toString())
+    : JSDuckDBValueConverter(value, type, converter);
+
+/**
+ * ISO 8601 UTC: milliseconds, plus three more digits when the value has microseconds, as exports write timestamps.
+ * Undefined beyond what a Date holds (such as infinity).
+ */
+function isoFromMicros(micros: bigint): string | undefined {
+  const rest = ((micros % 1000n) + 1000n) % 1000n;
+  const date = new Date(Number((micros - rest) / 1000n));
+  if (Number.isNaN(date.getTime())) return undefined;
+  const iso = date.toISOString();
+  return rest === 0n ? iso : `${iso.slice(0, -1)}${String(rest).padStart(3, "0")}Z`;
 }
 
 /** DuckDB's JS values made JSON-ready, nested values included. */

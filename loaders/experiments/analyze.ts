@@ -6,14 +6,18 @@ import {
   type ProtocolAnalysis,
   type SeriesPoint,
 } from "../analysis/index.ts";
-import { queryRows } from "../duckdb.ts";
+import type { Config } from "../config.ts";
+import { queryRows, withDuckDB } from "../duckdb.ts";
 import { LabbookError } from "../errors.ts";
+import { pinSet, readPins } from "../lineage/pins.ts";
+import { pinnedReads, siteLoader } from "../site/manifest.ts";
 import {
   readPhaseAssignments,
   readPhaseSeries,
   type PhaseAssignmentRow,
   type PhaseMismatchRow,
 } from "../site/phase-series.ts";
+import { attachPinned } from "../store/pinned.ts";
 
 export interface ProtocolResult {
   id: string;
@@ -31,6 +35,19 @@ export interface ProtocolResult {
   mismatches: PhaseMismatchRow[];
   /** Effect sizes, randomization test and piecewise fit; each part the data do not allow says why it is missing. */
   analysis: ProtocolAnalysis;
+}
+
+/**
+ * `analyzeProtocols` over a pin set's datasets, after checking that the set pins each one the analysis reads: the
+ * experiment pages' loader runs the same analysis, so its declared reads are the analysis's.
+ */
+export async function analyzePinned(config: Config, set: string, only?: string): Promise<ProtocolResult[]> {
+  const pins = await readPins(config.lineageDir);
+  pinnedReads(siteLoader("experiments"), set, pinSet(pins, set), "labbook analyze");
+  return withDuckDB(async (con) => {
+    await attachPinned(con, config, set, pins);
+    return analyzeProtocols(con, only);
+  });
 }
 
 /**

@@ -1,8 +1,10 @@
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { LabbookError } from "../errors.ts";
+import { getDataset, makerCommand } from "../datasets/index.ts";
+import { isLabbookError, LabbookError } from "../errors.ts";
 import { assertDatasetName, hexOf, resolveVersion, versionOf } from "../store/version.ts";
+import { customFacet } from "./facets.ts";
 import type { LineageRecord } from "./record.ts";
 
 /** lineage/<dataset>/<hex>.json */
@@ -89,6 +91,7 @@ export async function findVersion(
   wanted: string | undefined,
 ): Promise<VersionEntry> {
   const entries = await listVersions(lineageDir, dataset);
+  if (entries.length === 0) throw noVersions(dataset);
   const version = resolveVersion(
     dataset,
     wanted,
@@ -96,6 +99,20 @@ export async function findVersion(
   );
   return entries.find((e) => e.version === version)!;
 }
+
+/**
+ * The error for a dataset without versions. A name that is not defined either is a typo: that throws the usage error
+ * listing the datasets. A defined one gets the command that makes its first version.
+ */
+export function noVersions(dataset: string): LabbookError {
+  return new LabbookError(`no versions of ${dataset}`, {
+    code: "E_NOT_FOUND",
+    details: [`Run "${makerCommand(getDataset(dataset))}" first, or "labbook pull".`],
+  });
+}
+
+/** How many earlier runs a reproduced version's record keeps in `labbook_reproduced`. */
+const EARLIER_RUNS_KEPT = 20;
 
 /**
  * Writes a version's lineage record through a temp file and a rename. An existing record is kept (the first run that

@@ -7,7 +7,7 @@ import { readPins, pinSet } from "../lineage/pins.ts";
 import { objectPath } from "../store/objects.ts";
 import type { PinnedDataset } from "../store/pinned.ts";
 import { shortVersion } from "../store/version.ts";
-import { readsOf, siteLoader, type SiteLoader } from "./manifest.ts";
+import { pinnedReads, siteLoader, type SiteLoader } from "./manifest.ts";
 import { pseudonymizer, pseudonymKey } from "./pseudonym.ts";
 
 /** What a site loader works with: the pinned versions it may read and the pseudonym function. */
@@ -28,13 +28,7 @@ export async function siteContext(name: string, env: NodeJS.ProcessEnv = process
   const config = loadConfig(env);
   const loader = siteLoader(name);
   const pins = pinSet(await readPins(config.lineageDir), config.pinSet);
-  const reads = readsOf(loader, pins);
-  const unpinned = reads.filter((d) => !pins[d]);
-  if (unpinned.length)
-    throw new LabbookError(`pin set "${config.pinSet}" does not pin ${unpinned.join(", ")}, which ${name} reads`, {
-      code: "E_NOT_FOUND",
-      details: [`Pin them with "labbook pin ${config.pinSet} <dataset>".`],
-    });
+  const reads = pinnedReads(loader, config.pinSet, pins);
   const objects = reads.map((dataset) => ({
     dataset,
     version: pins[dataset]!,

@@ -44,3 +44,20 @@ export function siteLoader(name: string): SiteLoader {
 export function readsOf(loader: SiteLoader, pinned: Record<string, string>): string[] {
   return loader.reads === "all" ? Object.keys(pinned).sort() : [...loader.reads];
 }
+
+/** The datasets a loader reads under a pin set, failing when the set does not pin one; `reader` names who reads. */
+export function pinnedReads(
+  loader: SiteLoader,
+  set: string,
+  pinned: Record<string, string>,
+  reader = loader.name,
+): string[] {
+  const reads = readsOf(loader, pinned);
+  const unpinned = reads.filter((d) => !pinned[d]);
+  if (unpinned.length)
+    throw new LabbookError(`pin set "${set}" does not pin ${unpinned.join(", ")}, which ${reader} reads`, {
+      code: "E_NOT_FOUND",
+      details: [`Pin them with "labbook pin ${set} <dataset>".`],
+    });
+  return reads;
+}

@@ -30,15 +30,11 @@ export function parseRef(ref: string): { dataset: string; version: string | unde
 
 /**
  * Resolves a version prefix among known versions (newest first). Undefined means the latest. Fails naming the
- * close matches when nothing or more than one version fits.
+ * close matches when nothing or more than one version fits. Callers go through findVersion (lineage/catalog.ts),
+ * which also says how to make a first version.
  */
 export function resolveVersion(dataset: string, wanted: string | undefined, known: string[]): string {
-  if (known.length === 0) {
-    throw new LabbookError(`no versions of ${dataset}`, {
-      code: "E_NOT_FOUND",
-      details: [`Run "labbook ingest ${dataset}" (or "labbook run ${dataset}") first, or "labbook pull".`],
-    });
-  }
+  if (known.length === 0) throw new LabbookError(`no versions of ${dataset}`, { code: "E_NOT_FOUND" });
   if (wanted === undefined) return known[0]!;
   const hex = hexOf(wanted);
   const matches = known.filter((v) => hexOf(v).startsWith(hex));
@@ -48,11 +44,13 @@ export function resolveVersion(dataset: string, wanted: string | undefined, know
     matches.length > 1 ? `ambiguous version ${wanted} of ${dataset}` : `no version ${wanted} of ${dataset}`,
     {
       code: "E_NOT_FOUND",
-      details: [
-        close.length
-          ? `Close matches: ${close.slice(0, 5).map(shortVersion).join(", ")}`
-          : `Known: ${known.slice(0, 5).map(shortVersion).join(", ")}`,
-      ],
+      details: [close.length ? `Close matches: ${firstFive(close)}` : `Known: ${firstFive(known)}`],
     },
   );
+}
+
+/** Short forms of the first five versions, saying how many more there are. */
+function firstFive(versions: string[]): string {
+  const more = versions.length - 5;
+  return versions.slice(0, 5).map(shortVersion).join(", ") + (more > 0 ? ` and ${more} more` : "");
 }

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../util/cli.ts";
+import { runCli, spawnCli } from "../util/cli.ts";
 import { createTestProject, pinsOf, type TestProject } from "../deliver/_project.ts";
 
 describe("labbook sql", () => {
@@ -25,10 +25,42 @@ describe("labbook sql", () => {
     expect(stdout).toBe(`   n  label\n${String(rows).padStart(4)}  a,b\n`);
   });
 
-  it("prints CSV and JSON", async () => {
-    expect((await sql("--format", "csv", query)).stdout).toBe(`n,label\n${rows},"a,b"\n`);
-    expect(JSON.parse((await sql("--format", "json", query)).stdout)).toEqual([{ n: rows, label: "a,b" }]);
-    expect(JSON.parse((await sql("--json", query)).stdout)).toEqual([{ n: rows, label: "a,b" }]);
+  it("prints CSV and JSON, and exits 0", async () => {
+    expect(await sql("--format", "csv", query)).toMatchObject({
+      code: 0,
+      stdout: `n,label\n${rows},"a,b"\n`,
+      stderr: "",
+    });
+    for (const args of [["--format", "json"], ["--json"]]) {
+      const { code, stdout } = await sql(...args, query);
+      expect(code).toBe(0);
+      expect(JSON.parse(stdout)).toEqual([{ n: rows, label: "a,b" }]);
+    }
+  });
+
+  it("keeps the microseconds of timestamps, in every format", async () => {
+    const times =
+      "SELECT TIMESTAMPTZ '2025-09-25 10:00:00.123456+00' AS tz, TIMESTAMP '2025-09-25 10:00:00.123' AS ms, " +
+      "[TIMESTAMP '1969-12-31 23:59:59.999999'] AS list";
+    const micros = "2025-09-25T10:00:00.123456Z";
+    const millis = "2025-09-25T10:00:00.123Z";
+    const before1970 = "1969-12-31T23:59:59.999999Z";
+    expect(JSON.parse((await sql("--json", times)).stdout)).toEqual([{ tz: micros, ms: millis, list: [before1970] }]);
+    expect((await sql("--format", "csv", times)).stdout).toBe(
+      `tz,ms,list\n${micros},${millis},"[""${before1970}""]"\n`,
+    );
+    expect((await sql(times)).stdout).toContain(`${micros}  ${millis}  ["${before1970}"]`);
+  });
+
+  it("stops quietly with exit 0 when the reader closes early (labbook sql … | head)", async () => {
+    const { child, done } = spawnCli(
+      ["sql", "--pins", "study", "--format", "csv", "SELECT range AS i, repeat('x', 200) AS pad FROM range(200000)"],
+      project.env,
+    );
+    child.stdout!.once("data", () => child.stdout!.destroy());
+    const { code, stderr } = await done;
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
   });
 
   it("exits 2 for a bad query, naming the views", async () => {

@@ -16,6 +16,7 @@ import {
 } from "../../loaders/analysis/index.ts";
 import { withDuckDB } from "../../loaders/duckdb.ts";
 import { analyzeProtocols, type ProtocolResult } from "../../loaders/experiments/analyze.ts";
+import { readPins } from "../../loaders/lineage/pins.ts";
 import { DEFAULT_SEED_OPTIONS, planStudy } from "../../loaders/seed/plan.ts";
 import { siteContext } from "../../loaders/site/context.ts";
 import {
@@ -180,6 +181,19 @@ describe("analyzeProtocols on seeded data with known effects", () => {
 
   it("exits 2 without a protocol or --all", async () => {
     expect((await runCli(["analyze"], project.env)).code).toBe(2);
+  });
+
+  it("names the dataset a pin set lacks, as the build does, instead of failing in DuckDB", async () => {
+    const pins = await readPins(project.config.lineageDir);
+    const { behavioral_events: _, ...rest } = pins.default!;
+    await project.pin({ ...pins, exp: rest });
+    const cli = await runCli(["analyze", "--all", "--pins", "exp"], project.env);
+    expect(cli.code).toBe(1);
+    expect(cli.stdout).toBe("");
+    expect(cli.stderr).toBe(
+      'error: pin set "exp" does not pin behavioral_events, which labbook analyze reads\n' +
+        '  Pin them with "labbook pin exp <dataset>".\n',
+    );
   });
 });
 

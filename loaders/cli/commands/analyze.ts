@@ -1,8 +1,6 @@
 import { isComputed } from "../../analysis/index.ts";
-import { withDuckDB } from "../../duckdb.ts";
 import { usageError } from "../../errors.ts";
-import { analyzeProtocols, type ProtocolResult } from "../../experiments/analyze.ts";
-import { attachPinned } from "../../store/pinned.ts";
+import { analyzePinned, type ProtocolResult } from "../../experiments/analyze.ts";
 import { stringOption } from "../args.ts";
 import { defineCommand, printJson } from "../command.ts";
 import { formatTable } from "../table.ts";
@@ -29,10 +27,7 @@ export default defineCommand({
       throw usageError("labbook analyze: name one protocol or pass --all");
     }
     const set = stringOption(ctx.values, "pins") ?? ctx.config.pinSet;
-    const results = await withDuckDB(async (con) => {
-      await attachPinned(con, ctx.config, set);
-      return analyzeProtocols(con, protocol);
-    });
+    const results = await analyzePinned(ctx.config, set, protocol);
     if (ctx.json) return printJson(ctx, { pins: set, protocols: results });
     ctx.out(results.map(describe).join("\n\n"));
   },

@@ -32,7 +32,10 @@ export default defineCommand({
     const result = await runSql(ctx.config, query, { pins: stringOption(ctx.values, "pins"), signal: ctx.signal });
     const names = result.columns.map((c) => c.name);
     if (format === "json") return printJson(ctx, result.rows);
-    if (format === "csv") return ctx.out(csvText(names, result.rows));
+    if (format === "csv") {
+      ctx.out(csvText(names, result.rows));
+      return;
+    }
     ctx.out(
       formatTable(
         names,
