@@ -12,7 +12,7 @@ import { readGitInfo } from "../lineage/git.ts";
 import { buildRecord, type ValidationSummary } from "../lineage/record.ts";
 import { checkStaged } from "../quality/staged.ts";
 import { silentLogger, type Logger } from "../log.ts";
-import { commitVersion, rejectsPath } from "../store/commit.ts";
+import { alreadyStoredMessage, commitVersion, rejectsPath } from "../store/commit.ts";
 import { hashingStream, spillDir, tempPath, type StagedFile } from "../store/objects.ts";
 import { parquetSchema, stageQuery } from "../store/parquet.ts";
 import { shortVersion } from "../store/version.ts";
@@ -186,7 +186,7 @@ export async function ingestFiles(
     log.info(
       committed.stored
         ? `${def.name}: new version ${shortVersion(final.version)} (${total - rejected} rows from ${read.files.length} files)`
-        : `${def.name}: unchanged, version ${shortVersion(final.version)} is already stored`,
+        : alreadyStoredMessage(def.name, final.version, committed),
     );
     return {
       dataset: def.name,
@@ -194,6 +194,7 @@ export async function ingestFiles(
       rowCount: total - rejected,
       size: final.size,
       stored: committed.stored,
+      reproduced: committed.reproduced,
       validation,
       rejectsPath: committed.rejectsPath,
       warnings: [],

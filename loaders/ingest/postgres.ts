@@ -11,7 +11,7 @@ import { buildRecord, type ValidationSummary } from "../lineage/record.ts";
 import { silentLogger, type Logger } from "../log.ts";
 import { TABLE_NAMES, type Naming } from "../sources/schema.ts";
 import type { Database } from "../sources/postgres.ts";
-import { commitVersion, rejectsPath } from "../store/commit.ts";
+import { alreadyStoredMessage, commitVersion, rejectsPath } from "../store/commit.ts";
 import { makeFifo } from "../store/fifo.ts";
 import { spillDir, tempPath, type StagedFile } from "../store/objects.ts";
 import { parquetSchema, stageQuery } from "../store/parquet.ts";
@@ -37,6 +37,8 @@ export interface IngestResult {
   size: number;
   /** False when identical bytes were already stored. */
   stored: boolean;
+  /** True when those bytes were an older version, which is the latest again (see commitVersion). */
+  reproduced: boolean;
   validation: ValidationSummary;
   /** The new version's quality checks; a version with failures is kept and marked, never dropped. */
   quality?: QualityFacet;
@@ -278,7 +280,7 @@ export async function ingestPostgres(
     log.info(
       committed.stored
         ? `${def.name}: new version ${shortVersion(final.version)} (${v.rowsValid.toLocaleString("en")} rows, ${final.size.toLocaleString("en")} bytes)`
-        : `${def.name}: unchanged, version ${shortVersion(final.version)} is already stored`,
+        : alreadyStoredMessage(def.name, final.version, committed),
     );
     return {
       dataset: def.name,
@@ -286,6 +288,7 @@ export async function ingestPostgres(
       rowCount: v.rowsValid,
       size: final.size,
       stored: committed.stored,
+      reproduced: committed.reproduced,
       validation: record.run.facets.labbook_validation as ValidationSummary,
       quality,
       rejectsPath: committed.rejectsPath,

@@ -56,22 +56,60 @@ export async function readRecord(lineageDir: string, dataset: string, version: s
         code: "E_NOT_FOUND",
       });
     }
-    throw new LabbookError(`unreadable lineage record ${path.basename(file)}: ${(e as Error).message}`, {
-      code: "E_INTEGRITY",
-    });
+    throw unreadableRecord(dataset, path.basename(file), (e as Error).message);
   }
 }
 
-/** All versions of a dataset, newest first. */
-export async function listVersions(lineageDir: string, dataset: string): Promise<VersionEntry[]> {
+function unreadableRecord(dataset: string, file: string, why: string): LabbookError {
+  return new LabbookError(`unreadable lineage record ${dataset}/${file} in the lineage directory: ${why}`, {
+    code: "E_INTEGRITY",
+  });
+}
+
+/** A lineage record that could not be read or is not shaped like one. */
+export interface UnreadableRecord {
+  dataset: string;
+  version: string;
+  file: string;
+  error: LabbookError;
+}
+
+/**
+ * All versions of a dataset, newest first. An unreadable record throws E_INTEGRITY, unless `unreadable` is given:
+ * then it is handed there and left out, for commands that report on records rather than act on them.
+ */
+export async function listVersions(
+  lineageDir: string,
+  dataset: string,
+  options: { unreadable?: (record: UnreadableRecord) => void } = {},
+): Promise<VersionEntry[]> {
   assertDatasetName(dataset);
   const dir = path.join(lineageDir, dataset);
   if (!existsSync(dir)) return [];
   const files = (await readdir(dir)).filter((f) => /^[0-9a-f]{64}\.json$/.test(f));
   const entries = await Promise.all(
-    files.map(async (f) => entryOf(dataset, await readRecord(lineageDir, dataset, versionOf(f.slice(0, 64))))),
+    files.map(async (f) => {
+      const version = versionOf(f.slice(0, 64));
+      try {
+        const record = await readRecord(lineageDir, dataset, version);
+        try {
+          const entry = entryOf(dataset, record);
+          if (typeof entry.createdAt !== "string") throw new Error("it has no eventTime");
+          if (entry.version !== version) throw new Error(`it describes ${entry.version}`);
+          return entry;
+        } catch (e) {
+          throw unreadableRecord(dataset, f, `not a labbook lineage record (${(e as Error).message})`);
+        }
+      } catch (e) {
+        if (!options.unreadable || !isLabbookError(e, "E_INTEGRITY")) throw e;
+        options.unreadable({ dataset, version, file: path.join(dir, f), error: e });
+        return undefined;
+      }
+    }),
   );
-  return entries.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.version.localeCompare(b.version));
+  return entries
+    .filter((e) => e !== undefined)
+    .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.version.localeCompare(b.version));
 }
 
 /** Datasets that have at least one lineage record. */
@@ -117,24 +155,67 @@ const EARLIER_RUNS_KEPT = 20;
 /**
  * Writes a version's lineage record through a temp file and a rename. An existing record is kept (the first run that
  * produced the bytes describes them), unless `replaceUnlessLatest` is set and that version is not the dataset's
- * latest: a run that reproduces an older version's bytes makes it the latest again. Returns whether it wrote.
+ * latest: a run that reproduces an older version's bytes makes it the latest again. Its record then describes the new
+ * run, and lists the runs it replaces (newest first) in the `labbook_reproduced` run facet, so none is lost.
+ * Returns what it did.
  */
 export async function writeRecord(
   lineageDir: string,
   dataset: string,
   record: LineageRecord,
   options: { replaceUnlessLatest?: boolean } = {},
-): Promise<boolean> {
+): Promise<"written" | "replaced" | "kept"> {
   const version = record.outputs[0]!.facets.version.datasetVersion;
   const file = recordPath(lineageDir, dataset, version);
+  let outcome: "written" | "replaced" = "written";
   if (existsSync(file)) {
-    if (!options.replaceUnlessLatest) return false;
+    if (!options.replaceUnlessLatest) return "kept";
     const [latest] = await listVersions(lineageDir, dataset);
-    if (latest?.version === version) return false;
+    if (latest?.version === version) return "kept";
+    const replaced = await readRecord(lineageDir, dataset, version);
+    record = {
+      ...record,
+      run: {
+        ...record.run,
+        facets: {
+          ...record.run.facets,
+          labbook_reproduced: customFacet("labbook_reproduced", {
+            earlier: [earlierRun(replaced), ...earlierRunsOf(replaced)].slice(0, EARLIER_RUNS_KEPT),
+          }),
+        },
+      },
+    };
+    outcome = "replaced";
   }
   await mkdir(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
   await writeFile(tmp, `${JSON.stringify(record, null, 2)}\n`);
   await rename(tmp, file);
-  return true;
+  return outcome;
+}
+
+/** One run in `labbook_reproduced`: enough to tell when and how the bytes were made before. */
+export interface EarlierRun {
+  runId: string;
+  eventTime: string;
+  job: string;
+  parameters: Record<string, unknown>;
+  commit: string | null;
+}
+
+function earlierRun(record: LineageRecord): EarlierRun {
+  const git = record.run.facets.labbook_git as { commit?: string | null } | undefined;
+  return {
+    runId: record.run.runId,
+    eventTime: record.eventTime,
+    job: record.job.name,
+    parameters:
+      (record.run.facets.labbook_parameters as { parameters?: Record<string, unknown> } | undefined)?.parameters ?? {},
+    commit: git?.commit ?? null,
+  };
+}
+
+/** The runs a record says it replaced, newest first. */
+export function earlierRunsOf(record: LineageRecord): EarlierRun[] {
+  return (record.run.facets.labbook_reproduced as { earlier?: EarlierRun[] } | undefined)?.earlier ?? [];
 }

@@ -4,11 +4,13 @@ import { writeRecord } from "../lineage/catalog.ts";
 import type { LineageRecord } from "../lineage/record.ts";
 import { withLock } from "./lock.ts";
 import { commitObject, type StagedFile } from "./objects.ts";
-import { hexOf } from "./version.ts";
+import { hexOf, shortVersion } from "./version.ts";
 
 export interface CommitResult {
   /** False when the store already had these bytes: same version, no second copy. */
   stored: boolean;
+  /** True when the bytes were an older version's: its record now describes this run and lists the earlier ones. */
+  reproduced: boolean;
   rejectsPath?: string;
 }
 
@@ -37,7 +39,16 @@ export async function commitVersion(
       await rename(rejects.path, rejectsFile);
     }
     // Reproducing an older version's bytes makes it the latest again; re-running on unchanged data writes nothing.
-    await writeRecord(dirs.lineageDir, dataset, record, { replaceUnlessLatest: true });
-    return { stored, rejectsPath: rejectsFile };
+    const written = await writeRecord(dirs.lineageDir, dataset, record, { replaceUnlessLatest: true });
+    return { stored, reproduced: written === "replaced", rejectsPath: rejectsFile };
   });
+}
+
+/** What a commit of an already-stored version says: nothing changed, or an older version became the latest again. */
+export function alreadyStoredMessage(dataset: string, version: string, committed: CommitResult): string {
+  const v = shortVersion(version);
+  return committed.reproduced
+    ? `${dataset}: reproduced version ${v}, already stored; it is the latest again, and its lineage record now ` +
+        "describes this run (earlier runs are listed under labbook_reproduced)"
+    : `${dataset}: unchanged, version ${v} is already stored`;
 }

@@ -1,7 +1,14 @@
 import { existsSync } from "node:fs";
 import type { Config } from "../config.ts";
 import { openDuckDB } from "../duckdb.ts";
-import { listDatasets, listVersions, type VersionEntry } from "../lineage/catalog.ts";
+import { LabbookError } from "../errors.ts";
+import {
+  listDatasets,
+  listVersions,
+  noVersions,
+  type UnreadableRecord,
+  type VersionEntry,
+} from "../lineage/catalog.ts";
 import { allPinnedVersions, readPins } from "../lineage/pins.ts";
 import { silentLogger, type Logger } from "../log.ts";
 import { mapLimit } from "../pool.ts";
@@ -11,7 +18,7 @@ import { parquetRowCount } from "./parquet.ts";
 import { readTombstones } from "./tombstones.ts";
 import { resolveVersion, shortVersion } from "./version.ts";
 
-export type ProblemKind = "missing" | "corrupt" | "mismatch" | "orphaned";
+export type ProblemKind = "missing" | "corrupt" | "mismatch" | "orphaned" | "unreadable";
 
 export interface VerifyProblem {
   kind: ProblemKind;
@@ -68,10 +75,32 @@ export async function verifyStore(config: Config, options: VerifyOptions = {}): 
     allPinnedVersions(await readPins(config.lineageDir)),
     await readTombstones(config.dataDir),
   ];
+  if (!existsSync(config.lineageDir))
+    throw new LabbookError(
+      `nothing to verify: the lineage directory ${config.lineageDir} does not exist (LABBOOK_LINEAGE_DIR; a relative ` +
+        "path is resolved from the repository root)",
+      { code: "E_NOT_FOUND" },
+    );
+  const problems: VerifyProblem[] = [];
+  const unreadable = new Set<string>();
+  // An unreadable record is one problem among others: the rest of the store is still verified.
+  const onUnreadable = (u: UnreadableRecord) => {
+    unreadable.add(u.version);
+    problems.push({
+      kind: "unreadable",
+      dataset: u.dataset,
+      version: u.version,
+      path: u.file,
+      detail: u.error.message,
+    });
+  };
   const datasets = options.dataset ? [options.dataset] : await listDatasets(config.lineageDir);
-  let entries: VersionEntry[] = (await Promise.all(datasets.map((d) => listVersions(config.lineageDir, d)))).flat();
+  let entries: VersionEntry[] = (
+    await Promise.all(datasets.map((d) => listVersions(config.lineageDir, d, { unreadable: onUnreadable })))
+  ).flat();
   if (options.dataset && options.version !== undefined) {
     const wanted = options.version === "latest" ? undefined : options.version;
+    if (entries.length === 0) throw noVersions(options.dataset);
     const version = resolveVersion(
       options.dataset,
       wanted,
@@ -80,7 +109,6 @@ export async function verifyStore(config: Config, options: VerifyOptions = {}): 
     entries = entries.filter((e) => e.version === version);
   }
   const explicit = options.version !== undefined;
-  const problems: VerifyProblem[] = [];
   const absent: AbsentVersion[] = [];
   const jobs: Job[] = [];
   for (const entry of entries) {
@@ -103,7 +131,8 @@ export async function verifyStore(config: Config, options: VerifyOptions = {}): 
   }
   // Orphans only make sense over the whole store.
   if (!options.dataset) {
-    const known = new Set(entries.map((e) => e.version));
+    // An object whose record is unreadable is reported once, as that record.
+    const known = new Set([...entries.map((e) => e.version), ...unreadable]);
     for (const f of await listObjects(config.dataDir)) {
       if (!f.version || !known.has(f.version)) jobs.push({ entry: undefined, version: f.version, path: f.path });
     }

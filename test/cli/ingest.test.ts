@@ -1,17 +1,17 @@
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { projectRoot } from "../../loaders/config.ts";
 import { sourceDatasets } from "../../loaders/datasets/index.ts";
 import { ingestFailure } from "../../loaders/cli/commands/ingest.ts";
 import { orderForChecks } from "../../loaders/quality/order.ts";
 import { seedDatabase } from "../../loaders/seed/load.ts";
 import { DEFAULT_SEED_OPTIONS } from "../../loaders/seed/plan.ts";
 import { embeddedStatus, shareDataDir, stopEmbedded } from "../../loaders/sources/embedded.ts";
+import { earlierRunsOf, readRecord } from "../../loaders/lineage/catalog.ts";
 import { hashFile, objectPath } from "../../loaders/store/objects.ts";
-import { runCli, type CliResult } from "../util/cli.ts";
+import { shortVersion } from "../../loaders/store/version.ts";
+import { runCli, spawnCli, type CliResult } from "../util/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../util/pg.ts";
 import { createProject, type TestProject } from "../util/project.ts";
 import { listTree } from "../util/tree.ts";
@@ -125,6 +125,29 @@ describe("labbook ingest", () => {
     expect(stderr).toContain(message);
   });
 
+  it("refuses an impossible or non-ISO --since/--until with exit 2 before connecting to any database", async () => {
+    const url = new URL(db.url);
+    url.port = "1";
+    for (const [option, value] of [
+      ["--since", "2025-09-31"],
+      ["--until", "Sep 20 2025"],
+    ]) {
+      const { code, stdout, stderr } = await cli(["ingest", "behavioral_events", option!, value!], {
+        DATABASE_URL: url.toString(),
+      });
+      expect(code, stderr).toBe(2);
+      expect(stdout).toBe("");
+      expect(stderr).toBe(
+        `error: ${option} takes an ISO 8601 date or timestamp, got "${value}"\n` +
+          "  For example 2025-09-01 (midnight UTC), 2025-09-01T12:30 (UTC), 2025-09-01T12:30:00Z, " +
+          "2025-09-01T14:30+02:00. A time without an offset is UTC.\n",
+      );
+    }
+    const wrongColumn = await cli(["ingest", "phase_assignments", "--user-id", "u1"], { DATABASE_URL: url.toString() });
+    expect(wrongColumn.code).toBe(2);
+    expect(wrongColumn.stderr).toBe("error: phase_assignments has no user column to filter on\n");
+  });
+
   it("exits 1 with a clear message when the server cannot be reached", async () => {
     const url = new URL(db.url);
     url.port = "1";
@@ -160,6 +183,30 @@ describe("labbook ingest", () => {
     expect(existsSync(path.join(project.config.dataDir, "store.lock"))).toBe(false);
     // Each run spilled to a directory of its own and removed it.
     expect(await leftovers(project)).toEqual([]);
+  });
+
+  it("says when an ingest reproduces an older version, and keeps the run its record replaces", async () => {
+    const full = await cli(["ingest", "context_metadata", "--json"]);
+    expect(full.code, full.stderr).toBe(0);
+    const [a] = JSON.parse(full.stdout) as { version: string }[];
+    const filtered = await cli(["ingest", "context_metadata", "--until", "2025-06-15"]);
+    expect(filtered.code, filtered.stderr).toBe(0);
+    const before = await readRecord(project.config.lineageDir, "context_metadata", a!.version);
+
+    const again = await cli(["ingest", "context_metadata"]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain(
+      `context_metadata: reproduced version ${shortVersion(a!.version)}, already stored; it is the latest again`,
+    );
+    expect(again.stdout).toMatch(/ reproduced( |$)/m);
+    const after = await readRecord(project.config.lineageDir, "context_metadata", a!.version);
+    expect(earlierRunsOf(after)[0]).toMatchObject({ runId: before.run.runId, eventTime: before.eventTime });
+
+    const unchanged = await cli(["ingest", "context_metadata"]);
+    expect(unchanged.stderr).toContain(
+      `context_metadata: unchanged, version ${shortVersion(a!.version)} is already stored`,
+    );
+    expect(unchanged.stdout).toMatch(/ unchanged( |$)/m);
   });
 
   it("fails naming the tables it looked for when DATABASE_URL points at an empty database, and creates none", async () => {
@@ -275,24 +322,6 @@ describe("ingestFailure: an unexpected error's message", () => {
     expect(ingestFailure(new Error("socket hang up"), undefined).message).toBe("ingest failed: socket hang up");
   });
 });
-
-/** Spawns the CLI and resolves with its exit code and output; `onStderr` sees stderr as it arrives. */
-function spawnCli(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, [path.join(projectRoot, "bin", "labbook.js"), ...args], {
-    cwd: projectRoot,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d) => (stdout += d));
-  child.stderr.on("data", (d) => (stderr += d));
-  const done = new Promise<CliResult & { signal: NodeJS.Signals | null }>((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-  return { child, done };
-}
 
 /** Resolves once the temp area holds a staged Parquet with bytes in it: DuckDB is writing, rows are streaming. */
 async function midStream(tmp: string, done: Promise<unknown>): Promise<boolean> {

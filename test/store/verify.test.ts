@@ -62,6 +62,43 @@ describe("verify", () => {
     ]);
   });
 
+  it("reports an unreadable lineage record as one problem and verifies the rest; versions lists the rest", async () => {
+    const bad = recordPath(p.config.lineageDir, DS, v1);
+    for (const text of ["{not json", "{}"]) {
+      await writeFile(bad, text);
+      const r = await runCli(["verify", "--json"], p.env);
+      expect(r.code, r.stderr).toBe(1);
+      const out = JSON.parse(r.stdout);
+      // The other version is still checked, and v1's object is not called an orphan.
+      expect(out).toMatchObject({ ok: false, checked: 1 });
+      expect(out.problems).toEqual([
+        {
+          kind: "unreadable",
+          dataset: DS,
+          version: v1,
+          path: bad,
+          detail: expect.stringMatching(new RegExp(`^unreadable lineage record ${DS}/${v1.slice(7)}\\.json `)),
+        },
+      ]);
+      const listed = await runCli(["versions", DS], p.env);
+      expect(listed.code).toBe(1);
+      expect(listed.stdout).toContain(shortVersion(v2));
+      expect(listed.stdout).not.toContain(shortVersion(v1));
+      expect(listed.stderr).toContain(`unreadable lineage record ${DS}/${v1.slice(7)}.json`);
+    }
+    // gc acts on records, so it still refuses rather than guess.
+    const gc = await runCli(["gc", "--dry-run"], p.env);
+    expect(gc.code).toBe(1);
+    expect(gc.stderr).toContain(`unreadable lineage record ${DS}/${v1.slice(7)}.json`);
+  });
+
+  it("refuses to verify a lineage directory that does not exist, rather than verify nothing", async () => {
+    const r = await runCli(["verify"], { ...p.env, LABBOOK_LINEAGE_DIR: path.join(p.root, "no-such-lineage") });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("nothing to verify: the lineage directory");
+    expect(r.stderr).toContain("no-such-lineage does not exist");
+  });
+
   it("reports an object with no lineage record as orphaned", async () => {
     await rm(recordPath(p.config.lineageDir, DS, v1));
     const r = await verifyStore(p.config);

@@ -140,7 +140,7 @@ export default defineCommand({
     if (ctx.json) return printJson(ctx, results);
     for (const r of results) {
       ctx.out(
-        `${r.dataset}@${shortVersion(r.version)}  ${r.rowCount} rows  ${r.size} bytes  ${r.stored ? "new" : "unchanged"}${r.quality ? `  checks: ${r.quality.status}` : ""}`,
+        `${r.dataset}@${shortVersion(r.version)}  ${r.rowCount} rows  ${r.size} bytes  ${r.stored ? "new" : r.reproduced ? "reproduced" : "unchanged"}${r.quality ? `  checks: ${r.quality.status}` : ""}`,
       );
     }
   },

@@ -14,19 +14,28 @@ export default defineCommand({
     const [name, ...extra] = ctx.positionals;
     if (!name || extra.length) throw usageError("labbook versions: name one dataset");
     getDataset(name);
-    const entries = await listVersions(ctx.config.lineageDir, name);
+    // The readable versions are still listed; each unreadable record is named, and the exit status says some were.
+    let unreadable = 0;
+    const entries = await listVersions(ctx.config.lineageDir, name, {
+      unreadable: (u) => {
+        unreadable++;
+        ctx.log.warn(u.error.message);
+      },
+    });
     if (ctx.json)
-      return printJson(
+      printJson(
         ctx,
         entries.map(({ record: _r, ...e }) => e),
       );
-    if (entries.length === 0) return ctx.log.info(`no versions of ${name} yet`);
-    ctx.out(
-      formatTable(
-        ["version", "created", "rows", "size", "job", "parameters"],
-        entries.map((e) => [shortVersion(e.version), e.createdAt, e.rowCount, e.size, e.job, compact(e.parameters)]),
-      ),
-    );
+    else if (entries.length === 0) ctx.log.info(`no ${unreadable ? "readable " : ""}versions of ${name} yet`);
+    else
+      ctx.out(
+        formatTable(
+          ["version", "created", "rows", "size", "job", "parameters"],
+          entries.map((e) => [shortVersion(e.version), e.createdAt, e.rowCount, e.size, e.job, compact(e.parameters)]),
+        ),
+      );
+    return unreadable ? 1 : 0;
   },
 });
 
