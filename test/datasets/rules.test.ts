@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { datasets } from "../../loaders/datasets/index.ts";
 import {
@@ -9,7 +9,8 @@ import {
   sqlString,
   type CompiledColumn,
 } from "../../loaders/datasets/rules.ts";
-import { openDuckDB, queryRows } from "../../loaders/duckdb.ts";
+import { queryRows } from "../../loaders/duckdb.ts";
+import { suiteDuckDB } from "../util/duckdb.ts";
 
 type Value = number | string | Date | null;
 
@@ -86,17 +87,7 @@ async function sqlAccepts(con: DuckDBConnection, c: CompiledColumn, v: Value): P
 }
 
 describe("compileSchema: zod and the compiled SQL rules agree", () => {
-  let con: DuckDBConnection;
-  let close: () => void;
-  beforeAll(async () => {
-    const db = await openDuckDB();
-    con = db.con;
-    close = () => {
-      db.con.closeSync();
-      db.instance.closeSync();
-    };
-  });
-  afterAll(() => close?.());
+  const con = suiteDuckDB();
 
   for (const def of datasets.filter((d) => d.source)) {
     it(`on edge values of every column of ${def.name}`, async () => {
@@ -107,7 +98,7 @@ describe("compileSchema: zod and the compiled SQL rules agree", () => {
         for (const v of edgeValues(c, schema)) {
           // JSON columns hold JSON text; zod sees the same text.
           const zodOk = schema.safeParse(v).success;
-          const sqlOk = await sqlAccepts(con, c, v);
+          const sqlOk = await sqlAccepts(con(), c, v);
           if (zodOk !== sqlOk) disagreements.push(`${c.name} = ${String(v)}: zod ${zodOk}, SQL ${sqlOk}`);
           if (!zodOk) rejected++;
         }
@@ -141,7 +132,7 @@ describe("compileSchema: zod and the compiled SQL rules agree", () => {
     const def = datasets.find((d) => d.name === "behavioral_events")!;
     const c = compileSchema(def.schema).find((x) => x.name === name)!;
     expect((def.schema.shape[name] as z.ZodType).safeParse(value).success).toBe(valid);
-    expect(await sqlAccepts(con, c, value)).toBe(valid);
+    expect(await sqlAccepts(con(), c, value)).toBe(valid);
   });
 });
 

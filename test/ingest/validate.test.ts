@@ -5,8 +5,9 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDataset } from "../../loaders/datasets/index.ts";
 import { sqlString } from "../../loaders/datasets/rules.ts";
-import { openDuckDB, queryRows } from "../../loaders/duckdb.ts";
+import { queryRows } from "../../loaders/duckdb.ts";
 import { validateStaged } from "../../loaders/ingest/validate.ts";
+import { suiteDuckDB } from "../util/duckdb.ts";
 
 const def = getDataset("context_metadata");
 const ROWS = 20_000;
@@ -34,20 +35,14 @@ function writeSql(file: string, groupSize: number): string {
 }
 
 describe("validateStaged", () => {
+  const db = suiteDuckDB();
   let con: DuckDBConnection;
   let dir: string;
-  let close: () => void;
   beforeAll(async () => {
-    const db = await openDuckDB();
-    con = db.con;
-    close = () => {
-      db.con.closeSync();
-      db.instance.closeSync();
-    };
+    con = db();
     dir = await mkdtemp(path.join(tmpdir(), "labbook-validate-"));
   });
   afterAll(async () => {
-    close?.();
     await rm(dir, { recursive: true, force: true });
   });
 
