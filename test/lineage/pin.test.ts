@@ -1,6 +1,7 @@
 import { readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { objectPath } from "../../loaders/store/objects.ts";
 import { shortVersion } from "../../loaders/store/version.ts";
 import { runCli } from "../util/cli.ts";
 import { createProject, makeVersion, protocolsSql, type TestProject } from "../util/project.ts";
@@ -52,6 +53,20 @@ describe("pin, unpin and pins", () => {
     expect(r.stderr).toContain(`error: no version ${wrong} of experiment_protocols`);
     expect(r.stderr).toContain(`Close matches: ${shortVersion(e1)}`);
     expect(await pinsFile()).toBe(before);
+  });
+
+  it("pins a version whose object is not in the store, and warns that builds need it pulled", async () => {
+    const r0 = await cli("pin", "beta", `experiment_protocols@${e2.slice(7, 15)}`);
+    expect(r0.stderr).not.toContain("not in the local store");
+    await rm(objectPath(p.config.dataDir, e1));
+    const r = await cli("pin", "beta", `experiment_protocols@${e1.slice(7, 15)}`);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(
+      `warning: experiment_protocols@${shortVersion(e1)} is not in the local store (removed by gc, or never pulled): ` +
+        'builds from "beta" fail until "labbook pull --pins beta" fetches it',
+    );
+    expect(JSON.parse(await pinsFile()).beta).toEqual({ experiment_protocols: e1 });
+    expect((await cli("unpin", "beta")).code).toBe(0);
   });
 
   it("unpins one dataset or a whole set", async () => {

@@ -1,5 +1,7 @@
+import { existsSync } from "node:fs";
 import { usageError } from "../../errors.ts";
 import { pin } from "../../lineage/pin.ts";
+import { objectPath } from "../../store/objects.ts";
 import { parseRef, shortVersion } from "../../store/version.ts";
 import { defineCommand, printJson } from "../command.ts";
 
@@ -21,6 +23,12 @@ export default defineCommand({
     if (ctx.values.all && refs.length) throw usageError("labbook pin: give datasets or --all, not both");
     if (!ctx.values.all && refs.length === 0) throw usageError("labbook pin: name at least one dataset, or pass --all");
     const changes = await pin(ctx.config, set, ctx.values.all ? "all" : refs.map(parseRef), ctx.signal);
+    // A pin may name a version this store does not hold (gc removed it, or it was never pulled): allowed, but said.
+    for (const c of changes.filter((c) => !existsSync(objectPath(ctx.config.dataDir, c.version!))))
+      ctx.log.warn(
+        `${c.dataset}@${shortVersion(c.version!)} is not in the local store (removed by gc, or never pulled): ` +
+          `builds from "${set}" fail until "labbook pull --pins ${set}" fetches it`,
+      );
     if (ctx.json) return printJson(ctx, { set, changes });
     for (const c of changes) {
       const was = c.previous && c.previous !== c.version ? ` (was ${shortVersion(c.previous)})` : "";
