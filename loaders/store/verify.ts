@@ -15,6 +15,7 @@ import { mapLimit } from "../pool.ts";
 import { listObjects } from "./inventory.ts";
 import { hashFile, objectPath } from "./objects.ts";
 import { parquetRowCount } from "./parquet.ts";
+import { readOffloadIndex } from "../deliver/offload-index.ts";
 import { readTombstones } from "./tombstones.ts";
 import { resolveVersion, shortVersion } from "./version.ts";
 
@@ -31,8 +32,13 @@ export interface VerifyProblem {
 export interface AbsentVersion {
   dataset: string;
   version: string;
-  /** "gc": removed by labbook gc (data/gc.json); "not-local": never pulled or made here. Neither is an error. */
-  reason: "gc" | "not-local";
+  /**
+   * "gc": removed by labbook gc (data/gc.json); "offloaded": removed by labbook offload, into `zip` (data/offload/
+   * index.json); "not-local": never pulled or made here. None is an error.
+   */
+  reason: "gc" | "offloaded" | "not-local";
+  /** For "offloaded": the zip that holds it, relative to the data directory when inside it. */
+  zip?: string;
 }
 
 export interface VerifyResult {
@@ -71,10 +77,14 @@ interface Job {
 export async function verifyStore(config: Config, options: VerifyOptions = {}): Promise<VerifyResult> {
   const log = options.log ?? silentLogger;
   const now = options.now ?? (() => performance.now());
-  const [pinned, tombstones] = [
+  const [pinned, tombstones, offloaded] = [
     allPinnedVersions(await readPins(config.lineageDir)),
     await readTombstones(config.dataDir),
+    await readOffloadIndex(config.dataDir),
   ];
+  /** The newest zip an offload moved this version to, if one did. */
+  const offloadZip = (version: string) =>
+    offloaded[version]?.zips.filter((z) => z.removedFromStore).sort((a, b) => b.at.localeCompare(a.at))[0]?.path;
   if (!existsSync(config.lineageDir))
     throw new LabbookError(
       `nothing to verify: the lineage directory ${config.lineageDir} does not exist (LABBOOK_LINEAGE_DIR; a relative ` +
@@ -115,19 +125,28 @@ export async function verifyStore(config: Config, options: VerifyOptions = {}): 
     const file = objectPath(config.dataDir, entry.version);
     if (existsSync(file)) jobs.push({ entry, version: entry.version, path: file });
     else if (explicit || pinned.has(entry.version)) {
+      const zip = offloadZip(entry.version);
       problems.push({
         kind: "missing",
         dataset: entry.dataset,
         version: entry.version,
         path: file,
-        detail: `${entry.dataset}@${shortVersion(entry.version)} is ${explicit ? "asked for" : "pinned"} but its object is not in the store`,
+        detail:
+          `${entry.dataset}@${shortVersion(entry.version)} is ${explicit ? "asked for" : "pinned"} but its object is ` +
+          `not in the store${zip ? ` (offloaded to ${zip}: unzip -n it into the project root)` : ""}`,
       });
-    } else
-      absent.push({
-        dataset: entry.dataset,
-        version: entry.version,
-        reason: tombstones[entry.version] ? "gc" : "not-local",
-      });
+    } else {
+      const zip = offloadZip(entry.version);
+      absent.push(
+        zip
+          ? { dataset: entry.dataset, version: entry.version, reason: "offloaded", zip }
+          : {
+              dataset: entry.dataset,
+              version: entry.version,
+              reason: tombstones[entry.version] ? "gc" : "not-local",
+            },
+      );
+    }
   }
   // Orphans only make sense over the whole store.
   if (!options.dataset) {

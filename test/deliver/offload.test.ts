@@ -12,6 +12,8 @@ import { isLabbookError } from "../../loaders/errors.ts";
 import { recordPath } from "../../loaders/lineage/catalog.ts";
 import { memoryLogger } from "../../loaders/log.ts";
 import { hashFile, objectPath } from "../../loaders/store/objects.ts";
+import { verifyStore } from "../../loaders/store/verify.ts";
+import { shortVersion } from "../../loaders/store/version.ts";
 import { runCli } from "../util/cli.ts";
 import { listTree } from "../util/tree.ts";
 import { createTestProject, type TestProject } from "./_project.ts";
@@ -149,6 +151,14 @@ describe("offload", () => {
       dataset: "behavioral_events",
       zips: [{ path: "offload/offload-20251201T000000Z.zip", at: new Date(NOW).toISOString(), removedFromStore: true }],
     });
+    // verify names the zip that holds it: as an absent version, and in the problem when a pin asks for it.
+    const zip = "offload/offload-20251201T000000Z.zip";
+    const absent = (await verifyStore(project.config)).absent.filter((x) => x.version === unpinned);
+    expect(absent).toEqual([{ dataset: "behavioral_events", version: unpinned, reason: "offloaded", zip }]);
+    const asked = await verifyStore(project.config, { dataset: "behavioral_events", version: unpinned.slice(7, 19) });
+    expect(asked.problems.map((x) => x.detail)).toEqual([
+      `behavioral_events@${shortVersion(unpinned)} is asked for but its object is not in the store (offloaded to ${zip}: unzip -n it into the project root)`,
+    ]);
     // The zip restores the exact bytes.
     const restored = path.join(project.root, "restored");
     await extractZip(result.zip!, restored);

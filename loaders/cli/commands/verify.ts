@@ -30,8 +30,12 @@ export default defineCommand({
     else {
       for (const p of result.problems) ctx.out(`${p.kind}: ${p.detail} (${p.path})`);
       const gc = result.absent.filter((a) => a.reason === "gc").length;
+      const offloaded = result.absent.filter((a) => a.reason === "offloaded").length;
       if (result.absent.length)
-        ctx.log.info(`${result.absent.length} unpinned versions are not in this store (${gc} removed by gc)`);
+        ctx.log.info(
+          `${result.absent.length} unpinned versions are not in this store (${gc} removed by gc, ` +
+            `${offloaded} offloaded to zips listed in data/offload/index.json)`,
+        );
       ctx.log.info(
         `verified ${result.checked} objects, ${formatBytes(result.bytes)} at ${round(result.mbPerSecond)} MB/s`,
       );
