@@ -94,19 +94,14 @@ async function footerNullCounts(
        (count(*) - count(stats_null_count))::BIGINT AS missing
      FROM parquet_metadata(${sqlString(file)}) GROUP BY ALL`,
   );
-  const [groups] = await queryRows<{ n: number }>(
-    con,
-    `SELECT count(*)::BIGINT AS n FROM parquet_file_metadata(${sqlString(file)}) WHERE num_row_groups > 0`,
-  );
+  // parquet_metadata has a row per row group and column: none at all means no row groups, hence no nulls.
+  if (rows.length === 0) return Object.fromEntries(columns.map((c) => [c.name, 0]));
   const byColumn = new Map(rows.map((r) => [r.column, r]));
   const counts: Record<string, number> = {};
   for (const c of columns) {
     const found = byColumn.get(c.name);
-    if (!found) {
-      if (Number(groups!.n) > 0) return undefined;
-      counts[c.name] = 0;
-    } else if (Number(found.missing) > 0) return undefined;
-    else counts[c.name] = Number(found.nulls ?? 0);
+    if (!found || Number(found.missing) > 0) return undefined;
+    counts[c.name] = Number(found.nulls ?? 0);
   }
   return counts;
 }
