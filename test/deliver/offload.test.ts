@@ -3,7 +3,6 @@ import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../loaders/config.ts";
 import { readOffloadIndex } from "../../loaders/deliver/offload-index.ts";
 import { offload, planOffload } from "../../loaders/deliver/offload.ts";
 import { extractZip } from "../../loaders/deliver/zip-read.ts";
@@ -15,6 +14,7 @@ import { hashFile, objectPath } from "../../loaders/store/objects.ts";
 import { verifyStore } from "../../loaders/store/verify.ts";
 import { shortVersion } from "../../loaders/store/version.ts";
 import { runCli } from "../util/cli.ts";
+import { shallowClone } from "../util/project.ts";
 import { listTree } from "../util/tree.ts";
 import { createTestProject, type TestProject } from "./_project.ts";
 
@@ -103,17 +103,9 @@ describe("offload", () => {
   });
 
   it("refuses in a shallow clone unless allowShallow, which honours only the history present", async () => {
-    const root = await mkdtemp(path.join(tmpdir(), "labbook-shallow-"));
+    const shallow = await shallowClone(project);
     try {
-      await project.git("clone", "-q", "--depth", "1", `file://${project.root}`, root);
-      await cp(project.config.dataDir, path.join(root, "data"), { recursive: true });
-      const env = {
-        ...project.env,
-        LABBOOK_ROOT: root,
-        LABBOOK_DATA_DIR: path.join(root, "data"),
-        LABBOOK_LINEAGE_DIR: path.join(root, "lineage"),
-      };
-      const clone = loadConfig(env, root);
+      const { root, env, config: clone } = shallow;
       const error = await planOffload(clone, { daysOld: 30, clock }).catch((e) => e);
       expect(isLabbookError(error, "E_INTEGRITY")).toBe(true);
       expect(error.message).toBe(
@@ -132,7 +124,7 @@ describe("offload", () => {
       expect(shown.code, shown.stderr).toBe(0);
       expect(shown.stderr).toContain("pins honoured: working tree and shallow git history");
     } finally {
-      await rm(root, { recursive: true, force: true });
+      await shallow.remove();
     }
   });
 

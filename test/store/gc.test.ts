@@ -1,9 +1,7 @@
 import { existsSync } from "node:fs";
-import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { loadConfig } from "../../loaders/config.ts";
 import { isLabbookError } from "../../loaders/errors.ts";
 import { pin, unpin } from "../../loaders/lineage/pin.ts";
 import { memoryLogger } from "../../loaders/log.ts";
@@ -11,7 +9,7 @@ import { collectGarbage } from "../../loaders/store/gc.ts";
 import { objectPath } from "../../loaders/store/objects.ts";
 import { readTombstones } from "../../loaders/store/tombstones.ts";
 import { runCli } from "../util/cli.ts";
-import { createProject, makeVersion, protocolsSql, type TestProject } from "../util/project.ts";
+import { createProject, makeVersion, protocolsSql, shallowClone, type TestProject } from "../util/project.ts";
 
 const DS = "experiment_protocols";
 const T0 = Date.parse("2025-07-01T00:00:00Z");
@@ -144,18 +142,9 @@ describe("gc", () => {
   it("refuses in a shallow clone unless --allow-shallow, which protects only the history present", async () => {
     const [v1, v2, v3] = versions as [string, string, string];
     await pinInHistoryOnly(v1);
-    const root = await mkdtemp(path.join(tmpdir(), "labbook-shallow-"));
+    const clone = await shallowClone(p);
     try {
-      await p.git("clone", "-q", "--depth", "1", `file://${p.root}`, root);
-      // Objects are not in git: the clone gets a copy of the store.
-      await cp(p.config.dataDir, path.join(root, "data"), { recursive: true });
-      const env = {
-        ...p.env,
-        LABBOOK_ROOT: root,
-        LABBOOK_DATA_DIR: path.join(root, "data"),
-        LABBOOK_LINEAGE_DIR: path.join(root, "lineage"),
-      };
-      const config = loadConfig(env, root);
+      const { root, env, config } = clone;
       const inClone = (v: string) => existsSync(objectPath(config.dataDir, v));
 
       const error = await collectGarbage(config, { keepLast: 0 }).catch((e) => e);
@@ -185,7 +174,7 @@ describe("gc", () => {
         (await collectGarbage(p.config, { keepLast: 0, dryRun: true })).removed.map((x) => x.version),
       ).not.toContain(v1);
     } finally {
-      await rm(root, { recursive: true, force: true });
+      await clone.remove();
     }
   });
 

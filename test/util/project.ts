@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { chmod, mkdir, mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, cp, mkdir, mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -103,4 +103,36 @@ export async function flipByte(file: string): Promise<void> {
   const handle = await open(file, "r+");
   await handle.write(Buffer.from([bytes[at]! ^ 0xff]), 0, 1, at);
   await handle.close();
+}
+
+/** A shallow (`--depth 1`) git clone of a project, in a temp dir, with a copy of its store (objects are not in git). */
+export interface ShallowClone {
+  root: string;
+  env: Record<string, string>;
+  config: Config;
+  remove(): Promise<void>;
+}
+
+export async function shallowClone(project: {
+  root: string;
+  env: Record<string, string>;
+  config: Config;
+  git(...args: string[]): Promise<string>;
+}): Promise<ShallowClone> {
+  const root = await mkdtemp(path.join(tmpdir(), "labbook-shallow-"));
+  const remove = () => rm(root, { recursive: true, force: true });
+  try {
+    await project.git("clone", "-q", "--depth", "1", `file://${project.root}`, root);
+    await cp(project.config.dataDir, path.join(root, "data"), { recursive: true });
+  } catch (error) {
+    await remove();
+    throw error;
+  }
+  const env = {
+    ...project.env,
+    LABBOOK_ROOT: root,
+    LABBOOK_DATA_DIR: path.join(root, "data"),
+    LABBOOK_LINEAGE_DIR: path.join(root, "lineage"),
+  };
+  return { root, env, config: loadConfig(env, root), remove };
 }
