@@ -91,15 +91,7 @@ export async function listVersions(
     files.map(async (f) => {
       const version = versionOf(f.slice(0, 64));
       try {
-        const record = await readRecord(lineageDir, dataset, version);
-        try {
-          const entry = entryOf(dataset, record);
-          if (typeof entry.createdAt !== "string") throw new Error("it has no eventTime");
-          if (entry.version !== version) throw new Error(`it describes ${entry.version}`);
-          return entry;
-        } catch (e) {
-          throw unreadableRecord(dataset, f, `not a labbook lineage record (${(e as Error).message})`);
-        }
+        return await readEntry(lineageDir, dataset, version);
       } catch (e) {
         if (!options.unreadable || !isLabbookError(e, "E_INTEGRITY")) throw e;
         options.unreadable({ dataset, version, file: path.join(dir, f), error: e });
@@ -110,6 +102,19 @@ export async function listVersions(
   return entries
     .filter((e) => e !== undefined)
     .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.version.localeCompare(b.version));
+}
+
+/** One version's entry, from a record that must parse and describe that version (E_INTEGRITY otherwise). */
+async function readEntry(lineageDir: string, dataset: string, version: string): Promise<VersionEntry> {
+  const record = await readRecord(lineageDir, dataset, version);
+  try {
+    const entry = entryOf(dataset, record);
+    if (typeof entry.createdAt !== "string") throw new Error("it has no eventTime");
+    if (entry.version !== version) throw new Error(`it describes ${entry.version}`);
+    return entry;
+  } catch (e) {
+    throw unreadableRecord(dataset, `${hexOf(version)}.json`, `not a labbook lineage record (${(e as Error).message})`);
+  }
 }
 
 /** Datasets that have at least one lineage record. */
