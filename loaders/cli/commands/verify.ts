@@ -10,9 +10,10 @@ export default defineCommand({
   usage: "[dataset[@version]]",
   description:
     "Re-hash objects in the store and check each lineage record against its object: the sha256, the size and the\n" +
-    "row count in the Parquet footer. Reports every missing, corrupt or orphaned object by name and exits 1 if any.\n" +
-    "A version whose object is absent counts as missing only when the working tree pins it or you name it; versions\n" +
-    "that gc removed (data/gc.json) or that were never pulled are listed as absent, which is not an error.",
+    "row count in the Parquet footer. Reports every missing, corrupt or orphaned object and every unreadable lineage\n" +
+    "record by name and exits 1 if any. A version whose object is absent counts as missing only when the working\n" +
+    "tree pins it or you name it; versions that gc removed (data/gc.json), that an offload moved to a zip\n" +
+    "(data/offload/index.json) or that were never pulled are listed as absent, which is not an error.",
   examples: ["labbook verify", "labbook verify behavioral_events", "labbook verify behavioral_events@3f2a9c1d --json"],
   async run(ctx) {
     const [ref, ...extra] = ctx.positionals;
