@@ -207,3 +207,10 @@ export function pinnedVersion(pins: Pins, set: string, dataset: string): string 
 export function allPinnedVersions(pins: Pins): Set<string> {
   return new Set(Object.values(pins).flatMap((set) => Object.values(set)));
 }
+
+/** The pin sets that pin `version` for `dataset`, sorted by name. */
+export function setsPinning(pins: Pins, dataset: string, version: string): string[] {
+  return Object.keys(pins)
+    .filter((set) => pins[set]![dataset] === version)
+    .sort();
+}

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writePins } from "../../loaders/lineage/pins.ts";
 import { runCli } from "../util/cli.ts";
 import { versionsFixture, type VersionsFixture } from "./_versions.ts";
 
@@ -6,16 +7,22 @@ describe("labbook versions", () => {
   let f: VersionsFixture;
   beforeAll(async () => {
     f = await versionsFixture();
+    // The middle version is pinned by two sets, listed by name; the newest by one; the oldest by none.
+    await writePins(f.project.config.lineageDir, {
+      study_b: { behavioral_events: f.made[1]!.version },
+      default: { behavioral_events: f.made[2]!.version },
+      study_a: { behavioral_events: f.made[1]!.version },
+    });
   });
   afterAll(async () => {
     await f?.remove();
   });
 
-  it("lists a dataset's versions newest first: short id, time, rows, size, job and parameters", async () => {
+  it("lists a dataset's versions newest first: short id, time, rows, size, job, parameters and pin sets", async () => {
     const { code, stdout } = await runCli(["versions", "behavioral_events"], f.env);
     expect(code).toBe(0);
     const [header, ...rows] = stdout.trimEnd().split("\n");
-    expect(header!.split(/\s{2,}/)).toEqual(["version", "created", "rows", "size", "job", "parameters"]);
+    expect(header!.split(/\s{2,}/)).toEqual(["version", "created", "rows", "size", "job", "parameters", "pinned in"]);
     expect(rows).toHaveLength(3);
     const cells = rows.map((r) => r.split(/\s{2,}/).map((c) => c.trim()));
     const [newest, middle, oldest] = [f.made[2]!, f.made[1]!, f.made[0]!];
@@ -27,6 +34,7 @@ describe("labbook versions", () => {
         String(newest.size),
         "ingest.behavioral_events",
         `userId=${f.userId}`,
+        "default",
       ],
       [
         middle.version.slice(7, 19),
@@ -35,6 +43,7 @@ describe("labbook versions", () => {
         String(middle.size),
         "ingest.behavioral_events",
         "since=2025-06-10",
+        "study_a, study_b",
       ],
       [
         oldest.version.slice(7, 19),
@@ -42,6 +51,7 @@ describe("labbook versions", () => {
         String(oldest.rowCount),
         String(oldest.size),
         "ingest.behavioral_events",
+        "-",
         "-",
       ],
     ]);
@@ -60,7 +70,9 @@ describe("labbook versions", () => {
       size: f.made[2]!.size,
       job: "ingest.behavioral_events",
       parameters: expect.objectContaining({ filters: { userId: f.userId }, validation: "strict", naming: "pascal" }),
+      pinnedIn: ["default"],
     });
+    expect(entries.map((e: { pinnedIn: string[] }) => e.pinnedIn)).toEqual([["default"], ["study_a", "study_b"], []]);
   });
 
   it("says when a dataset has no versions yet", async () => {
