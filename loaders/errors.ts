@@ -13,6 +13,7 @@ export type ErrorCode =
   | "E_QUALITY"
   | "E_REMOTE"
   | "E_IO"
+  | "E_INITDB"
   | "E_INTERRUPTED";
 
 const defaultExitCode: Record<ErrorCode, number> = {
@@ -29,6 +30,7 @@ const defaultExitCode: Record<ErrorCode, number> = {
   E_QUALITY: 1,
   E_REMOTE: 1,
   E_IO: 1,
+  E_INITDB: 1,
   E_INTERRUPTED: 130,
 };
 

@@ -89,6 +89,10 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
+// The AWS SDK warns on every run under Node 20 about its releases after 2027; the lockfile pins ours. The process's
+// environment belongs to this entry point, so this is the one place that sets a variable in it.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
 const controller = new AbortController();
 let interrupts = 0;
 for (const sig of ["SIGINT", "SIGTERM"] as const) {

@@ -26,8 +26,6 @@ export function parseS3Url(url: string): { bucket: string; prefix: string } {
  */
 export function s3Remote(url: string, env: NodeJS.ProcessEnv = process.env): Remote {
   const { bucket, prefix } = parseS3Url(url);
-  // The SDK warns on every run under Node 20 about its releases after 2027; the lockfile pins ours, so silence it.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const endpoint = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined;
   const client = new S3Client({
     region: env.AWS_REGION || env.AWS_DEFAULT_REGION || "us-east-1",

@@ -5,6 +5,7 @@ import { chown, cp, mkdir, readFile, rename, rm, writeFile } from "node:fs/promi
 import { userInfo } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import { LabbookError } from "../errors.ts";
 import { silentLogger, type Logger } from "../log.ts";
 import { OUTSIDE_HOME, othersCanTraverse } from "./cluster-home.ts";
 
@@ -102,7 +103,11 @@ export async function initCluster(install: PgInstall, pgdata: string, password: 
       ],
       { ...ids, env: { ...process.env, LC_ALL: "C" } },
     ).catch((e: Error & { stderr?: string }) => {
-      throw new Error(`initdb failed: ${(e.stderr || e.message).trim()}`);
+      throw new LabbookError(`initdb failed: ${(e.stderr || e.message).trim()}`, {
+        code: "E_INITDB",
+        cause: e,
+        details: [`The embedded cluster was not created; its data directory was ${pgdata}.`],
+      });
     });
   } finally {
     await rm(pwfile, { force: true });

@@ -1,5 +1,5 @@
 import { existsSync, readdirSync } from "node:fs";
-import { chmod, cp, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { chmod, cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir, userInfo } from "node:os";
 import path from "node:path";
 import postgres, { type Sql } from "postgres";
@@ -59,6 +59,16 @@ describe("the PostgreSQL binaries and initdb", () => {
         FROM pg_database WHERE datname = current_database()`;
       expect(row).toEqual({ encoding: "UTF8", datcollate: "C" });
     });
+  });
+
+  it("reports an initdb failure as E_INITDB, with initdb's own reason", async () => {
+    // initdb refuses a data directory that already holds files.
+    const pgdata = path.join(base, "occupied");
+    await mkdir(pgdata, { recursive: true });
+    await writeFile(path.join(pgdata, "stray"), "x");
+    const error = await initCluster(open, pgdata, "secret-password").catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: "LabbookError", code: "E_INITDB", exitCode: 1 });
+    expect((error as Error).message).toMatch(/^initdb failed: .*exists but is not empty/s);
   });
 
   // CI runs as root: node_modules under /root (mode 700) is what this guards.
