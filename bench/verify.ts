@@ -5,6 +5,8 @@ import { parseArgs } from "node:util";
 import { loadConfig, projectRoot } from "../loaders/config.ts";
 import { listVersions } from "../loaders/lineage/catalog.ts";
 import { objectPath } from "../loaders/store/objects.ts";
+import { readableFiles } from "../loaders/store/files.ts";
+import { forgetSeen, forgetVerified } from "../loaders/store/verified.ts";
 import { verifyStore } from "../loaders/store/verify.ts";
 import { mark, median, whole } from "./util.ts";
 
@@ -76,7 +78,34 @@ export async function run(args: string[]): Promise<void> {
     );
   }
   if (!cold) lines.push("  (cold runs skipped: this process may not write /proc/sys/vm/drop_caches)");
+  lines.push(await readerCheck(config.dataDir, latest.version, runs, mb));
   process.stdout.write(`${lines.join("\n")}\n`);
+}
+
+/**
+ * What every reader (sql, export, run, the site, …) pays to check a version before reading it: a hash on first use,
+ * then, in another process, a stat and a read of the small verified record, and in the same process a stat alone.
+ */
+async function readerCheck(dataDir: string, version: string, runs: number, mb: number): Promise<string> {
+  const time = async (prepare: () => Promise<void> | void) => {
+    const times: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      await prepare();
+      const started = performance.now();
+      if (!(await readableFiles(dataDir, version))) throw new Error(`${version} is not local`);
+      times.push((performance.now() - started) / 1000);
+    }
+    return median(times);
+  };
+  const file = objectPath(dataDir, version);
+  const first = await time(() => forgetVerified(dataDir, file, version));
+  const record = await time(forgetSeen);
+  const memo = await time(() => {});
+  const ms = (s: number) => `${(s * 1000).toFixed(s < 0.01 ? 2 : 0)} ms`;
+  return (
+    `  reader check (warm): first use ${ms(first)} (${(mb / first).toFixed(0)} MB/s), ` +
+    `later process ${ms(record)}, same process ${ms(memo)}`
+  );
 }
 
 /** Reads a file to the end into one reused 4 MiB buffer, the fastest plain read; seconds. */

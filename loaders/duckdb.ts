@@ -52,8 +52,14 @@ export async function withDuckDB<T>(fn: (con: DuckDBConnection) => Promise<T>, o
   }
 }
 
-/** `read_parquet('<file>')` with the path quoted. */
-export const parquet = (file: string) => `read_parquet(${sqlString(file)})`;
+/** One Parquet file, or the files of a version made of partitions, read as one table. */
+export type ParquetFiles = string | readonly string[];
+
+/** `read_parquet('<file>')` with the path quoted; a list of files (a partitioned version) reads as one table. */
+export const parquet = (files: ParquetFiles) =>
+  typeof files === "string" || files.length === 1
+    ? `read_parquet(${sqlString(typeof files === "string" ? files : files[0]!)})`
+    : `read_parquet([${files.map(sqlString).join(", ")}])`;
 
 /** Rows as plain JS objects, with BIGINTs turned into numbers where safe. */
 export async function queryRows<T = Record<string, unknown>>(con: DuckDBConnection, sql: string): Promise<T[]> {

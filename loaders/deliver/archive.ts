@@ -6,6 +6,7 @@ import { entryOf, listVersions, readRecord, recordPath } from "../lineage/catalo
 import { readGitInfo } from "../lineage/git.ts";
 import { pinSet, readPins } from "../lineage/pins.ts";
 import { silentLogger, type Logger } from "../log.ts";
+import { requireFiles } from "../store/files.ts";
 import { pinnedObjects } from "../store/pinned.ts";
 import { objectPath } from "../store/objects.ts";
 import { labbookVersion } from "../version.ts";
@@ -153,7 +154,7 @@ async function qualityFor(config: Config, chosen: Record<string, string>): Promi
     )?.version;
   }
   if (!version) return null;
-  const file = objectPath(config.dataDir, version);
+  const file = await requireFiles(config.dataDir, version, QUALITY_DATASET);
   const keys = pinnedVersions.map((_, i) => `($${2 * i + 1}, $${2 * i + 2})`);
   const summary = keys.length
     ? await withDuckDB(async (con) => {

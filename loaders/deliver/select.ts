@@ -43,5 +43,5 @@ export function utcDateSql(column: Column): string {
  */
 export function exportQuery(source: DeliverySource, select: string, filter: BoundFilter): ExportQuery {
   const where = filter.where ? ` WHERE ${filter.where}` : "";
-  return { sql: `SELECT ${select} FROM ${parquet(source.path)}${where}`, params: filter.params };
+  return { sql: `SELECT ${select} FROM ${parquet(source.files)}${where}`, params: filter.params };
 }

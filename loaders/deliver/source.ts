@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { z } from "zod";
 import type { Config } from "../config.ts";
@@ -7,7 +6,7 @@ import { LabbookError, usageError } from "../errors.ts";
 import { findVersion } from "../lineage/catalog.ts";
 import { pinSet, readPins } from "../lineage/pins.ts";
 import { silentLogger, type Logger } from "../log.ts";
-import { objectPath } from "../store/objects.ts";
+import { requireFiles } from "../store/files.ts";
 import { parquetSchema } from "../store/parquet.ts";
 import { parseRef, shortVersion } from "../store/version.ts";
 
@@ -21,8 +20,8 @@ export interface Column {
 export interface DeliverySource {
   dataset: string;
   version: string;
-  /** The object in the local store. */
-  path: string;
+  /** The files in the local store that hold its rows, checked against its hash. */
+  files: string[];
   /** The pin set it was taken from; null when named by version or taken as the latest. */
   pinSet: string | null;
   /** Columns as stored: the version's own schema, which may predate the current definition. */
@@ -71,16 +70,20 @@ export async function resolveSource(
     version = (await findVersion(config.lineageDir, dataset, wanted)).version;
     if (!hasVersion) log.info(`${dataset}: not pinned in "${set}", using the latest version ${shortVersion(version)}`);
   }
-  const path = objectPath(config.dataDir, version);
-  if (!existsSync(path)) {
-    throw new LabbookError(`${dataset}@${shortVersion(version)} is not in the local store`, {
-      code: "E_NOT_FOUND",
-      details: ['Run "labbook pull" with LABBOOK_REMOTE set, or restore it from an offload zip.'],
-    });
-  }
+  const files = await requireFiles(config.dataDir, version, dataset, [
+    'Run "labbook pull" with LABBOOK_REMOTE set, or restore it from an offload zip.',
+  ]);
   const def = datasets.find((d) => d.name === dataset);
-  const columns = await parquetSchema(con, path);
-  return { dataset, version, path, pinSet: from, columns, timeColumn: timeColumnOf(def, columns), enums: enumsOf(def) };
+  const columns = await parquetSchema(con, files);
+  return {
+    dataset,
+    version,
+    files,
+    pinSet: from,
+    columns,
+    timeColumn: timeColumnOf(def, columns),
+    enums: enumsOf(def),
+  };
 }
 
 export type ColumnKind = "timestamp" | "date" | "integer" | "float" | "boolean" | "json" | "text" | "other";

@@ -44,7 +44,7 @@ export async function runSql(
       const views = Object.fromEntries(pinned.map((p) => [p.dataset, p.version]));
       await lockDown(
         con,
-        pinned.map((p) => p.path),
+        pinned.flatMap((p) => p.files),
       );
       const viewList = `Views of pin set "${pinSet}": ${Object.keys(views).join(", ") || "(none)"}.`;
       const onAbort = () => con.interrupt();

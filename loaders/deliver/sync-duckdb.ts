@@ -122,8 +122,8 @@ export async function syncDuckdb(config: Config, options: SyncOptions = {}): Pro
       const staging = `${STAGING_PREFIX}${o.dataset}`;
       staged.push(`${schema}.${quoteIdent(staging)}`);
       // Objects are stored in their sort key's order and DuckDB keeps insertion order: no second sort needed.
-      await con.run(`CREATE TABLE ${schema}.${quoteIdent(staging)} AS SELECT * FROM ${parquet(o.path)}`);
-      loaded.push({ ...o, rows: await parquetRowCount(con, o.path), indexes: await indexesFor(con, o) });
+      await con.run(`CREATE TABLE ${schema}.${quoteIdent(staging)} AS SELECT * FROM ${parquet(o.files)}`);
+      loaded.push({ ...o, rows: await parquetRowCount(con, o.files), indexes: await indexesFor(con, o) });
     }
     const loadedAt = new Date((options.clock ?? Date.now)()).toISOString();
     await swap(con, schema, { loaded, toDrop, pinSet, loadedAt });
@@ -159,7 +159,7 @@ async function researchTables(con: DuckDBConnection, catalog: string): Promise<s
 
 /** The index definitions that apply to a dataset: those whose columns it has. */
 async function indexesFor(con: DuckDBConnection, o: PinnedDataset): Promise<string[]> {
-  const columns = new Set((await parquetSchema(con, o.path)).map((c) => c.name));
+  const columns = new Set((await parquetSchema(con, o.files)).map((c) => c.name));
   return INDEXES.filter((i) => i.columns.every((c) => columns.has(c))).map((i) => i.suffix);
 }
 

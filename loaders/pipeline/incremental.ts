@@ -1,7 +1,7 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { DatasetDef, Incremental } from "../datasets/define.ts";
 import { quoteIdent, sqlString } from "../datasets/rules.ts";
-import { parquet, queryRows } from "../duckdb.ts";
+import { parquet, queryRows, type ParquetFiles } from "../duckdb.ts";
 
 const DAY_MS = 86_400_000;
 
@@ -13,7 +13,7 @@ const DAY_MS = 86_400_000;
 export async function recentCutoff(
   con: DuckDBConnection,
   incremental: Incremental,
-  inputPaths: Record<string, string>,
+  inputPaths: Record<string, ParquetFiles>,
   days: number,
 ): Promise<Date | undefined> {
   const [anchor, column] = Object.entries(incremental.inputs)[0]!;
@@ -61,10 +61,10 @@ export async function sameRowsBefore(
   con: DuckDBConnection,
   column: string,
   cutoff: Date,
-  previousPath: string,
-  currentPath: string,
+  previousPath: ParquetFiles,
+  currentPath: ParquetFiles,
 ): Promise<boolean> {
-  const digest = async (file: string) => {
+  const digest = async (file: ParquetFiles) => {
     // The alias names the whole row as a struct; sum() of 64-bit hashes widens to HUGEINT, so it cannot overflow.
     const [row] = await queryRows<{ n: number; h: string | null }>(
       con,

@@ -1,8 +1,7 @@
-import { existsSync } from "node:fs";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Config } from "../config.ts";
 import type { DatasetDef, Incremental } from "../datasets/define.ts";
-import { objectPath } from "../store/objects.ts";
+import { readableFiles } from "../store/files.ts";
 import { shortVersion } from "../store/version.ts";
 import { sameRowsBefore } from "./incremental.ts";
 import type { StageInput } from "./stage.ts";
@@ -24,21 +23,21 @@ export interface RecentMerge {
  * Checks what needs no data: the definition, the previous output, and that every input read whole (not windowed)
  * is the very version the last run read. Windowed inputs that changed are compared later, once the cutoff is known.
  */
-export function recentPlan(
+export async function recentPlan(
   config: Config,
   def: DatasetDef,
   last: LastRun | undefined,
   definition: string,
   inputs: Record<string, string>,
   days: number,
-): { recent?: RecentMerge; note?: string } {
+): Promise<{ recent?: RecentMerge; note?: string }> {
   const incremental = def.derive!.incremental;
   if (!incremental) return { note: "not day-partitioned, so --mode recent recomputes it in full" };
   if (!last?.stage || last.stage.definition !== definition) {
     return { note: "no previous version with this definition to merge with; recomputed in full" };
   }
-  const path = objectPath(config.dataDir, last.version);
-  if (!existsSync(path)) return { note: "the previous version is missing from the store; recomputed in full" };
+  const files = await readableFiles(config.dataDir, last.version, def.name);
+  if (!files) return { note: "the previous version is missing from the store; recomputed in full" };
 
   const changed: Record<string, StageInput> = {};
   for (const [name, version] of Object.entries(inputs)) {
@@ -51,16 +50,16 @@ export function recentPlan(
         note: `${name} changed since the previous run (${from} → ${shortVersion(version)}) and every day reads it; recomputed in full`,
       };
     }
-    const previousPath = before && objectPath(config.dataDir, before);
-    if (!previousPath || !existsSync(previousPath)) {
+    const previousFiles = before ? await readableFiles(config.dataDir, before, name) : undefined;
+    if (!previousFiles) {
       const which = before ? `${name}@${shortVersion(before)}` : name;
       return {
         note: `the previous run's ${which} is not in the store, so its rows before the cutoff cannot be compared; recomputed in full`,
       };
     }
-    changed[name] = { version: before, path: previousPath };
+    changed[name] = { version: before!, files: previousFiles };
   }
-  return { recent: { days, previous: { version: last.version, path }, changed } };
+  return { recent: { days, previous: { version: last.version, files }, changed } };
 }
 
 /**
@@ -76,7 +75,7 @@ export async function mergeBlocker(
 ): Promise<string | undefined> {
   for (const [name, previous] of Object.entries(changed)) {
     const column = incremental.inputs[name]!;
-    if (!(await sameRowsBefore(con, column, cutoff, previous.path, inputs[name]!.path))) {
+    if (!(await sameRowsBefore(con, column, cutoff, previous.files, inputs[name]!.files))) {
       return `${name} changed before the cutoff ${cutoff.toISOString().slice(0, 10)}; recomputed in full`;
     }
   }

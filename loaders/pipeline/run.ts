@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import type { Config } from "../config.ts";
 import { datasets as registry } from "../datasets/index.ts";
 import type { DatasetDef } from "../datasets/define.ts";
@@ -8,7 +7,7 @@ import { facet, NAMESPACE } from "../lineage/facets.ts";
 import { readGitInfo, type GitInfo } from "../lineage/git.ts";
 import { buildRecord } from "../lineage/record.ts";
 import { silentLogger, type Logger } from "../log.ts";
-import { objectPath } from "../store/objects.ts";
+import { isLocal, readableFiles } from "../store/files.ts";
 import { shortVersion } from "../store/version.ts";
 import { buildDag, selectStages } from "./dag.ts";
 import { definitionHash, stageFingerprint } from "./fingerprint.ts";
@@ -145,7 +144,7 @@ async function planStage(
   // An input that is about to change only matters when nothing else already makes the stage run.
   reasons = reasons.filter((r) => r.kind !== "input-changed" || !isPending(r, pending));
   if (reasons.length === 0) reasons = pending;
-  if (reasons.length === 0 && last && !existsSync(objectPath(config.dataDir, last.version))) {
+  if (reasons.length === 0 && last && !(await isLocal(config.dataDir, last.version))) {
     reasons.push({ kind: "output-missing", version: last.version });
   }
   const definite = reasons.some((r) => r.kind !== "upstream-stale");
@@ -178,19 +177,19 @@ async function runStage(
   const startedAt = options.clock();
   const inputs: Record<string, StageInput> = {};
   for (const [name, version] of Object.entries(planned.inputs)) {
-    const path = objectPath(config.dataDir, version);
-    if (!existsSync(path)) {
+    const files = await readableFiles(config.dataDir, version, name);
+    if (!files) {
       throw new LabbookError(`input ${name}@${shortVersion(version)} is not in the local store`, {
         code: "E_NOT_FOUND",
         details: ['Run "labbook pull" with LABBOOK_REMOTE set, or ingest it again.'],
       });
     }
-    inputs[name] = { version, path };
+    inputs[name] = { version, files };
   }
   const last = await lastRun(config.lineageDir, def.name);
   const definition = definitionHash(def);
   const plan =
-    options.mode === "recent" ? recentPlan(config, def, last, definition, planned.inputs, options.days ?? 1) : {};
+    options.mode === "recent" ? await recentPlan(config, def, last, definition, planned.inputs, options.days ?? 1) : {};
   if (plan.note) options.log.info(`${def.name}: ${plan.note}`);
   options.log.progress(`${def.name}: running`);
 

@@ -15,8 +15,8 @@ import { mergeBlocker, type RecentMerge } from "./recent.ts";
 
 export interface StageInput {
   version: string;
-  /** The version's object in the local store. */
-  path: string;
+  /** The files that hold the version's rows in the local store, checked against its hash. */
+  files: string[];
 }
 
 export interface ExecuteOptions {
@@ -80,7 +80,7 @@ export async function executeStage(
   let staged: StagedFile | undefined;
   try {
     const incremental = def.derive!.incremental;
-    const paths = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, v.path]));
+    const paths = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, v.files]));
     let cutoff: Date | undefined;
     let fallback: string | undefined;
     if (options.recent && incremental) {
@@ -95,7 +95,7 @@ export async function executeStage(
 
     let select = castSelect(def);
     if (cutoff) {
-      await con.run(`CREATE VIEW stage_previous AS SELECT * FROM ${parquet(options.recent!.previous.path)}`);
+      await con.run(`CREATE VIEW stage_previous AS SELECT * FROM ${parquet(options.recent!.previous.files)}`);
       const columns = compileSchema(def.schema).map((c) => c.name);
       select = mergeRecent(def, select, "stage_previous", cutoff, columns);
     }
@@ -162,7 +162,7 @@ async function createInputViews(
   for (const [name, input] of Object.entries(inputs)) {
     const where = filter(name);
     await con.run(
-      `CREATE OR REPLACE VIEW ${quoteIdent(name)} AS SELECT * FROM ${parquet(input.path)}${where ? ` WHERE ${where}` : ""}`,
+      `CREATE OR REPLACE VIEW ${quoteIdent(name)} AS SELECT * FROM ${parquet(input.files)}${where ? ` WHERE ${where}` : ""}`,
     );
   }
 }

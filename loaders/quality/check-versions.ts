@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import type { Config } from "../config.ts";
 import { datasets, getDataset } from "../datasets/index.ts";
 import type { DatasetDef } from "../datasets/define.ts";
@@ -7,7 +6,8 @@ import { LabbookError } from "../errors.ts";
 import { findVersion, listVersions, type VersionEntry } from "../lineage/catalog.ts";
 import { pinSet, readPins } from "../lineage/pins.ts";
 import { silentLogger, type Logger } from "../log.ts";
-import { objectPath, spillDir } from "../store/objects.ts";
+import { requireFiles } from "../store/files.ts";
+import { spillDir } from "../store/objects.ts";
 import { parseRef, shortVersion } from "../store/version.ts";
 import { createdAtOf, storeContext } from "./context.ts";
 import { storeResults, type StoredResults } from "./results.ts";
@@ -79,13 +79,9 @@ export async function checkVersions(config: Config, options: CheckVersionsOption
   const startedAt = clock();
   const pins = options.pins ? pinSet(await readPins(config.lineageDir), options.pins) : undefined;
   const chosen = await choose(config, options.refs ?? [], pins);
-  for (const { def, entry } of chosen) {
-    if (!existsSync(objectPath(config.dataDir, entry.version)))
-      throw new LabbookError(`${def.name}@${shortVersion(entry.version)} is not in the local store`, {
-        code: "E_NOT_FOUND",
-        details: ['Run "labbook pull" with LABBOOK_REMOTE set to fetch it.'],
-      });
-  }
+  const files = new Map<string, string[]>();
+  for (const { def, entry } of chosen)
+    files.set(entry.version, await requireFiles(config.dataDir, entry.version, def.name));
   const { instance, con } = await openDuckDB({ tempDir: spillDir(config.dataDir) });
   const onAbort = () => con.interrupt();
   options.signal?.addEventListener("abort", onAbort);
@@ -100,7 +96,7 @@ export async function checkVersions(config: Config, options: CheckVersionsOption
         pins,
         clock,
       });
-      reports.push(await runChecksOnFile(con, def, objectPath(config.dataDir, entry.version), context));
+      reports.push(await runChecksOnFile(con, def, files.get(entry.version)!, context));
     }
     options.signal?.throwIfAborted();
     const results = await storeResults(con, config, reports, {

@@ -1,6 +1,6 @@
 import type { DatasetDef } from "../datasets/define.ts";
 import { quoteIdent } from "../datasets/rules.ts";
-import { parquet } from "../duckdb.ts";
+import { parquet, type ParquetFiles } from "../duckdb.ts";
 import { LabbookError } from "../errors.ts";
 import type { SchemaField } from "../lineage/record.ts";
 import type { CheckSpec } from "./spec.ts";
@@ -9,7 +9,7 @@ import type { CheckSpec } from "./spec.ts";
 export interface ResolvedDataset {
   def: DatasetDef;
   version: string;
-  path: string;
+  files: ParquetFiles;
 }
 
 /** Why another dataset's rows cannot be read although it has versions; the check is skipped with this detail. */
@@ -74,7 +74,7 @@ export function columnsOf(def: DatasetDef, fail: (message: string) => never, ali
 /** Builds a check's target. `inputs` must hold every dataset the module asked for. */
 export function makeTarget(options: {
   def: DatasetDef;
-  file: string;
+  file: ParquetFiles;
   checkName: string;
   inputs: Map<string, ResolvedDataset>;
   previous?: CheckTarget["previous"];
@@ -91,7 +91,7 @@ export function makeTarget(options: {
     input(dataset) {
       const found = options.inputs.get(dataset);
       if (!found) return fail(`dataset ${dataset} was not resolved as an input`);
-      return { rows: parquet(found.path), version: found.version, def: found.def, col: columnsOf(found.def, fail) };
+      return { rows: parquet(found.files), version: found.version, def: found.def, col: columnsOf(found.def, fail) };
     },
     previous: options.previous,
     createdAt: options.createdAt,

@@ -1,9 +1,8 @@
-import { existsSync } from "node:fs";
 import type { Config } from "../config.ts";
 import type { DatasetDef } from "../datasets/define.ts";
 import { getDataset } from "../datasets/index.ts";
 import { filtersOf, listVersions, type VersionEntry } from "../lineage/catalog.ts";
-import { objectPath } from "../store/objects.ts";
+import { readableFiles } from "../store/files.ts";
 import { shortVersion } from "../store/version.ts";
 import type { ResolvedDataset, Unresolved } from "./check.ts";
 import type { CheckContext } from "./run.ts";
@@ -60,8 +59,8 @@ export async function storeContext(
           };
       }
       if (!version) return undefined;
-      const path = objectPath(config.dataDir, version);
-      return existsSync(path) ? { def: other, version, path } : undefined;
+      const files = await readableFiles(config.dataDir, version, dataset);
+      return files ? { def: other, version, files } : undefined;
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { DatasetDef } from "../datasets/define.ts";
-import { queryRows } from "../duckdb.ts";
+import { queryRows, type ParquetFiles } from "../duckdb.ts";
 import { isLabbookError, LabbookError } from "../errors.ts";
 import type { SchemaField } from "../lineage/record.ts";
 import { definitionError, makeTarget, type CheckModule, type ResolvedDataset, type Unresolved } from "./check.ts";
@@ -61,7 +61,7 @@ export const overallStatus = (results: Pick<CheckResult, "status">[]): QualityRe
 export async function runChecksOnFile(
   con: DuckDBConnection,
   def: DatasetDef,
-  file: string,
+  file: ParquetFiles,
   context: CheckContext,
 ): Promise<QualityReport> {
   const now = (context.clock ?? Date.now)();
@@ -79,7 +79,7 @@ export async function runChecksOnFile(
 async function runCheck(
   con: DuckDBConnection,
   def: DatasetDef,
-  file: string,
+  file: ParquetFiles,
   spec: CheckSpec,
   name: string,
   context: CheckContext,
@@ -98,7 +98,7 @@ async function runCheck(
     // A dataset may reference itself; it then reads the checked file.
     const found =
       dataset === def.name
-        ? { def, version: context.version, path: file }
+        ? { def, version: context.version, files: file }
         : await context.resolve(dataset).catch((e: unknown) => {
             // An unknown dataset name is a mistake in the definition, not in the data.
             throw isLabbookError(e, "E_USAGE") ? definitionError(def.name, name, e.message) : e;

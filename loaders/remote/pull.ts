@@ -10,6 +10,7 @@ import { silentLogger } from "../log.ts";
 import { mapLimit } from "../pool.ts";
 import { withLock } from "../store/lock.ts";
 import { adoptObject, hashingStream, objectPath, tempPath } from "../store/objects.ts";
+import { checkObject, forgetVerified } from "../store/verified.ts";
 import { shortVersion } from "../store/version.ts";
 import type { TransferOptions, Wanted } from "./push.ts";
 import { objectKey, recordKey, type Remote } from "./remote.ts";
@@ -50,7 +51,8 @@ export async function pull(
         const local = objectPath(config.dataDir, version);
         // The object's true size: the bytes that hashed to its version, received now or on an earlier pull.
         let size: number;
-        if (existsSync(local)) {
+        // A local copy that does not hold its version's bytes is replaced by the remote's: pull is how it is repaired.
+        if (existsSync(local) && (await checkObject(config.dataDir, local, version)).intact) {
           result.present++;
           size = (await stat(local)).size;
         } else {
@@ -98,7 +100,16 @@ async function fetchObject(config: Config, remote: Remote, version: string, sign
         `remote object ${objectKey(version)} is corrupt: its bytes hash to ${shortVersion(got.version)}; refused`,
         { code: "E_INTEGRITY" },
       );
-    await withLock(config.dataDir, () => adoptObject(config.dataDir, tmp, version), signal);
+    await withLock(
+      config.dataDir,
+      async () => {
+        const local = objectPath(config.dataDir, version);
+        if (existsSync(local) && !(await checkObject(config.dataDir, local, version)).intact)
+          await forgetVerified(config.dataDir, local, version).then(() => rm(local, { force: true }));
+        await adoptObject(config.dataDir, tmp, version);
+      },
+      signal,
+    );
     return got.size;
   } finally {
     await rm(tmp, { force: true });

@@ -1,12 +1,9 @@
-import { existsSync } from "node:fs";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { loadConfig, loadDotEnv, type Config } from "../config.ts";
-import { quoteIdent, sqlString } from "../datasets/rules.ts";
-import { LabbookError } from "../errors.ts";
+import { quoteIdent } from "../datasets/rules.ts";
 import { readPins, pinSet } from "../lineage/pins.ts";
-import { objectPath } from "../store/objects.ts";
+import { readableVersions } from "../store/files.ts";
 import type { PinnedDataset } from "../store/pinned.ts";
-import { shortVersion } from "../store/version.ts";
 import { pinnedReads, siteLoader, type SiteLoader } from "./manifest.ts";
 import { pseudonymizer, pseudonymKey } from "./pseudonym.ts";
 
@@ -29,20 +26,11 @@ export async function siteContext(name: string, env: NodeJS.ProcessEnv = process
   const loader = siteLoader(name);
   const pins = pinSet(await readPins(config.lineageDir), config.pinSet);
   const reads = pinnedReads(loader, config.pinSet, pins);
-  const objects = reads.map((dataset) => ({
-    dataset,
-    version: pins[dataset]!,
-    path: objectPath(config.dataDir, pins[dataset]!),
-  }));
-  const missing = objects.filter((o) => !existsSync(o.path));
-  if (missing.length)
-    throw new LabbookError(
-      `pinned objects are missing from the local store: ${missing.map((m) => `${m.dataset}@${shortVersion(m.version)}`).join(", ")}`,
-      {
-        code: "E_NOT_FOUND",
-        details: ["Run `labbook pull` with LABBOOK_REMOTE set to fetch them, or `labbook build`."],
-      },
-    );
+  const objects = await readableVersions(
+    config,
+    reads.map((dataset) => [dataset, pins[dataset]!]),
+    ["Run `labbook pull` with LABBOOK_REMOTE set to fetch them, or `labbook build`."],
+  );
   return {
     config,
     loader,
@@ -59,10 +47,10 @@ export async function siteContext(name: string, env: NodeJS.ProcessEnv = process
  */
 export async function withPinnedViews<T>(ctx: SiteContext, fn: (con: DuckDBConnection) => Promise<T>): Promise<T> {
   // Imported here: loaders that never query (lineage, provenance) skip loading DuckDB's native module.
-  const { withDuckDB } = await import("../duckdb.ts");
+  const { parquet, withDuckDB } = await import("../duckdb.ts");
   return withDuckDB(async (con) => {
     for (const o of ctx.objects)
-      await con.run(`CREATE VIEW ${quoteIdent(o.dataset)} AS SELECT * FROM read_parquet(${sqlString(o.path)})`);
+      await con.run(`CREATE VIEW ${quoteIdent(o.dataset)} AS SELECT * FROM ${parquet(o.files)}`);
     return fn(con);
   });
 }

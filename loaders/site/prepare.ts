@@ -1,9 +1,8 @@
-import { existsSync } from "node:fs";
 import type { Config } from "../config.ts";
 import { LabbookError } from "../errors.ts";
 import { pinSet, readPins } from "../lineage/pins.ts";
 import { silentLogger, type Logger } from "../log.ts";
-import { objectPath } from "../store/objects.ts";
+import { readableFiles } from "../store/files.ts";
 import { shortVersion } from "../store/version.ts";
 
 export type Preparation =
@@ -32,9 +31,10 @@ export async function prepareSiteData(config: Config, options: PrepareOptions = 
     return createDefaultPins(config, log, options.signal);
   }
   const chosen = pinSet(pins, config.pinSet);
-  const missing = Object.entries(chosen)
-    .filter(([, version]) => !existsSync(objectPath(config.dataDir, version)))
-    .map(([dataset, version]) => ({ dataset, version }));
+  // Each pinned object is checked against its version here, once, so no loader reads a corrupt one.
+  const missing: { dataset: string; version: string }[] = [];
+  for (const [dataset, version] of Object.entries(chosen))
+    if (!(await readableFiles(config.dataDir, version, dataset))) missing.push({ dataset, version });
   if (missing.length === 0) return { action: "ready" };
   const names = missing.map((m) => `${m.dataset}@${shortVersion(m.version)}`).join(", ");
   if (!config.remote)

@@ -1,9 +1,8 @@
-import { existsSync } from "node:fs";
 import { loadConfig, type Config } from "../config.ts";
 import { parquet, queryRows, withDuckDB } from "../duckdb.ts";
 import { isLabbookError } from "../errors.ts";
 import { pinnedVersion, readPins } from "../lineage/pins.ts";
-import { objectPath } from "../store/objects.ts";
+import { readableFiles } from "../store/files.ts";
 
 /** Protocol ids become page paths (experiments/<id>), so only ids safe as a file name get a page. */
 export const isProtocolPath = (id: string) => /^[A-Za-z0-9_-]{1,100}$/.test(id);
@@ -26,8 +25,8 @@ export async function pinnedProtocols(config: Config = loadConfig()): Promise<{ 
     if (isLabbookError(e, "E_NOT_FOUND")) return [];
     throw e;
   }
-  const file = objectPath(config.dataDir, version);
-  if (!existsSync(file)) return [];
+  const file = await readableFiles(config.dataDir, version, "experiment_protocols");
+  if (!file) return [];
   const rows = await withDuckDB((con) =>
     queryRows<{ id: string; name: string }>(
       con,

@@ -1,12 +1,11 @@
-import { existsSync } from "node:fs";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Config } from "../config.ts";
 import { getDataset } from "../datasets/index.ts";
 import { quoteIdent } from "../datasets/rules.ts";
 import { parquet, queryRows, withDuckDB } from "../duckdb.ts";
-import { LabbookError, usageError } from "../errors.ts";
+import { usageError } from "../errors.ts";
 import { findVersion } from "../lineage/catalog.ts";
-import { objectPath } from "./objects.ts";
+import { requireFiles } from "./files.ts";
 import { parquetRowCount, parquetSchema } from "./parquet.ts";
 import { shortVersion } from "./version.ts";
 
@@ -53,15 +52,11 @@ export async function diffVersions(
   options: DiffOptions = {},
 ): Promise<DiffResult> {
   const [from, to] = await Promise.all([fromRef, toRef].map((r) => findVersion(config.lineageDir, dataset, r)));
-  const files = [from!, to!].map((e) => {
-    const file = objectPath(config.dataDir, e.version);
-    if (!existsSync(file))
-      throw new LabbookError(`${dataset}@${shortVersion(e.version)} is not in the local store`, {
-        code: "E_NOT_FOUND",
-        details: ['Pin it and run "labbook pull", or re-create it.'],
-      });
-    return file;
-  });
+  const files: string[][] = [];
+  for (const e of [from!, to!])
+    files.push(
+      await requireFiles(config.dataDir, e.version, dataset, ['Pin it and run "labbook pull", or re-create it.']),
+    );
   const primaryKey = getDataset(dataset).primaryKey;
   const key = options.key ?? primaryKey;
   return withDuckDB(async (con) => {

@@ -5,6 +5,7 @@ import { protectedVersions } from "../lineage/history.ts";
 import { silentLogger, type Logger } from "../log.ts";
 import { listObjects } from "./inventory.ts";
 import { withLock } from "./lock.ts";
+import { forgetVerified } from "./verified.ts";
 import { addTombstones, type Tombstones } from "./tombstones.ts";
 import { shortVersion } from "./version.ts";
 
@@ -89,6 +90,7 @@ export async function collectGarbage(config: Config, options: GcOptions = {}): P
         for (const r of removed) {
           options.signal?.throwIfAborted();
           await rm(r.path, { force: true });
+          await forgetVerified(config.dataDir, r.path, r.version);
           log.progress(`gc: removed ${r.dataset}@${shortVersion(r.version)}`);
         }
       }

@@ -14,7 +14,10 @@ export function stageQuery(con: DuckDBConnection, dataDir: string, select: strin
 }
 
 /** Column names and DuckDB types of a Parquet file. */
-export async function parquetSchema(con: DuckDBConnection, file: string): Promise<{ name: string; type: string }[]> {
+export async function parquetSchema(
+  con: DuckDBConnection,
+  file: string | readonly string[],
+): Promise<{ name: string; type: string }[]> {
   const rows = await queryRows<{ column_name: string; column_type: string }>(
     con,
     `DESCRIBE SELECT * FROM ${parquet(file)}`,
@@ -23,10 +26,11 @@ export async function parquetSchema(con: DuckDBConnection, file: string): Promis
 }
 
 /** Row count from the Parquet footer, without scanning the data. */
-export async function parquetRowCount(con: DuckDBConnection, file: string): Promise<number> {
+export async function parquetRowCount(con: DuckDBConnection, file: string | readonly string[]): Promise<number> {
+  const files = typeof file === "string" ? sqlString(file) : `[${file.map(sqlString).join(", ")}]`;
   const [row] = await queryRows<{ n: number }>(
     con,
-    `SELECT coalesce(sum(num_rows), 0)::BIGINT AS n FROM parquet_file_metadata(${sqlString(file)})`,
+    `SELECT coalesce(sum(num_rows), 0)::BIGINT AS n FROM parquet_file_metadata(${files})`,
   );
   return Number(row!.n);
 }

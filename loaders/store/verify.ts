@@ -17,6 +17,7 @@ import { hashFile, objectPath } from "./objects.ts";
 import { parquetRowCount } from "./parquet.ts";
 import { readOffloadIndex } from "../deliver/offload-index.ts";
 import { readTombstones } from "./tombstones.ts";
+import { fileIdentity, markVerified } from "./verified.ts";
 import { resolveVersion, shortVersion } from "./version.ts";
 
 export type ProblemKind = "missing" | "corrupt" | "mismatch" | "orphaned" | "unreadable";
@@ -175,6 +176,7 @@ export async function verifyStore(config: Config, options: VerifyOptions = {}): 
       jobs,
       options.concurrency ?? 2,
       async (job) => {
+        const before = await fileIdentity(job.path);
         const { version, size } = await hashFile(job.path);
         bytes += size;
         log.progress(`verify: ${++done}/${jobs.length} objects, ${(bytes / 1e6).toFixed(1)} MB`);
@@ -202,6 +204,7 @@ export async function verifyStore(config: Config, options: VerifyOptions = {}): 
           });
           return;
         }
+        if ((await fileIdentity(job.path)) === before) await markVerified(config.dataDir, job.path, version, before);
         const mismatches: string[] = [];
         if (size !== job.entry.size) mismatches.push(`size ${size} but the record says ${job.entry.size}`);
         const rows = await rowCount(job.path).catch(() => undefined);

@@ -5,7 +5,7 @@ import type { DeliverySource } from "../../loaders/deliver/source.ts";
 const source: DeliverySource = {
   dataset: "events",
   version: `sha256:${"0".repeat(64)}`,
-  path: "/dev/null",
+  files: ["/dev/null"],
   pinSet: null,
   columns: [
     { name: "kind", type: "VARCHAR" },

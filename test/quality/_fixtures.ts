@@ -102,7 +102,7 @@ export async function createFixture(): Promise<Fixture> {
         previous: options.previous ? { version: `sha256:${"cd".repeat(32)}`, fields: options.previous } : undefined,
         async resolve(name) {
           const p = inputs.get(name);
-          return p ? { def: fixtureDefs[name]!, version: `sha256:${"ef".repeat(32)}`, path: p } : undefined;
+          return p ? { def: fixtureDefs[name]!, version: `sha256:${"ef".repeat(32)}`, files: p } : undefined;
         },
       });
       return report.results[0]!;

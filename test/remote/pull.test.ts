@@ -13,7 +13,7 @@ import { objectKey, recordKey } from "../../loaders/remote/remote.ts";
 import { objectPath } from "../../loaders/store/objects.ts";
 import { shortVersion } from "../../loaders/store/version.ts";
 import { runCli } from "../util/cli.ts";
-import { createProject, makeVersion, protocolsSql, type TestProject } from "../util/project.ts";
+import { createProject, flipByte, makeVersion, protocolsSql, type TestProject } from "../util/project.ts";
 
 const T0 = Date.parse("2025-07-01T00:00:00Z");
 const EP = "experiment_protocols";
@@ -204,6 +204,21 @@ describe.each(kinds)("push and pull with a $name remote", (kind) => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`${PH}@${shortVersion(ph)}: the local object is corrupt`);
     expect((await remoteKeys()).objects).toEqual([objectKey(e2)]);
+  });
+
+  it("repairs a corrupt local object on pull: the remote's good copy replaces it", async () => {
+    expect((await cli("push")).code).toBe(0);
+    const file = objectPath(p.config.dataDir, ph);
+    const good = await readFile(file);
+    await flipByte(file);
+    let r = await cli("sql", "SELECT count(*) FROM phase_assignments");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${PH}@${shortVersion(ph)} is corrupt: ${file}`);
+    r = await cli("pull", "--json");
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).pulled).toEqual([{ dataset: PH, version: ph, size: good.length }]);
+    expect((await readFile(file)).equals(good)).toBe(true);
+    expect((await cli("sql", "SELECT count(*) FROM phase_assignments")).code).toBe(0);
   });
 
   it("pulls the pins of an older revision with --rev", async () => {

@@ -1,0 +1,102 @@
+import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { withDuckDB } from "../../loaders/duckdb.ts";
+import { sqlString } from "../../loaders/datasets/rules.ts";
+import { siteContext } from "../../loaders/site/context.ts";
+import { prepareSiteData } from "../../loaders/site/prepare.ts";
+import { objectPath } from "../../loaders/store/objects.ts";
+import { runCli } from "../util/cli.ts";
+import { flipByte } from "../util/project.ts";
+import { createTestProject, pinsOf, type TestProject } from "../deliver/_project.ts";
+
+/**
+ * Every command that reads a version's rows refuses an object whose bytes are not its version's: another valid
+ * Parquet file put in its place, or one flipped byte. Before, each of them read it and exited 0.
+ */
+describe("commands refuse a corrupt object", () => {
+  let project: TestProject;
+  let events: string;
+  let file: string;
+  let good: Buffer;
+  let out: string;
+  beforeAll(async () => {
+    project = await createTestProject();
+    const results = await project.ingest();
+    await project.pin(pinsOf("default", results));
+    events = results.find((r) => r.dataset === "behavioral_events")!.version;
+    file = objectPath(project.config.dataDir, events);
+    good = await readFile(file);
+    out = await mkdtemp(path.join(tmpdir(), "labbook-corrupt-"));
+  });
+  afterAll(async () => {
+    await project?.dispose();
+    if (out) await rm(out, { recursive: true, force: true });
+  });
+
+  /** Another valid Parquet file with the same columns: the first ten events. */
+  const replaceWithOtherParquet = async () => {
+    const other = path.join(out, "other.parquet");
+    await withDuckDB((con) =>
+      con.run(`COPY (SELECT * FROM read_parquet(${sqlString(file)}) LIMIT 10) TO ${sqlString(other)} (FORMAT parquet)`),
+    );
+    await copyFile(other, file);
+  };
+  // Every command goes through one check (store/files.ts): all of them for one corruption, one of them for the other.
+  const corruptions = [
+    ["replaced by another valid Parquet file", replaceWithOtherParquet, Infinity],
+    ["with one byte flipped", () => flipByte(file), 1],
+  ] as const;
+
+  const commands: [string, string[]][] = [
+    ["sql", ["sql", "SELECT count(*) AS n FROM behavioral_events"]],
+    ["check", ["check", "--pins", "default"]],
+    ["export", ["export", "behavioral_events", "--format", "csv", "--out", "OUT"]],
+    ["run", ["run"]],
+    ["analyze", ["analyze", "--all"]],
+    ["sync-duckdb", ["sync-duckdb"]],
+    ["diff", ["diff", "behavioral_events@EVENTS", "behavioral_events@EVENTS"]],
+  ];
+
+  const expectRefused = (result: { code: number | null; stderr: string }) => {
+    expect(result.stderr).toContain(`behavioral_events@${events.slice(7, 19)} is corrupt: ${file}`);
+    expect(result.stderr).toContain("labbook pull");
+    expect(result.code).toBe(1);
+  };
+
+  for (const [how, corrupt, count] of corruptions) {
+    describe(how, () => {
+      beforeAll(async () => {
+        // A good read first: the object is then trusted, and the corruption must invalidate that.
+        expect((await runCli(commands[0]![1], project.env)).code).toBe(0);
+        await corrupt();
+      });
+      afterAll(() => writeFile(file, good));
+
+      for (const [name, args] of commands.slice(0, count)) {
+        it(`labbook ${name}`, async () => {
+          const argv = args.map((a) => (a === "OUT" ? path.join(out, name) : a.replace("EVENTS", events.slice(7, 19))));
+          expectRefused(await runCli(argv, project.env));
+        });
+      }
+
+      it("the site build's data preparation and its loaders", async () => {
+        await expect(prepareSiteData(project.config)).rejects.toMatchObject({ code: "E_INTEGRITY" });
+        await expect(siteContext("events", project.env)).rejects.toMatchObject({
+          code: "E_INTEGRITY",
+          message: expect.stringContaining(file),
+        });
+      });
+    });
+  }
+
+  it("reads the object again once its bytes are restored", async () => {
+    const { code, stdout } = await runCli(
+      ["sql", "--json", "SELECT count(*) AS n FROM behavioral_events"],
+      project.env,
+    );
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)[0].n).toBeGreaterThan(0);
+  });
+});
