@@ -1,7 +1,9 @@
 export type { ConfidenceOptions, Direction, DirectionOptions, EffectSize } from "./types.ts";
 export { phaseSummary, type PhaseSummary } from "./summary.ts";
-export { nap, pnd, tau, type NonoverlapOptions } from "./nonoverlap.ts";
+export { nap, pem, pnd, tau, type NonoverlapOptions } from "./nonoverlap.ts";
+export { ird, pand, type PandResult } from "./pand.ts";
 export { tauU, type TauUResult } from "./tau-u.ts";
+export { tauBC, type TauBcOptions, type TauBcResult } from "./tau-bc.ts";
 export { smd, type SmdOptions, type SmdResult } from "./smd.ts";
 export { lrr, type LrrOptions, type LrrResult, type OutcomeScale } from "./lrr.ts";
 export { mapPhases, phaseRuns, type PhaseMapping, type PhaseRun } from "./phases.ts";

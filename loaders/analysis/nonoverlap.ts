@@ -1,3 +1,4 @@
+import { median } from "./_stats.ts";
 import { checkConfidence, checkDirection, checkPhases } from "./_validate.ts";
 import { normalQuantile } from "./distributions.ts";
 import type { ConfidenceOptions, DirectionOptions, EffectSize } from "./types.ts";
@@ -117,4 +118,17 @@ export function pnd(a: readonly number[], b: readonly number[], options: Directi
   const [x, y] = oriented(a, b, decrease);
   const best = x.reduce((hi, v) => Math.max(hi, v));
   return { estimate: y.filter((v) => v > best).length / y.length };
+}
+
+/**
+ * Percentage exceeding the median (Ma 2006), as SingleCaseES PEM(), as a proportion in [0, 1]: the share of B
+ * observations above the median of phase A ("increase") or below it ("decrease"), a B value equal to the median
+ * counting one half. No SE or CI.
+ */
+export function pem(a: readonly number[], b: readonly number[], options: DirectionOptions = {}): EffectSize {
+  checkPhases("pem", a, b);
+  const decrease = checkDirection("pem", options.direction) === "decrease";
+  const [x, y] = oriented(a, b, decrease);
+  const med = median(x);
+  return { estimate: y.reduce((sum, v) => sum + (v > med ? 1 : v === med ? 0.5 : 0), 0) / y.length };
 }
