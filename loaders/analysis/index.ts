@@ -6,6 +6,7 @@ export { tauU, type TauUResult } from "./tau-u.ts";
 export { tauBC, type TauBcOptions, type TauBcResult } from "./tau-bc.ts";
 export { smd, type SmdOptions, type SmdResult } from "./smd.ts";
 export { lrr, type LrrOptions, type LrrResult, type OutcomeScale } from "./lrr.ts";
+export { lor, type LorOptions, type LorResult } from "./lor.ts";
 export { mapPhases, phaseRuns, type PhaseMapping, type PhaseRun } from "./phases.ts";
 export {
   randomizationTest,
