@@ -7,6 +7,13 @@ export { tauBC, type TauBcOptions, type TauBcResult } from "./tau-bc.ts";
 export { smd, type SmdOptions, type SmdResult } from "./smd.ts";
 export { lrr, type LrrOptions, type LrrResult, type OutcomeScale } from "./lrr.ts";
 export { lor, type LorOptions, type LorResult } from "./lor.ts";
+export {
+  aggregateEffects,
+  metaAnalysis,
+  type AggregateOptions,
+  type MetaAnalysisOptions,
+  type MetaAnalysisResult,
+} from "./meta-analysis.ts";
 export { bcSmd, type BcSmdCase, type BcSmdOptions, type BcSmdResult } from "./bc-smd.ts";
 export { mapPhases, phaseRuns, type PhaseMapping, type PhaseRun } from "./phases.ts";
 export {
