@@ -15,6 +15,15 @@ export {
   type MetaAnalysisResult,
 } from "./meta-analysis.ts";
 export { bcSmd, type BcSmdCase, type BcSmdOptions, type BcSmdResult } from "./bc-smd.ts";
+export {
+  analyzeMultipleBaseline,
+  MB_INDICES,
+  type MbOptions,
+  type MbParticipant,
+  type MultipleBaselineAnalysis,
+  type ParticipantEffects,
+  type PooledEffect,
+} from "./multiple-baseline.ts";
 export { mapPhases, phaseRuns, type PhaseMapping, type PhaseRun } from "./phases.ts";
 export {
   randomizationTest,
