@@ -134,19 +134,30 @@ export function bcSmd(cases: readonly BcSmdCase[], options: BcSmdOptions = {}): 
   const withinVariance = g0 / (g - trace);
   const icc = Math.max(0, 1 - withinVariance / sSq);
 
-  const corr = (x: Obs, y: Obs): number =>
-    x.case !== y.case ? 0 : x === y ? 1 : icc + (1 - icc) * phi ** Math.abs(x.time - y.time);
+  // φ^lag for the (usually few, integer) lags, computed once.
+  const powers = new Map<number, number>();
+  const corr = (x: Obs, y: Obs): number => {
+    if (x.case !== y.case) return 0;
+    if (x === y) return 1;
+    const lag = Math.abs(x.time - y.time);
+    let p = powers.get(lag);
+    if (p === undefined) powers.set(lag, (p = phi ** lag));
+    return icc + (1 - icc) * p;
+  };
   const nu = dfS ** 2 / traceAVAV(kept, [...cells.values()], corr);
 
   // θ² = Var(D̄) / (τ² + σ²): each case's contrast summed over its pairs, cases independent.
   let varSum = 0;
   for (const c of groupBy(diffs, (d) => String(d.case)).values()) {
-    const weights = new Map<Obs, number>();
+    const os: Obs[] = [];
+    const ws: number[] = [];
     for (const d of c) {
-      for (const o of d.b) weights.set(o, 1 / d.b.length);
-      for (const o of d.a) weights.set(o, -1 / d.a.length);
+      os.push(...d.b, ...d.a);
+      ws.push(...d.b.map(() => 1 / d.b.length), ...d.a.map(() => -1 / d.a.length));
     }
-    for (const [x, wx] of weights) for (const [y, wy] of weights) varSum += wx * wy * corr(x, y);
+    for (let x = 0; x < os.length; x++) {
+      for (let y = 0; y < os.length; y++) varSum += ws[x]! * ws[y]! * corr(os[x]!, os[y]!);
+    }
   }
   const theta = Math.sqrt(varSum) / diffs.length;
 
@@ -177,19 +188,28 @@ export function bcSmd(cases: readonly BcSmdCase[], options: BcSmdOptions = {}): 
 function traceAVAV(kept: Obs[], cells: Obs[][], corr: (x: Obs, y: Obs) => number): number {
   const index = new Map(kept.map((o, i) => [o, i]));
   const n = kept.length;
-  const av = kept.map((x) => kept.map((y) => corr(x, y)));
+  // Row-major n×n; V is zero between cases, so only same-case pairs are evaluated.
+  const av = new Float64Array(n * n);
+  for (let j = 0; j < n; j++) {
+    const x = kept[j] as Obs;
+    for (let k = 0; k < n; k++) if (kept[k]!.case === x.case) av[j * n + k] = corr(x, kept[k] as Obs);
+  }
   // (AV)_jk = V_jk − mean of V_lk over the cell of j.
   for (const cell of cells) {
     const rows = cell.map((o) => index.get(o) as number);
+    if (rows.length === 1) {
+      av.fill(0, rows[0]! * n, rows[0]! * n + n);
+      continue;
+    }
     for (let k = 0; k < n; k++) {
       let mu = 0;
-      for (const r of rows) mu += av[r]![k]!;
+      for (const r of rows) mu += av[r * n + k]!;
       mu /= rows.length;
-      for (const r of rows) av[r]![k]! -= mu;
+      for (const r of rows) av[r * n + k]! -= mu;
     }
   }
   let t = 0;
-  for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) t += av[j]![k]! * av[k]![j]!;
+  for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) t += av[j * n + k]! * av[k * n + j]!;
   return t;
 }
 
