@@ -24,6 +24,7 @@ export {
   type ParticipantEffects,
   type PooledEffect,
 } from "./multiple-baseline.ts";
+export { visualAnalysis, type Feature, type PhaseChange, type VisualAnalysis, type VisualPhase } from "./visual.ts";
 export { mapPhases, phaseRuns, type PhaseMapping, type PhaseRun } from "./phases.ts";
 export {
   randomizationTest,
