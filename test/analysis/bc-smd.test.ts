@@ -3,13 +3,14 @@ import { bcSmd, type BcSmdCase } from "../../loaders/analysis/index.ts";
 import { expectNear, expectStatsError, fixture } from "./_published.ts";
 
 /**
- * The data of scdhlm's HPS examples (jepusto/scdhlm, data/Lambert, Anglesea, Saddler and Laski, exported to CSV with
- * R's write.csv): Lambert, Cartledge, Heward & Lo (2006), disruptive behavior only; Anglesea, Hoch & Taylor (2008);
- * Saddler, Behforooz & Asaro (2008); Laski, Charlop & Schreibman (1988). `pair` is scdhlm's phase (ABk) variable.
+ * Package data of scdhlm (jepusto/scdhlm, data/*.RData, exported to CSV with R's write.csv): Lambert, Cartledge,
+ * Heward & Lo (2006), disruptive behavior only; Anglesea, Hoch & Taylor (2008); Saddler, Behforooz & Asaro (2008);
+ * Laski, Charlop & Schreibman (1988); Carson (BAB); Thorne (ABAB, two measures); Schutte, Malouff & Brown (2008).
+ * `pair` is scdhlm's phase (ABk) variable; bcSmd finds the pairs from the labels itself.
  */
 function cases(study: string, measure = ""): BcSmdCase[] {
   const byCase = new Map<string, { values: number[]; phases: ("A" | "B")[]; times: number[] }>();
-  for (const line of fixture("hps-examples.csv").trim().split("\n").slice(1)) {
+  for (const line of fixture("scdhlm-examples.csv").trim().split("\n").slice(1)) {
     const [s, m, c, , condition, time, outcome] = line.split(",") as string[];
     if (s !== study || m !== measure) continue;
     let x = byCase.get(c as string);
@@ -143,5 +144,42 @@ describe("bcSmd", () => {
       () => bcSmd([ok, ok], { design: "AB" as "MB" }),
       'bcSmd: design must be one of "MB", "ABk", got "AB"',
     );
+  });
+
+  it("agrees with scdhlm's own functions on a BAB design, missing sessions and a twelve-case MB (recorded outputs)", () => {
+    // Not published: recorded by running scdhlm's effect_size_ABk / effect_size_MB (R/HPS-ES-functions.R at commit
+    // 3b12709, R 4.2.2) on its Carson, Thorne and Schutte data, printed to 10 significant digits. Carson starts
+    // with a B phase; Thorne's cases miss sessions; Schutte has 12 cases. Columns: g, V, ν, φ, ρ, D̄, S².
+    const recorded: [string, string, "MB" | "ABk", number[]][] = [
+      [
+        "Carson",
+        "",
+        "ABk",
+        [3.098172437, 0.5315400216, 13.69257342, 0.0801908532, 0.2640142542, 2.73015873, 0.6923076923],
+      ],
+      [
+        "Thorne",
+        "Academic Engagement",
+        "ABk",
+        [1.986289177, 0.05304039703, 49.7206733, 0.2309052567, 0.4183589106, 22.10805578, 120.1564453],
+      ],
+      [
+        "Thorne",
+        "Inappropriate Verbalizations",
+        "ABk",
+        [-1.584632267, 0.05426204071, 29.66914168, 0.2247709518, 0.5762770262, -8.2215836, 25.56367872],
+      ],
+      [
+        "Schutte",
+        "",
+        "MB",
+        [-0.4000835373, 0.03132456447, 21.32790369, 0.5032350102, 0.5824023719, -4.550297619, 120.3119044],
+      ],
+    ];
+    for (const [study, measure, design, values] of recorded) {
+      const r = bcSmd(cases(study, measure), { design });
+      const got = [r.estimate, r.variance, r.df, r.autocorrelation, r.icc, r.meanDifference, r.pooledVariance];
+      values.forEach((v, i) => expectNear(got[i], v, Math.abs(v) * 1e-9 + 1e-12));
+    }
   });
 });

@@ -13,7 +13,7 @@ import { expectNear, fixture } from "./_published.ts";
 /** Laski, Charlop & Schreibman (1988) from scdhlm's data (see bc-smd.test.ts), as protocol series. */
 function laski(): MbParticipant[] {
   const byCase = new Map<string, SeriesPoint[]>();
-  for (const line of fixture("hps-examples.csv").trim().split("\n").slice(1)) {
+  for (const line of fixture("scdhlm-examples.csv").trim().split("\n").slice(1)) {
     const [study, , c, , condition, time, outcome] = line.split(",") as string[];
     if (study !== "Laski") continue;
     const day = Number(time);
