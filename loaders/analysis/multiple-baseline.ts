@@ -9,6 +9,7 @@ import { smd } from "./smd.ts";
 import { tauBC } from "./tau-bc.ts";
 import { tauU } from "./tau-u.ts";
 import type { Direction, EffectSize } from "./types.ts";
+import { visualAnalysis, type VisualAnalysis } from "./visual.ts";
 
 /** One participant of a multiple-baseline protocol: a pseudonym or id, and their series on the protocol's day axis. */
 export interface MbParticipant {
@@ -28,6 +29,8 @@ export interface ParticipantEffects {
   /** The first observed intervention day, or null without one. */
   interventionStart: number | null;
   effects: EffectRow[];
+  /** Level, trend, variability, immediacy and overlap at the participant's phase changes, with sentences. */
+  visual: VisualAnalysis | NotComputed;
 }
 
 /** One index pooled over the participants that have it. */
@@ -129,6 +132,9 @@ function participantEffects(p: MbParticipant, direction: Direction): Participant
     interventionDays: b.length,
     interventionStart,
     effects,
+    visual: p.series.length
+      ? attempt(() => visualAnalysis(p.series, { direction }))
+      : { notComputed: "no days were observed" },
   };
 }
 

@@ -5,6 +5,7 @@ import {
   isComputed,
   metaAnalysis,
   nap,
+  visualAnalysis,
   type MbParticipant,
   type SeriesPoint,
 } from "../../loaders/analysis/index.ts";
@@ -63,6 +64,8 @@ describe("analyzeMultipleBaseline", () => {
     const pndPooled = r.pooled.find((p) => p.name === "PND")!;
     expect(isComputed(pndPooled) && pndPooled.random).toBe(undefined);
     expect(r.design.meetsStandard).toBe(true);
+    // Each participant also gets the visual-analysis aids of their own series.
+    expect(r.participants[0]!.visual).toEqual(visualAnalysis(first));
     expect(r.interpretation).toMatch(/^8 participants; the intervention starts on \d+ different days/);
     expect(r.interpretation).toContain("g = 1.39");
   });
