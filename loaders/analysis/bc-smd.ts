@@ -120,6 +120,9 @@ export function bcSmd(cases: readonly BcSmdCase[], options: BcSmdOptions = {}): 
     design === "MB"
       ? sum(sizes.map((h) => (h - 1) / h)) / (g - 2 * m)
       : sum(sizes.map((h) => 1 - 1 / h)) / sum(sizes.map((h) => h - 1));
+  if (!(g0 > 0)) {
+    throw statsError(fn, "no value varies within any case and phase, so the autocorrelation is undefined");
+  }
   const phi = g1 / g0 + correction;
 
   // σ²_w = residual SS / (g − tr(P R(φ))), P the projection on the group means; ABk counts lags in phase points.
@@ -161,6 +164,9 @@ export function bcSmd(cases: readonly BcSmdCase[], options: BcSmdOptions = {}): 
   }
   const theta = Math.sqrt(varSum) / diffs.length;
 
+  if (!Number.isFinite(nu) || !Number.isFinite(theta) || !(withinVariance > 0)) {
+    throw statsError(fn, "the design leaves the degrees of freedom or the within-case variance undefined");
+  }
   const j = 1 - 3 / (4 * nu - 1);
   const estimate = j * unadjusted;
   const nuT = Math.max(nu, 2.001);

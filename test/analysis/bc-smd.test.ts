@@ -140,6 +140,12 @@ describe("bcSmd", () => {
       "bcSmd: case 2 has two observations at time 2",
     );
     expectStatsError(() => bcSmd([ok, { values: [], phases: [] }]), "bcSmd: case 2 is empty");
+    // Constant within every case and phase: S² > 0 from the cases' different levels, but no autocorrelation.
+    const flat = (level: number) => ({ values: [level, level, level + 5, level + 5], phases: ok.phases });
+    expectStatsError(
+      () => bcSmd([flat(1), flat(3), flat(4)]),
+      "bcSmd: no value varies within any case and phase, so the autocorrelation is undefined",
+    );
     expectStatsError(
       () => bcSmd([ok, ok], { design: "AB" as "MB" }),
       'bcSmd: design must be one of "MB", "ABk", got "AB"',
