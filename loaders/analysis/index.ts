@@ -22,8 +22,8 @@ export {
   type MbParticipant,
   type MultipleBaselineAnalysis,
   type ParticipantEffects,
-  type PooledEffect,
 } from "./multiple-baseline.ts";
+export { poolEffect, poolProtocols, type PooledEffect, type ProtocolEffects } from "./pool.ts";
 export { visualAnalysis, type Feature, type PhaseChange, type VisualAnalysis, type VisualPhase } from "./visual.ts";
 export { mapPhases, phaseRuns, type PhaseMapping, type PhaseRun } from "./phases.ts";
 export {

@@ -1,9 +1,9 @@
 import { attempt } from "./_parts.ts";
 import { bcSmd, type BcSmdResult } from "./bc-smd.ts";
 import { lrr } from "./lrr.ts";
-import { aggregateEffects, metaAnalysis, type MetaAnalysisResult } from "./meta-analysis.ts";
 import { nap, pem, pnd, tau } from "./nonoverlap.ts";
 import { ird, pand } from "./pand.ts";
+import { poolEffect, type PooledEffect } from "./pool.ts";
 import { abOf, isComputed, type EffectRow, type NotComputed, type SeriesPoint } from "./protocol.ts";
 import { smd } from "./smd.ts";
 import { tauBC } from "./tau-bc.ts";
@@ -32,21 +32,6 @@ export interface ParticipantEffects {
   /** Level, trend, variability, immediacy and overlap at the participant's phase changes, with sentences. */
   visual: VisualAnalysis | NotComputed;
 }
-
-/** One index pooled over the participants that have it. */
-export type PooledEffect = { name: string } & (
-  | {
-      /** Participants whose estimate went into the pooled values, and those left out (estimate not computed). */
-      participants: string[];
-      missing: string[];
-      /** The equal-weight mean, as SingleCaseES aggregates (its SE treats the estimates as independent). */
-      equal: EffectSize;
-      /** Inverse-variance pooling, only when every pooled estimate has a finite, positive SE. */
-      fixed?: MetaAnalysisResult;
-      random?: MetaAnalysisResult;
-    }
-  | NotComputed
-);
 
 export interface MultipleBaselineAnalysis {
   participants: ParticipantEffects[];
@@ -139,28 +124,10 @@ function participantEffects(p: MbParticipant, direction: Direction): Participant
 }
 
 function pool(name: string, rows: ParticipantEffects[]): PooledEffect {
-  const have: { participant: string; effect: EffectSize }[] = [];
-  const missing: string[] = [];
-  for (const r of rows) {
-    const e = r.effects.find((x) => x.name === name);
-    if (e && isComputed(e)) have.push({ participant: r.participant, effect: e });
-    else missing.push(r.participant);
-  }
-  if (have.length === 0) return { name, notComputed: `no participant has a ${name} estimate` };
-  const effects = have.map((h) => h.effect);
-  const out: PooledEffect = {
+  return poolEffect(
     name,
-    participants: have.map((h) => h.participant),
-    missing,
-    equal: aggregateEffects(effects.map((e) => (e.se !== undefined && Number.isFinite(e.se) ? e : pick0(e)))),
-  };
-  if (effects.every((e) => e.se !== undefined && Number.isFinite(e.se) && e.se > 0)) {
-    const y = effects.map((e) => e.estimate);
-    const v = effects.map((e) => (e.se as number) ** 2);
-    out.fixed = metaAnalysis(y, v, { method: "FE" });
-    out.random = metaAnalysis(y, v, { method: "DL" });
-  }
-  return out;
+    rows.map((r) => ({ id: r.participant, effect: r.effects.find((e) => e.name === name) })),
+  );
 }
 
 function designCheck(rows: ParticipantEffects[]): MultipleBaselineAnalysis["design"] {
@@ -202,4 +169,3 @@ function interpret(
 }
 
 const pick = ({ estimate, se, ci }: EffectSize): EffectSize => ({ estimate, se, ci });
-const pick0 = ({ estimate }: EffectSize): EffectSize => ({ estimate });
