@@ -3,8 +3,13 @@ import { sqlString } from "../datasets/rules.ts";
 import { parquet, queryRows } from "../duckdb.ts";
 import { stageThroughPipe, type StagedFile } from "./objects.ts";
 
-/** How every version is written: zstd, fixed row groups, so the same rows in the same order give the same bytes. */
-export const PARQUET_OPTIONS = "FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE 122880";
+/**
+ * How every version is written: zstd, fixed row groups, so the same rows in the same order give the same bytes. Each
+ * column carries a Parquet field id (DuckDB numbers them depth-first from 0), which Iceberg readers match columns by
+ * (see loaders/iceberg/schema.ts); versions written before the ids are mapped by name instead.
+ */
+export const PARQUET_OPTIONS =
+  "FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE 122880, FIELD_IDS 'auto'";
 
 /** Writes the result of a DuckDB query to a staged Parquet file, hashed as it is written. */
 export function stageQuery(con: DuckDBConnection, dataDir: string, select: string): Promise<StagedFile> {
