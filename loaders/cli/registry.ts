@@ -59,6 +59,10 @@ export const commands: Record<string, Entry> = {
     summary: "Move old unpinned versions into an offload zip, optionally removing them from the store",
     load: () => import("./commands/offload.ts"),
   },
+  iceberg: {
+    summary: "Publish each dataset as an Apache Iceberg table: versions as snapshots, pin sets as tags",
+    load: () => import("./commands/iceberg.ts"),
+  },
   "sync-duckdb": {
     summary: "Load a pin set into the persistent DuckDB research database, swapping tables atomically",
     load: () => import("./commands/sync-duckdb.ts"),
