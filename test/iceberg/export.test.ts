@@ -1,96 +1,13 @@
-import { readdir, writeFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sqlString } from "../../loaders/datasets/rules.ts";
 import { queryRows, withDuckDB } from "../../loaders/duckdb.ts";
 import { exportIceberg } from "../../loaders/iceberg/export.ts";
-import { runSql } from "../../loaders/deliver/sql.ts";
-import { commitVersion } from "../../loaders/store/commit.ts";
-import { stageThroughPipe } from "../../loaders/store/objects.ts";
-import { parquetRowCount, parquetSchema } from "../../loaders/store/parquet.ts";
-import { buildRecord } from "../../loaders/lineage/record.ts";
-import { sqlString } from "../../loaders/datasets/rules.ts";
-import { createProject, makeVersion, type TestProject } from "../util/project.ts";
+import { directoryWarehouse } from "../../loaders/iceberg/warehouse.ts";
 import { icebergReader, type IcebergReader } from "../util/iceberg.ts";
-
-const T0 = Date.parse("2025-07-01T08:00:00.000Z");
-const DAY = 86_400_000;
-
-/** Rows of every type labbook writes, with nulls; `extra` adds columns (a later version's schema change). */
-const rowsSql = (n: number, extra = "") =>
-  `SELECT printf('r%03d', i) AS id, i::INTEGER AS n, (i * 10000000000)::BIGINT AS big, i / 4 AS ratio,
-     CASE WHEN i % 3 = 0 THEN NULL ELSE 'name ' || i END AS name, ('{"k": ' || i || '}')::JSON AS payload,
-     TIMESTAMPTZ '2025-06-01 00:00:00.123+00' + to_days(i::INTEGER) AS at, DATE '2025-06-01' + i::INTEGER AS day,
-     i % 2 = 0 AS even${extra}
-   FROM range(${n}) t(i) ORDER BY id`;
-
-/** A version as labbook wrote them before field ids: the same options without FIELD_IDS. */
-async function makeVersionWithoutIds(project: TestProject, dataset: string, select: string, at: number) {
-  return withDuckDB(async (con) => {
-    const staged = await stageThroughPipe(project.config.dataDir, (pipe) =>
-      con.run(`COPY (${select}) TO ${sqlString(pipe)} (FORMAT parquet, COMPRESSION zstd)`).then(() => {}),
-    );
-    const record = buildRecord({
-      job: `test.${dataset}`,
-      dataset,
-      version: staged.version,
-      rowCount: await parquetRowCount(con, staged.path),
-      size: staged.size,
-      fields: await parquetSchema(con, staged.path),
-      inputs: [],
-      dataSource: { name: "test", uri: "test://" },
-      sql: select,
-      parameters: {},
-      git: { commit: null, branch: null, dirty: null },
-      sourcePath: "test/iceberg/export.test.ts",
-      startedAt: at,
-      endedAt: at,
-    });
-    await commitVersion(project.config, dataset, staged, record);
-    return staged.version;
-  });
-}
-
-async function setPins(project: TestProject, pins: Record<string, Record<string, string>>) {
-  await writeFile(path.join(project.config.lineageDir, "pins.json"), JSON.stringify(pins, null, 2));
-}
-
-/** What `labbook sql` gives for one version: its rows and DuckDB types, through a pin set made for the purpose. */
-async function sqlOf(project: TestProject, pins: Record<string, Record<string, string>>, dataset: string, v: string) {
-  await setPins(project, { ...pins, "check-sql": { [dataset]: v } });
-  try {
-    return await runSql(project.config, `SELECT * FROM ${dataset} ORDER BY id`, { pins: "check-sql" });
-  } finally {
-    await setPins(project, pins);
-  }
-}
-
-const ICEBERG_OF_DUCKDB: Record<string, string> = {
-  VARCHAR: "string",
-  JSON: "string",
-  INTEGER: "int",
-  BIGINT: "long",
-  DOUBLE: "double",
-  BOOLEAN: "boolean",
-  DATE: "date",
-  "TIMESTAMP WITH TIME ZONE": "timestamptz",
-};
-
-/**
- * A row in the JSON-ready form runSql gives: longs as numbers, dates and instants as ISO text. The JSON column is
- * compared as the value its text holds: hyparquet parses a column the file annotates as JSON, though its Iceberg type
- * is string. (icebird returns instants as JS Dates, in milliseconds: the rows here have no finer digits.)
- */
-function normalise(row: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(row).map(([k, v]) => {
-      if (v === null || v === undefined) return [k, null];
-      if (typeof v === "bigint") return [k, Number(v)];
-      if (v instanceof Date) return [k, v.toISOString()];
-      if (k === "payload") return [k, typeof v === "string" ? JSON.parse(v) : v];
-      return [k, v];
-    }),
-  );
-}
+import { createProject, makeVersion, type TestProject } from "../util/project.ts";
+import { DAY, expectSnapshotsAsSql, makeVersionWithoutIds, rowsSql, setPins, T0 } from "./_tables.ts";
 
 describe("labbook iceberg on a directory warehouse", () => {
   let project: TestProject;
@@ -124,24 +41,7 @@ describe("labbook iceberg on a directory warehouse", () => {
     expect(meta.snapshots.map((s) => s.summary["labbook.version"])).toEqual(versions);
     expect(meta.properties["schema.name-mapping.default"]).toContain('"names":["payload"]');
 
-    const cases = [
-      ...versions.map((v, i) => ({ v, at: { snapshotId: meta.snapshots[i]!["snapshot-id"] } })),
-      { v: versions[0]!, at: { tag: "exp-a" } },
-      { v: versions[1]!, at: { tag: "exp-b" } },
-      { v: versions[2]!, at: {} },
-    ];
-    for (const { v, at } of cases) {
-      const sql = await sqlOf(project, pins, "events", v);
-      const rows = (await reader.read(url, at)).map(normalise);
-      rows.sort((a, b) => String(a.id).localeCompare(String(b.id)));
-      expect(rows, `${v} at ${JSON.stringify(at)}`).toEqual(sql.rows.map(normalise));
-      const snapshot = meta.snapshots.find((s) => s.summary["labbook.version"] === v)!;
-      const schema = meta.schemas.find((s) => s["schema-id"] === snapshot["schema-id"])!;
-      expect(schema.fields.map((f) => [f.name, f.type])).toEqual(
-        sql.columns.map((c) => [c.name, ICEBERG_OF_DUCKDB[c.type] ?? c.type]),
-      );
-      expect(snapshot.summary["labbook.row-count"]).toBe(String(sql.rows.length));
-    }
+    await expectSnapshotsAsSql(reader, url, project, pins, versions);
   });
 
   it("gives each column the field id its Parquet file holds, or maps it by name where the file has none", async () => {
@@ -173,6 +73,59 @@ describe("labbook iceberg on a directory warehouse", () => {
     const result = await exportIceberg(project.config, { warehouse });
     expect(result.tables.map((t) => t.written)).toEqual([false]);
     expect(await listing(warehouse)).toEqual(before);
+  });
+
+  it("adds one metadata file for a new version, and old snapshots still read", async () => {
+    const before = await listing(warehouse);
+    versions.push(await makeVersion(project.config, "events", rowsSql(3, ", i * 2 AS twice"), T0 + 3 * DAY));
+    const result = await exportIceberg(project.config, { warehouse });
+    expect(result.tables[0]).toMatchObject({ written: true, added: [versions[3]], snapshots: 4, current: versions[3] });
+    const added = (await listing(warehouse)).filter((f) => !before.includes(f));
+    expect(added.filter((f) => f.endsWith(".metadata.json"))).toEqual(["events/metadata/v2.metadata.json"]);
+    expect(added.filter((f) => f.endsWith(".avro"))).toHaveLength(2);
+    const url = `file://${warehouse}/events`;
+    expect((await reader.read(url)).map((r) => r.id)).toEqual(["r000", "r001", "r002"]);
+    await expectSnapshotsAsSql(reader, url, project, pins, versions);
+  });
+
+  it("moves a tag when its pin set pins another version, and drops it when the set is gone", async () => {
+    pins = { "exp-a": { events: versions[2]! } };
+    await setPins(project, pins);
+    const result = await exportIceberg(project.config, { warehouse });
+    expect(result.tables[0]).toMatchObject({ written: true, added: [] });
+    expect(result.tables[0]!.tags).toEqual({ "exp-a": versions[2] });
+    expect(result.tables[0]!.metadata).toBe("events/metadata/v3.metadata.json");
+    expect(await reader.read(`file://${warehouse}/events`, { tag: "exp-a" })).toHaveLength(6);
+  });
+
+  it("leaves the previous metadata current when an export stops before its metadata file", async () => {
+    versions.push(await makeVersion(project.config, "events", rowsSql(2, ", i * 2 AS twice"), T0 + 4 * DAY));
+    const failing = (where: string) => {
+      const wh = directoryWarehouse(where);
+      return {
+        ...wh,
+        async write(key: string, bytes: Buffer, options?: { exclusive?: boolean }) {
+          if (key.endsWith(".metadata.json")) throw new Error("stopped");
+          await wh.write(key, bytes, options);
+        },
+      };
+    };
+    await expect(exportIceberg(project.config, { warehouse, open: failing })).rejects.toThrow("stopped");
+    const url = `file://${warehouse}/events`;
+    expect((await readFile(path.join(warehouse, "events/metadata/version-hint.text"), "utf8")).trim()).toBe("3");
+    expect(await reader.read(url)).toHaveLength(3);
+    expect((await listing(warehouse)).filter((f) => f.includes(".tmp"))).toEqual([]);
+
+    const result = await exportIceberg(project.config, { warehouse });
+    expect(result.tables[0]).toMatchObject({ written: true, added: [versions[4]], current: versions[4] });
+    expect(await reader.read(url)).toHaveLength(2);
+  });
+
+  it("finishes an export that stopped between its metadata file and version-hint.text", async () => {
+    await writeFile(path.join(warehouse, "events/metadata/version-hint.text"), "3");
+    const result = await exportIceberg(project.config, { warehouse });
+    expect(result.tables[0]).toMatchObject({ written: false, metadata: "events/metadata/v4.metadata.json" });
+    expect(await readFile(path.join(warehouse, "events/metadata/version-hint.text"), "utf8")).toBe("4");
   });
 
   async function listing(dir: string): Promise<string[]> {
