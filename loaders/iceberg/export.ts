@@ -18,7 +18,7 @@ import { versionFiles } from "./version-files.ts";
 import { openWarehouse, type Warehouse } from "./warehouse.ts";
 
 export interface IcebergOptions {
-  /** A directory (relative to the project root) or s3://bucket/prefix. */
+  /** A directory (relative to the working directory) or s3://bucket/prefix. */
   warehouse: string;
   /** The pin sets that become tags; all of lineage/pins.json when absent. */
   pinSets?: string[];
@@ -68,7 +68,7 @@ export async function exportIceberg(config: Config, options: IcebergOptions): Pr
   const env = options.env ?? process.env;
   const pins = await readPins(config.lineageDir);
   const sets = selectSets(pins, options.pinSets);
-  const wh = (options.open ?? ((w) => openWarehouse(w, config.root, env)))(options.warehouse);
+  const wh = (options.open ?? ((w) => openWarehouse(w, env)))(options.warehouse);
   try {
     const where = await dataLocation(config, wh, env);
     const tables: TableResult[] = [];

@@ -23,14 +23,14 @@ export interface Warehouse {
   close(): void;
 }
 
-/** Opens the warehouse at a directory (relative to `root`) or s3://bucket/prefix. */
-export function openWarehouse(where: string, root: string, env: NodeJS.ProcessEnv = process.env): Warehouse {
+/** Opens the warehouse at a directory (relative to the working directory, like export's --out) or s3://bucket/prefix. */
+export function openWarehouse(where: string, env: NodeJS.ProcessEnv = process.env): Warehouse {
   if (where.startsWith("s3://")) return s3Warehouse(where, env);
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(where) && !where.startsWith("file://"))
     throw new LabbookError(`unsupported warehouse "${where}": use a directory or s3://bucket/prefix`, {
       code: "E_USAGE",
     });
-  return directoryWarehouse(path.resolve(root, where.replace(/^file:\/\//, "")));
+  return directoryWarehouse(path.resolve(where.replace(/^file:\/\//, "")));
 }
 
 export function directoryWarehouse(dir: string): Warehouse {

@@ -128,6 +128,17 @@ describe("labbook iceberg on a directory warehouse", () => {
     expect(await readFile(path.join(warehouse, "events/metadata/version-hint.text"), "utf8")).toBe("4");
   });
 
+  it("refuses an unknown pin set, and an S3 warehouse when the remote is not on S3", async () => {
+    await expect(exportIceberg(project.config, { warehouse, pinSets: ["nope"] })).rejects.toMatchObject({
+      code: "E_USAGE",
+      message: 'no pin set "nope" in lineage/pins.json',
+    });
+    await expect(exportIceberg(project.config, { warehouse: "s3://lab/iceberg" })).rejects.toMatchObject({
+      code: "E_CONFIG",
+      message: "an S3 warehouse reads the objects on the remote, and LABBOOK_REMOTE is not on S3",
+    });
+  });
+
   async function listing(dir: string): Promise<string[]> {
     return (await readdir(dir, { recursive: true })).sort();
   }
