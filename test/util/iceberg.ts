@@ -32,9 +32,17 @@ export async function icebergReader(options: { files: string[]; s3Port?: number 
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { "content-length": statSync(file).size });
+    // Ranges as S3 serves them: hyparquet reads a Parquet footer, then the column chunks it needs.
+    const size = statSync(file).size;
+    const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? "");
+    const start = range ? Number(range[1]) : 0;
+    const end = range?.[2] ? Math.min(Number(range[2]), size - 1) : size - 1;
+    res.writeHead(range ? 206 : 200, {
+      "content-length": end - start + 1,
+      ...(range ? { "content-range": `bytes ${start}-${end}/${size}` } : {}),
+    });
     if (req.method === "HEAD") res.end();
-    else createReadStream(file).pipe(res);
+    else createReadStream(file, { start, end }).pipe(res);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as { port: number };
