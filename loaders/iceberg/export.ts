@@ -8,13 +8,13 @@ import { listDatasets, listVersions, type VersionEntry } from "../lineage/catalo
 import { readPins, type Pins } from "../lineage/pins.ts";
 import { silentLogger, type Logger } from "../log.ts";
 import { parseS3Url, s3Remote } from "../remote/s3.ts";
+import { versionFiles } from "../store/files.ts";
 import { parquetRowCount } from "../store/parquet.ts";
 import { shortVersion } from "../store/version.ts";
 import { commitTable, readTable, writeHint } from "./catalog.ts";
 import type { DataFile } from "./manifest.ts";
 import { planTable, type VersionInput } from "./metadata.ts";
 import { fileColumns } from "./schema.ts";
-import { versionFiles } from "./version-files.ts";
 import { openWarehouse, type Warehouse } from "./warehouse.ts";
 
 export interface IcebergOptions {
@@ -84,7 +84,8 @@ export async function exportIceberg(config: Config, options: IcebergOptions): Pr
         for (const entry of [...versions].reverse()) {
           const input = inputOf(entry);
           if (!have.has(entry.version)) {
-            const local = versionFiles(config.dataDir, entry.version);
+            // The store's one answer to "which files hold this version": one object, or its partitions.
+            const local = await versionFiles(config.dataDir, entry.version);
             const files = local && (await where.files(local));
             if (!local || !files) {
               skipped.push({ version: entry.version, reason: local ? where.absent : "not in the local store" });
