@@ -128,6 +128,14 @@ describe("labbook iceberg on a directory warehouse", () => {
     expect(await readFile(path.join(warehouse, "events/metadata/version-hint.text"), "utf8")).toBe("4");
   });
 
+  it("makes an older snapshot current again when a run reproduces its version", async () => {
+    // The same rows as versions[1]: the same bytes, so that version is the latest again, with no new snapshot.
+    expect(await makeVersion(project.config, "events", rowsSql(7), T0 + 5 * DAY)).toBe(versions[1]);
+    const result = await exportIceberg(project.config, { warehouse });
+    expect(result.tables[0]).toMatchObject({ written: true, added: [], snapshots: 5, current: versions[1] });
+    expect(await reader.read(`file://${warehouse}/events`)).toHaveLength(7);
+  });
+
   it("refuses an unknown pin set, and an S3 warehouse when the remote is not on S3", async () => {
     await expect(exportIceberg(project.config, { warehouse, pinSets: ["nope"] })).rejects.toMatchObject({
       code: "E_USAGE",
