@@ -14,6 +14,7 @@ import { shortVersion } from "../store/version.ts";
 import { commitTable, readTable, writeHint } from "./catalog.ts";
 import type { DataFile } from "./manifest.ts";
 import { planTable, type VersionInput } from "./metadata.ts";
+import { registerTables, type Registration, type RestCatalogOptions } from "./rest.ts";
 import { fileColumns } from "./schema.ts";
 import { openWarehouse, type Warehouse } from "./warehouse.ts";
 
@@ -29,6 +30,8 @@ export interface IcebergOptions {
   /** New tables' UUIDs. */
   uuid?: () => string;
   env?: NodeJS.ProcessEnv;
+  /** Also register every table with this Iceberg REST catalog. */
+  catalog?: RestCatalogOptions;
   /** The warehouse to write through; opened from `warehouse` when absent (tests pass one that fails on cue). */
   open?: (where: string) => Warehouse;
 }
@@ -51,6 +54,8 @@ export interface TableResult {
   skipped: { version: string; reason: string }[];
   /** Versions whose Parquet field ids give an id to another column than elsewhere in the table. */
   conflicts: { version: string; columns: string[] }[];
+  /** With a REST catalog: what registering the table did. */
+  catalog?: Registration;
 }
 
 export interface IcebergResult {
@@ -145,6 +150,13 @@ export async function exportIceberg(config: Config, options: IcebergOptions): Pr
         });
       }
     });
+    if (options.catalog) {
+      const done = await registerTables(
+        options.catalog,
+        tables.map((t) => ({ dataset: t.dataset, metadataLocation: `${wh.location}/${t.metadata}` })),
+      );
+      for (const t of tables) t.catalog = done[t.dataset];
+    }
     return { warehouse: wh.location, tables };
   } finally {
     wh.close();
