@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { stat } from "node:fs/promises";
 import path from "node:path";
+import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Config } from "../config.ts";
 import { withDuckDB } from "../duckdb.ts";
 import { LabbookError, usageError } from "../errors.ts";
@@ -13,7 +14,7 @@ import { parquetRowCount } from "../store/parquet.ts";
 import { shortVersion } from "../store/version.ts";
 import { commitTable, readTable, writeHint } from "./catalog.ts";
 import type { DataFile } from "./manifest.ts";
-import { planTable, type VersionInput } from "./metadata.ts";
+import { planTable, VERSION_KEY, type TableMetadata, type VersionInput } from "./metadata.ts";
 import { registerTables, type Registration, type RestCatalogOptions } from "./rest.ts";
 import { fileColumns } from "./schema.ts";
 import { openWarehouse, type Warehouse } from "./warehouse.ts";
@@ -83,27 +84,8 @@ export async function exportIceberg(config: Config, options: IcebergOptions): Pr
         const versions = await listVersions(config.lineageDir, dataset);
         if (versions.length === 0) continue;
         const current = await readTable(wh, dataset);
-        const have = new Set(current?.metadata.snapshots.map((s) => s.summary["labbook.version"]));
-        const skipped: TableResult["skipped"] = [];
-        const inputs: VersionInput[] = [];
-        for (const entry of [...versions].reverse()) {
-          const input = inputOf(entry);
-          if (!have.has(entry.version)) {
-            // The store's one answer to "which files hold this version": one object, or its partitions.
-            const local = await versionFiles(config.dataDir, entry.version);
-            const files = local && (await where.files(local));
-            if (!local || !files) {
-              skipped.push({ version: entry.version, reason: local ? where.absent : "not in the local store" });
-              continue;
-            }
-            const label = `${dataset}@${shortVersion(entry.version)}`;
-            input.columns = await fileColumns(con, local[0]!, label);
-            input.files = await Promise.all(
-              files.map(async (f, i) => ({ ...f, records: await parquetRowCount(con, local[i]!) })),
-            );
-          }
-          inputs.push(input);
-        }
+        const have = new Set(current?.metadata.snapshots.map((s) => s.summary[VERSION_KEY]));
+        const { inputs, skipped } = await versionInputs(con, config, dataset, versions, have, where);
         if (inputs.length === 0) {
           log.warn(`${dataset}: no version can be a snapshot (${skipped[0]!.reason}); no table written`);
           continue;
@@ -130,21 +112,9 @@ export async function exportIceberg(config: Config, options: IcebergOptions): Pr
           log.warn(
             `${dataset}@${shortVersion(c.version)}: field ids of ${c.columns.join(", ")} differ from other versions`,
           );
-        const versionOf = (id: number) =>
-          metadata.snapshots.find((s) => s["snapshot-id"] === id)!.summary["labbook.version"]!;
         tables.push({
-          dataset,
-          location,
-          metadata: `${dataset}/metadata/v${number}.metadata.json`,
-          written: plan !== undefined,
-          added: plan?.added.map((a) => a.snapshot.summary["labbook.version"]!) ?? [],
-          snapshots: metadata.snapshots.length,
-          current: versionOf(metadata["current-snapshot-id"]),
-          tags: Object.fromEntries(
-            Object.entries(metadata.refs)
-              .filter(([, r]) => r.type === "tag")
-              .map(([name, r]) => [name, versionOf(r["snapshot-id"])]),
-          ),
+          ...describeTable(dataset, location, number, metadata, plan !== undefined),
+          added: plan?.added.map((a) => a.snapshot.summary[VERSION_KEY]!) ?? [],
           skipped,
           conflicts: plan?.conflicts ?? [],
         });
@@ -161,6 +131,59 @@ export async function exportIceberg(config: Config, options: IcebergOptions): Pr
   } finally {
     wh.close();
   }
+}
+
+/**
+ * The versions a table is to hold, oldest first. Those it has already need only their lineage; a new one also needs its
+ * data files where the warehouse's readers find them, and its columns from its Parquet footer. Versions whose files
+ * are not there are left out, with why.
+ */
+async function versionInputs(
+  con: DuckDBConnection,
+  config: Config,
+  dataset: string,
+  versions: VersionEntry[],
+  have: Set<string | undefined>,
+  where: DataLocation,
+): Promise<{ inputs: VersionInput[]; skipped: TableResult["skipped"] }> {
+  const inputs: VersionInput[] = [];
+  const skipped: TableResult["skipped"] = [];
+  for (const entry of [...versions].reverse()) {
+    const input = inputOf(entry);
+    if (!have.has(entry.version)) {
+      // The store's one answer to "which files hold this version": one object, or its partitions.
+      const local = await versionFiles(config.dataDir, entry.version);
+      const files = local && (await where.files(local));
+      if (!local || !files) {
+        skipped.push({ version: entry.version, reason: local ? where.absent : "not in the local store" });
+        continue;
+      }
+      input.columns = await fileColumns(con, local[0]!, `${dataset}@${shortVersion(entry.version)}`);
+      input.files = await Promise.all(
+        files.map(async (f, i) => ({ ...f, records: await parquetRowCount(con, local[i]!) })),
+      );
+    }
+    inputs.push(input);
+  }
+  return { inputs, skipped };
+}
+
+/** What a table now says, by labbook version. */
+function describeTable(dataset: string, location: string, n: number, metadata: TableMetadata, written: boolean) {
+  const versionOf = (id: number) => metadata.snapshots.find((s) => s["snapshot-id"] === id)!.summary[VERSION_KEY]!;
+  return {
+    dataset,
+    location,
+    metadata: `${dataset}/metadata/v${n}.metadata.json`,
+    written,
+    snapshots: metadata.snapshots.length,
+    current: versionOf(metadata["current-snapshot-id"]),
+    tags: Object.fromEntries(
+      Object.entries(metadata.refs)
+        .filter(([, r]) => r.type === "tag")
+        .map(([name, r]) => [name, versionOf(r["snapshot-id"])]),
+    ),
+  };
 }
 
 function inputOf(entry: VersionEntry): VersionInput {
