@@ -17,6 +17,11 @@ export const qualityResults = defineDataset({
     status: z.enum(["pass", "warn", "fail", "skipped"]),
     failing: int(0),
     allowed: int(0),
+    /** The thresholds the status was judged by, e.g. ">0" or ">1%"; null where the check cannot reach that status. */
+    warnIf: text().nullable(),
+    errorIf: text().nullable(),
+    /** The version a drift check compared with. */
+    against: text().nullable(),
     detail: text().nullable(),
     /** The first failing rows as a JSON array, raw: pages pseudonymize it. */
     sample: json(),

@@ -5,6 +5,7 @@ import type { DatasetDef, PostgresSource } from "../datasets/define.ts";
 import { compileSchema, quoteIdent, sqlString } from "../datasets/rules.ts";
 import { openDuckDB } from "../duckdb.ts";
 import { LabbookError } from "../errors.ts";
+import { filtersOf } from "../lineage/catalog.ts";
 import { facet } from "../lineage/facets.ts";
 import { readGitInfo } from "../lineage/git.ts";
 import { buildRecord, type ValidationSummary } from "../lineage/record.ts";
@@ -225,7 +226,11 @@ export async function ingestPostgres(
 
     // Checked before commit, so the outcome lands in the version's one lineage record.
     log.progress(`${def.name}: running quality checks`);
-    const quality = await checkStaged(con, config, def, final, { createdAt: startedAt, clock });
+    const quality = await checkStaged(con, config, def, final, {
+      createdAt: startedAt,
+      clock,
+      filters: filtersOf({ filters: options.filters ?? {} }),
+    });
     signal?.throwIfAborted();
 
     const warnings: string[] = [];

@@ -1,10 +1,11 @@
 import type { Config } from "../config.ts";
 import { datasets, getDataset } from "../datasets/index.ts";
 import type { DatasetDef } from "../datasets/define.ts";
+import type { Unresolved } from "./check.ts";
 import { openDuckDB } from "../duckdb.ts";
-import { LabbookError } from "../errors.ts";
+import { isLabbookError, LabbookError } from "../errors.ts";
 import { findVersion, listVersions, type VersionEntry } from "../lineage/catalog.ts";
-import { pinSet, readPins } from "../lineage/pins.ts";
+import { PIN_SET, pinSet, readPins, type Pins } from "../lineage/pins.ts";
 import { silentLogger, type Logger } from "../log.ts";
 import { requireFiles } from "../store/files.ts";
 import { spillDir } from "../store/objects.ts";
@@ -18,6 +19,11 @@ export interface CheckVersionsOptions {
   refs?: string[];
   /** A pin set: check its pinned versions, and read other datasets at their pinned versions. */
   pins?: string;
+  /**
+   * What drift checks compare with, instead of each check's own `against`: a pin set (each dataset's version pinned
+   * there), "previous", or a version (prefix) of the checked dataset.
+   */
+  against?: string;
   clock?: () => number;
   log?: Logger;
   signal?: AbortSignal;
@@ -70,6 +76,45 @@ async function choose(config: Config, refs: string[], pins: Record<string, strin
 }
 
 /**
+ * Resolves `--against` for each checked dataset: a pin set names each dataset's pinned version, a version (prefix) is
+ * looked up among each dataset's versions. It must name something for at least one of them.
+ */
+async function resolveAgainst(
+  config: Config,
+  against: string | undefined,
+  allPins: Pins,
+  chosen: Chosen[],
+): Promise<Map<string, { version: string } | Unresolved> | undefined> {
+  if (against === undefined || against === "previous") return undefined;
+  const out = new Map<string, { version: string } | Unresolved>();
+  const set = PIN_SET.test(against) ? allPins[against] : undefined;
+  for (const { def } of chosen) {
+    if (set) {
+      const version = set[def.name];
+      out.set(def.name, version ? { version } : { skipped: `pin set "${against}" does not pin ${def.name}` });
+      continue;
+    }
+    try {
+      out.set(def.name, { version: (await findVersion(config.lineageDir, def.name, against)).version });
+    } catch (e) {
+      if (!isLabbookError(e) || e.code === "E_INTERRUPTED") throw e;
+      out.set(def.name, { skipped: `${against} is not a version of ${def.name}` });
+    }
+  }
+  if ([...out.values()].every((v) => "skipped" in v))
+    throw new LabbookError(
+      `--against ${against}: neither a pin set nor a version of ${chosen.map((c) => c.def.name).join(", ")}`,
+      {
+        code: "E_NOT_FOUND",
+        details: [
+          `Pin sets: ${Object.keys(allPins).join(", ") || "none"}. A version is a unique prefix of at least 8 hex digits.`,
+        ],
+      },
+    );
+  return out;
+}
+
+/**
  * Runs the declared checks on stored versions and stores the outcome as a version of quality_results. Failing
  * checks are results, not errors: the caller decides the exit code from the reports.
  */
@@ -77,8 +122,10 @@ export async function checkVersions(config: Config, options: CheckVersionsOption
   const log = options.log ?? silentLogger;
   const clock = options.clock ?? Date.now;
   const startedAt = clock();
-  const pins = options.pins ? pinSet(await readPins(config.lineageDir), options.pins) : undefined;
+  const allPins = await readPins(config.lineageDir);
+  const pins = options.pins ? pinSet(allPins, options.pins) : undefined;
   const chosen = await choose(config, options.refs ?? [], pins);
+  const against = await resolveAgainst(config, options.against, allPins, chosen);
   const files = new Map<string, string[]>();
   for (const { def, entry } of chosen)
     files.set(entry.version, await requireFiles(config.dataDir, entry.version, def.name));
@@ -95,12 +142,13 @@ export async function checkVersions(config: Config, options: CheckVersionsOption
         createdAt: createdAtOf(entry),
         pins,
         clock,
+        against: against?.get(def.name),
       });
       reports.push(await runChecksOnFile(con, def, files.get(entry.version)!, context));
     }
     options.signal?.throwIfAborted();
     const results = await storeResults(con, config, reports, {
-      parameters: { refs: options.refs ?? [], pins: options.pins ?? null },
+      parameters: { refs: options.refs ?? [], pins: options.pins ?? null, against: options.against ?? null },
       startedAt,
       clock,
     });

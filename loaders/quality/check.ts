@@ -10,7 +10,12 @@ export interface ResolvedDataset {
   def: DatasetDef;
   version: string;
   files: ParquetFiles;
+  /** Its columns, when known: a drift check skips a column the compared version lacks. */
+  fields?: SchemaField[];
 }
+
+/** Thrown by a module when it cannot judge this pair of versions (e.g. the compared version lacks the column). */
+export class SkipCheck extends Error {}
 
 /** Why another dataset's rows cannot be read although it has versions; the check is skipped with this detail. */
 export interface Unresolved {
@@ -28,6 +33,8 @@ export interface CheckTarget {
   input(dataset: string): { rows: string; version: string; col(name: string): string; def: DatasetDef };
   /** The previous version's schema, for schema_unchanged; undefined for a first version. */
   previous?: { version: string; fields: SchemaField[] };
+  /** The version a drift check compares with; set only for modules marked `drift`. */
+  baseline?: { rows: string; version: string; col(name: string): string };
   /** Epoch ms of the checked version's creation (freshness "ingest"). */
   createdAt: number;
   /** Epoch ms of the run's clock (freshness "now"). */
@@ -50,6 +57,10 @@ export interface CompiledCheck {
 export interface CheckModule<S extends CheckSpec> {
   /** Datasets other than the checked one that the check reads; resolved before compile. */
   inputs?(spec: S): string[];
+  /** Compares two versions of the dataset: the runner resolves the compared version first (`target.baseline`). */
+  drift?: boolean;
+  /** The failing count counts rows (or key values), so thresholds may be a percentage of the rows. */
+  countsRows?: boolean;
   compile(spec: S, target: CheckTarget): CompiledCheck;
 }
 
@@ -78,6 +89,7 @@ export function makeTarget(options: {
   checkName: string;
   inputs: Map<string, ResolvedDataset>;
   previous?: CheckTarget["previous"];
+  baseline?: ResolvedDataset;
   createdAt: number;
   now: number;
 }): CheckTarget {
@@ -94,8 +106,24 @@ export function makeTarget(options: {
       return { rows: parquet(found.files), version: found.version, def: found.def, col: columnsOf(found.def, fail) };
     },
     previous: options.previous,
+    baseline: options.baseline && baselineOf(options.def, options.baseline, fail),
     createdAt: options.createdAt,
     now: options.now,
     fail,
+  };
+}
+
+/** The compared version's rows; a column it lacks skips the check rather than break it (a schema change is legal). */
+function baselineOf(def: DatasetDef, b: ResolvedDataset, fail: (message: string) => never): CheckTarget["baseline"] {
+  const col = columnsOf(def, fail);
+  return {
+    rows: parquet(b.files),
+    version: b.version,
+    col(name) {
+      const quoted = col(name);
+      if (b.fields && !b.fields.some((f) => f.name === name))
+        throw new SkipCheck(`column ${name} is not in the compared version ${b.version.slice(7, 19)}`);
+      return quoted;
+    },
   };
 }

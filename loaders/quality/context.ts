@@ -1,11 +1,14 @@
 import type { Config } from "../config.ts";
 import type { DatasetDef } from "../datasets/define.ts";
 import { getDataset } from "../datasets/index.ts";
+import { isLabbookError } from "../errors.ts";
 import { filtersOf, listVersions, type VersionEntry } from "../lineage/catalog.ts";
 import { readableFiles } from "../store/files.ts";
+import { readPins } from "../lineage/pins.ts";
 import { shortVersion } from "../store/version.ts";
 import type { ResolvedDataset, Unresolved } from "./check.ts";
 import type { CheckContext } from "./run.ts";
+import type { DriftAgainst } from "./spec.ts";
 
 export interface StoreContextOptions {
   /** The checked version: staged (not yet in the catalog) or stored. */
@@ -16,6 +19,13 @@ export interface StoreContextOptions {
   pins?: Record<string, string>;
   /** Read only pinned versions of other datasets (a site build reads nothing it has not pinned). */
   onlyPinned?: boolean;
+  /** The checked version's row filters ("since=…"), for a staged version; a stored one's come from its record. */
+  filters?: string[];
+  /**
+   * What every drift check compares with, whatever its own `against` says (`labbook check --against`): a version of
+   * this dataset, or why there is none. Without it, each check's `against` (default: the previous version).
+   */
+  against?: { version: string } | Unresolved;
   clock?: () => number;
 }
 
@@ -39,11 +49,41 @@ export async function storeContext(
   const at = own.findIndex((e) => e.version === options.version);
   const before = at < 0 ? own[0] : own[at + 1];
   const createdAt = options.createdAt ?? (at >= 0 ? createdAtOf(own[at]!) : (options.clock ?? Date.now)());
+  const filters = (at >= 0 ? filtersOf(own[at]!.parameters) : (options.filters ?? [])).join(" ");
+  const stored = async (version: string, why: string): Promise<ResolvedDataset | Unresolved> => {
+    const files = await readableFiles(config.dataDir, version, def.name);
+    return files
+      ? { def, version, files }
+      : { skipped: `${why} ${def.name}@${shortVersion(version)} is not in the local store` };
+  };
   return {
     version: options.version,
     createdAt,
     clock: options.clock,
     previous: before ? { version: before.version, fields: before.record.outputs[0]!.facets.schema.fields } : undefined,
+    async baseline(against: DriftAgainst): Promise<ResolvedDataset | Unresolved | undefined> {
+      if (options.against)
+        return "skipped" in options.against ? options.against : stored(options.against.version, "the compared version");
+      if (against === "previous") {
+        // A version made with other row filters holds other rows: comparing with it would report the filter.
+        const earlier = at < 0 ? own : own.slice(at + 1);
+        const same = earlier.find((e) => filtersOf(e.parameters).join(" ") === filters);
+        if (same) return stored(same.version, "the previous version");
+        return earlier[0]
+          ? { skipped: `no earlier version of ${def.name} made with the same row filters (${filters || "none"})` }
+          : undefined;
+      }
+      let version: string | undefined;
+      try {
+        version = (await readPins(config.lineageDir))[against.pins]?.[def.name];
+      } catch (e) {
+        if (!isLabbookError(e)) throw e;
+        return { skipped: `pins unreadable: ${e.message}` };
+      }
+      return version
+        ? stored(version, `the version pin set "${against.pins}" pins,`)
+        : { skipped: `pin set "${against.pins}" does not pin ${def.name}` };
+    },
     async resolve(dataset): Promise<ResolvedDataset | Unresolved | undefined> {
       const other = getDataset(dataset);
       let version = options.pins?.[dataset];

@@ -47,6 +47,9 @@ export async function storeResults(
         r.status,
         r.failing,
         r.allowed,
+        r.warnIf,
+        r.errorIf,
+        r.against ?? null,
         r.detail ?? null,
         JSON.stringify(r.sample),
       ]);

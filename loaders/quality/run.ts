@@ -1,11 +1,19 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { DatasetDef } from "../datasets/define.ts";
-import { queryRows, type ParquetFiles } from "../duckdb.ts";
+import { parquet, queryRows, type ParquetFiles } from "../duckdb.ts";
 import { isLabbookError, LabbookError } from "../errors.ts";
 import type { SchemaField } from "../lineage/record.ts";
-import { definitionError, makeTarget, type CheckModule, type ResolvedDataset, type Unresolved } from "./check.ts";
+import {
+  definitionError,
+  makeTarget,
+  SkipCheck,
+  type CheckModule,
+  type ResolvedDataset,
+  type Unresolved,
+} from "./check.ts";
 import { checkModules } from "./checks/index.ts";
-import { checkName, severityOf, type CheckSpec, type CheckType, type Severity } from "./spec.ts";
+import { checkName, severityOf, type CheckSpec, type CheckType, type DriftAgainst, type Severity } from "./spec.ts";
+import { judge, judgement, usesPercent, type Judgement } from "./threshold.ts";
 
 /** `warn` is a failed check of severity warn; `skipped` means an input dataset had no version it could read. */
 export type CheckStatus = "pass" | "warn" | "fail" | "skipped";
@@ -19,6 +27,11 @@ export interface CheckResult {
   failing: number;
   /** How many failing are tolerated. */
   allowed: number;
+  /** The thresholds the status was judged by (loaders/quality/threshold.ts); null where it cannot be reached. */
+  warnIf: string | null;
+  errorIf: string | null;
+  /** The version a drift check compared with. */
+  against?: string;
   detail?: string;
   /** The first failing rows in a stable order, as JSON-safe values. Raw: pseudonymize before publishing. */
   sample: Record<string, unknown>[];
@@ -43,6 +56,11 @@ export interface CheckContext {
   resolve(dataset: string): Promise<ResolvedDataset | Unresolved | undefined>;
   /** The previous version's schema (schema_unchanged); undefined for a first version. */
   previous?: { version: string; fields: SchemaField[] };
+  /**
+   * The version a drift check compares with, given the check's `against`; undefined when there is none (a first
+   * version), or why it cannot be read. Without it, drift checks pass as on a first version.
+   */
+  baseline?(against: DriftAgainst): Promise<ResolvedDataset | Unresolved | undefined>;
   /** Epoch ms at which the checked version was made (freshness "ingest"). */
   createdAt: number;
   /** The clock for freshness "now"; Date.now by default. */
@@ -91,7 +109,13 @@ async function runCheck(
   const severity = severityOf(spec);
   if (severity !== "error" && severity !== "warn")
     throw definitionError(def.name, name, `severity must be "error" or "warn"`);
-  const base = { check: name, type: spec.type, severity, allowed: 0, sample: [] };
+  const fail = (message: string): never => {
+    throw definitionError(def.name, name, message);
+  };
+  const thresholds = (j: Judgement) => ({ warnIf: j.warnIf?.text ?? null, errorIf: j.errorIf?.text ?? null });
+  const base = { check: name, type: spec.type, severity, allowed: 0, ...thresholds(judgement(spec, 0, fail)) };
+  const passed = (detail: string): CheckResult => ({ ...base, status: "pass", failing: 0, detail, sample: [] });
+  const skipped = (detail: string): CheckResult => ({ ...base, status: "skipped", failing: 0, detail, sample: [] });
 
   const inputs = new Map<string, ResolvedDataset>();
   for (const dataset of module.inputs?.(spec) ?? []) {
@@ -104,13 +128,23 @@ async function runCheck(
             throw isLabbookError(e, "E_USAGE") ? definitionError(def.name, name, e.message) : e;
           });
     if (!found || "skipped" in found)
-      return {
-        ...base,
-        status: "skipped",
-        failing: 0,
-        detail: found?.skipped ?? `no version of ${dataset} to check against in the local store`,
-      };
+      return skipped(found?.skipped ?? `no version of ${dataset} to check against in the local store`);
     inputs.set(dataset, found);
+  }
+  let baseline: ResolvedDataset | undefined;
+  if (module.drift) {
+    const against = (spec as { against?: DriftAgainst }).against ?? "previous";
+    if (against !== "previous" && !(typeof against === "object" && typeof against?.pins === "string"))
+      fail(`"against" must be "previous" or {pins: "<set>"}`);
+    const found = await context.baseline?.(against);
+    if (!found) return passed("first version: nothing to compare");
+    if ("skipped" in found) return skipped(found.skipped);
+    // Its columns from its own footer: a drift check on a column it lacks is skipped, not broken.
+    const fields = await queryRows<{ name: string; type: string }>(
+      con,
+      `SELECT column_name AS name, column_type AS type FROM (DESCRIBE SELECT * FROM ${parquet(found.files)})`,
+    );
+    baseline = { ...found, fields };
   }
   const target = makeTarget({
     def,
@@ -118,17 +152,30 @@ async function runCheck(
     checkName: name,
     inputs,
     previous: context.previous,
+    baseline,
     createdAt: context.createdAt,
     now,
   });
-  const compiled = module.compile(spec, target);
+  let compiled;
+  try {
+    compiled = module.compile(spec, target);
+  } catch (e) {
+    if (e instanceof SkipCheck) return { ...skipped(e.message), ...(baseline ? { against: baseline.version } : {}) };
+    throw e;
+  }
+  const allowed = compiled.allowed ?? 0;
+  const judged = judgement(spec, allowed, fail);
+  if (usesPercent(judged) && !module.countsRows)
+    fail(`"warnIf"/"errorIf" as a percentage of rows: ${spec.type} does not count rows; give a count`);
   try {
     const [row] = await queryRows<{ n: number | bigint }>(
       con,
       `SELECT CAST(${compiled.count ?? "count(*)"} AS BIGINT) AS n FROM (${compiled.sql}) AS failing`,
     );
     const failing = Number(row!.n);
-    const allowed = compiled.allowed ?? 0;
+    const rows = usesPercent(judged)
+      ? Number((await queryRows<{ n: bigint }>(con, `SELECT count(*) AS n FROM ${target.rows}`))[0]!.n)
+      : 0;
     const sample =
       failing > 0
         ? (
@@ -138,8 +185,16 @@ async function runCheck(
             )
           ).map(jsonSafe)
         : [];
-    const status: CheckStatus = failing <= allowed ? "pass" : severity === "error" ? "fail" : "warn";
-    return { ...base, status, failing, allowed, ...(compiled.detail ? { detail: compiled.detail } : {}), sample };
+    return {
+      ...base,
+      ...thresholds(judged),
+      status: judge(judged, failing, rows),
+      failing,
+      allowed,
+      ...(baseline ? { against: baseline.version } : {}),
+      ...(compiled.detail ? { detail: compiled.detail } : {}),
+      sample,
+    };
   } catch (error) {
     if (isLabbookError(error)) throw error;
     throw new LabbookError(`check ${name} on ${def.name} could not run: ${(error as Error).message}`, {

@@ -14,6 +14,21 @@ interface Common {
   name?: string;
   /** One line on why the check exists, shown on the quality page. */
   description?: string;
+  /**
+   * When the check warns: `">N"`/`">=N"` failing, or `">P%"`/`">=P%"` of the checked version's rows (percentages only
+   * for checks that count rows). See loaders/quality/threshold.ts for how it combines with `severity` and `errorIf`.
+   */
+  warnIf?: string;
+  /** When the check errors, written as `warnIf`; a `warn` check takes none. */
+  errorIf?: string;
+}
+
+/** Which version a drift check compares with: the previous version (the default), or the one a pin set pins. */
+export type DriftAgainst = "previous" | { pins: string };
+
+interface Drift extends Common {
+  /** Defaults to "previous". `labbook check --against` overrides it for every drift check. */
+  against?: DriftAgainst;
 }
 
 /** No NULL in any of the columns. Fails one row per row with a NULL. */
@@ -112,6 +127,67 @@ export interface DuplicateCountCheck extends Common {
   max?: number;
 }
 
+/** The row count moved by more than `max` against the compared version: a percentage ("20%") or a count ("500"). */
+export interface RowCountChangeCheck extends Drift {
+  type: "row_count_change";
+  max: string;
+}
+
+/** A column's share of NULLs moved by more than `max` percentage points ("5%") against the compared version. */
+export interface NullRateChangeCheck extends Drift {
+  type: "null_rate_change";
+  columns: string[];
+  max: string;
+}
+
+/**
+ * A numeric column's distribution shifted against the compared version: the population stability index over the
+ * compared version's deciles (`psi`, default max 0.25), or the two-sample Kolmogorov–Smirnov statistic D (`ks`,
+ * default max 0.1).
+ */
+export interface DistributionShiftCheck extends Drift {
+  type: "distribution_shift";
+  column: string;
+  method: "psi" | "ks";
+  max?: number;
+}
+
+/**
+ * A categorical column's categories changed against the compared version: one appeared or vanished, or, with
+ * `maxShareChange` ("10%"), one's share of non-NULL rows moved by more than that many percentage points.
+ */
+export interface CategoryShiftCheck extends Drift {
+  type: "category_shift";
+  column: string;
+  maxShareChange?: string;
+}
+
+/**
+ * Rows of a settled time range, `column` older than `olderThan` ("30d") before the reference, that were changed or
+ * deleted since the compared version (with `added`, also rows added there), matched on the primary key. The
+ * reference is the checked version's creation (`"ingest"`, default), the clock (`"now"`) or its newest `column`.
+ */
+export interface SettledRowsChangedCheck extends Drift {
+  type: "settled_rows_changed";
+  column: string;
+  olderThan: string;
+  reference?: "ingest" | "now" | "newest";
+  added?: boolean;
+}
+
+/**
+ * Days whose row count lies far from the dataset's own recent history: the robust (modified) z-score of the day's
+ * log count against the same weekday of the trailing `weeks` (default 8), |z| > `threshold` (default 3.5, as
+ * Iglewicz and Hoaglin recommend). Days with fewer than `minWeeks` (default 4) earlier same weekdays are not judged.
+ */
+export interface VolumeAnomalyCheck extends Common {
+  type: "volume_anomaly";
+  column: string;
+  weeks?: number;
+  minWeeks?: number;
+  threshold?: number;
+}
+
 export type CheckSpec =
   | NotNullCheck
   | UniqueCheck
@@ -123,7 +199,13 @@ export type CheckSpec =
   | FreshnessCheck
   | NoGapsCheck
   | SchemaUnchangedCheck
-  | DuplicateCountCheck;
+  | DuplicateCountCheck
+  | RowCountChangeCheck
+  | NullRateChangeCheck
+  | DistributionShiftCheck
+  | CategoryShiftCheck
+  | SettledRowsChangedCheck
+  | VolumeAnomalyCheck;
 
 export type CheckType = CheckSpec["type"];
 
@@ -136,18 +218,25 @@ export function checkName(spec: CheckSpec): string {
     case "not_null":
     case "unique":
     case "duplicate_count":
+    case "null_rate_change":
       return `${spec.type}(${spec.columns.join(",")})`;
     case "accepted_values":
     case "in_range":
     case "regex":
     case "freshness":
+    case "category_shift":
+    case "settled_rows_changed":
+    case "volume_anomaly":
       return `${spec.type}(${spec.column})`;
     case "relationships":
       return `relationships(${spec.columns.join(",")}->${spec.to.dataset})`;
     case "no_gaps":
       return `no_gaps(${spec.column}${spec.by ? ` by ${spec.by}` : ""})`;
+    case "distribution_shift":
+      return `distribution_shift(${spec.column}, ${spec.method})`;
     case "row_count_between":
     case "schema_unchanged":
+    case "row_count_change":
       return spec.type;
   }
 }

@@ -11,6 +11,8 @@ export interface CheckStagedOptions {
   /** Dataset → version that checks reading other datasets use, e.g. a stage's input versions; latest otherwise. */
   versions?: Record<string, string>;
   clock?: () => number;
+  /** The new version's row filters, as filtersOf gives them: drift checks compare with a version made alike. */
+  filters?: string[];
 }
 
 /**
@@ -31,6 +33,7 @@ export async function checkStaged(
     createdAt: options.createdAt,
     pins: options.versions,
     clock: options.clock,
+    filters: options.filters,
   });
   return qualityFacet(await runChecksOnFile(con, def, staged.path, context));
 }

@@ -71,6 +71,8 @@ export interface Fixture {
     options?: {
       inputs?: Record<string, string>;
       previous?: SchemaField[];
+      /** The compared version's rows (a SELECT) for drift checks; none means a first version. */
+      baseline?: string;
       createdAt?: string;
       now?: string;
       def?: DatasetDef;
@@ -95,11 +97,15 @@ export async function createFixture(): Promise<Fixture> {
       const file = await write(con, rows);
       const inputs = new Map<string, string>();
       for (const [name, select] of Object.entries(options.inputs ?? {})) inputs.set(name, await write(con, select));
+      const baseline = options.baseline === undefined ? undefined : await write(con, options.baseline);
       const report = await runChecksOnFile(con, def, file, {
         version: `sha256:${"ab".repeat(32)}`,
         createdAt: Date.parse(options.createdAt ?? "2025-07-01T00:00:00Z"),
         clock: () => Date.parse(options.now ?? "2025-07-01T00:00:00Z"),
         previous: options.previous ? { version: `sha256:${"cd".repeat(32)}`, fields: options.previous } : undefined,
+        async baseline() {
+          return baseline ? { def, version: `sha256:${"12".repeat(32)}`, files: baseline } : undefined;
+        },
         async resolve(name) {
           const p = inputs.get(name);
           return p ? { def: fixtureDefs[name]!, version: `sha256:${"ef".repeat(32)}`, files: p } : undefined;

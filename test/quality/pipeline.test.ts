@@ -40,6 +40,8 @@ describe("checks in labbook run", () => {
           status: "pass",
           failing: 0,
           allowed: 0,
+          warnIf: null,
+          errorIf: ">0",
         },
       ],
     });

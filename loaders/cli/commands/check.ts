@@ -6,19 +6,26 @@ import { formatTable } from "../table.ts";
 
 export default defineCommand({
   name: "check",
-  usage: "[dataset[@version]…] [--pins SET]",
+  usage: "[dataset[@version]…] [--pins SET] [--against VERSION|SET]",
   description:
     "Run the quality checks declared in the dataset definitions on stored versions: the latest version of every\n" +
     "dataset that has checks and versions, the named ones, or with --pins the versions a pin set pins. Checks that\n" +
     "read other datasets (relationships, no_gaps within, freshness against a dataset) read them at the same pins, or\n" +
     "at their latest version. Prints each check's status, failing count and a sample of failing rows, and stores the\n" +
     "outcome as a version of the quality_results dataset. Exits 1 when an error-severity check fails; a failed\n" +
-    "warn-severity check is reported and exits 0.",
+    "warn-severity check is reported and exits 0.\n" +
+    "Drift checks (row_count_change, null_rate_change, distribution_shift, category_shift, settled_rows_changed)\n" +
+    "compare each checked version with its previous version, or with what --against names.",
   options: {
     pins: {
       type: "string",
       valueName: "SET",
       description: "Check the versions this pin set pins, and read other datasets at their pinned versions",
+    },
+    against: {
+      type: "string",
+      valueName: "VERSION|SET",
+      description: "Compare drift checks with this version, or with each dataset's version in this pin set",
     },
   },
   examples: [
@@ -26,11 +33,13 @@ export default defineCommand({
     "labbook check behavioral_events",
     "labbook check behavioral_events@3f2a9c1d --json",
     "labbook check --pins default",
+    "labbook check behavioral_events --against exp-2025-07",
   ],
   async run(ctx) {
     const { reports, results } = await checkVersions(ctx.config, {
       refs: ctx.positionals,
       pins: stringOption(ctx.values, "pins"),
+      against: stringOption(ctx.values, "against"),
       log: ctx.log,
       signal: ctx.signal,
     });

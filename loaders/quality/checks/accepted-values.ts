@@ -4,6 +4,7 @@ import { keyAnd, literal } from "./_sql.ts";
 
 /** Rows whose non-NULL value is not one of the accepted values. */
 export const acceptedValues: CheckModule<AcceptedValuesCheck> = {
+  countsRows: true,
   compile(spec, t) {
     const col = t.col(spec.column);
     if (!Array.isArray(spec.values) || spec.values.length === 0) t.fail(`"values" must be a non-empty list`);

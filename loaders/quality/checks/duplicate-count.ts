@@ -7,6 +7,7 @@ import { columnList, wholeNumber } from "./_sql.ts";
  * extra copies, so three rows written twice count 3; up to `max` are tolerated.
  */
 export const duplicateCount: CheckModule<DuplicateCountCheck> = {
+  countsRows: true,
   compile(spec, t) {
     const cols = columnList(t, spec.columns).join(", ");
     // Grouping on a 64-bit hash first keeps the hash table small on wide keys; the exact grouping then only sees

@@ -6,10 +6,12 @@ import type { FreshnessCheck } from "../spec.ts";
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
 
 /** "90m", "36h", "2d", "1w" → milliseconds. */
-export function parseMaxAge(t: CheckTarget, text: unknown): number {
+export function parseMaxAge(t: CheckTarget, text: unknown, option = "maxAge"): number {
   const m = typeof text === "string" ? /^([1-9][0-9]{0,5})([mhdw])$/.exec(text) : null;
   if (!m)
-    return t.fail(`"maxAge" must be a whole number and a unit m, h, d or w (e.g. "36h"), got ${JSON.stringify(text)}`);
+    return t.fail(
+      `"${option}" must be a whole number and a unit m, h, d or w (e.g. "36h"), got ${JSON.stringify(text)}`,
+    );
   return Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
 }
 

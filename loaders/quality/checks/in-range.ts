@@ -14,6 +14,7 @@ function bound(t: CheckTarget, value: unknown, option: string): string {
 
 /** Rows whose non-NULL value lies below min or above max (both inclusive bounds). */
 export const inRange: CheckModule<InRangeCheck> = {
+  countsRows: true,
   compile(spec, t) {
     const col = t.col(spec.column);
     if (spec.min === undefined && spec.max === undefined) t.fail(`give "min", "max" or both`);

@@ -4,6 +4,7 @@ import { columnList, keyAnd } from "./_sql.ts";
 
 /** Rows with a NULL in any of the columns. */
 export const notNull: CheckModule<NotNullCheck> = {
+  countsRows: true,
   compile(spec, t) {
     const cols = columnList(t, spec.columns);
     return {

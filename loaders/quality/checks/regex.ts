@@ -5,6 +5,7 @@ import { keyAnd } from "./_sql.ts";
 
 /** Rows whose non-NULL value, as text, does not match the whole pattern. */
 export const regex: CheckModule<RegexCheck> = {
+  countsRows: true,
   compile(spec, t) {
     const col = t.col(spec.column);
     let pattern: string;

@@ -24,6 +24,7 @@ function resolver(t: CheckTarget, to: Joined, via: { name: string; input: Joined
  * NULLs are not checked, as in SQL's MATCH SIMPLE.
  */
 export const relationships: CheckModule<RelationshipsCheck> = {
+  countsRows: true,
   inputs: (spec) => [spec.to?.dataset, ...(spec.to?.via ?? []).map((v) => v.dataset)].filter((d) => d !== undefined),
   compile(spec, t) {
     const child = columnList(t, spec.columns).map((c) => `c.${c}`);

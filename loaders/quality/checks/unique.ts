@@ -4,6 +4,7 @@ import { columnList } from "./_sql.ts";
 
 /** Key values held by more than one row, with how many rows hold each. The failing count is the number of values. */
 export const unique: CheckModule<UniqueCheck> = {
+  countsRows: true,
   compile(spec, t) {
     const list = columnList(t, spec.columns);
     const cols = list.join(", ");
