@@ -12,12 +12,20 @@ export interface DefectPlan {
   unknownPhase: { userId: string; day: number; label: string } | null;
   /** One scored event with a score above 100. */
   outOfRange: { day: number; score: number };
+  /**
+   * A day that keeps a tenth of its events, late enough to have four weeks of history before it: a volume anomaly.
+   * Protocol participants keep one event each, so the day adds no gap to their series.
+   */
+  lowVolume: { day: number; date: string; keep: number; participants: string[] };
 }
 
 export function planDefects(users: PlannedUser[], options: SeedOptions): DefectPlan {
   const participant = users.find((u) => u.protocol);
   const phases = participant?.protocol?.phases;
   const gapDay = phases ? phases[2]!.startDay + 2 : -1;
+  const taken = new Set([Math.floor(options.days / 2), Math.floor(options.days / 3), gapDay, phases?.[1]?.startDay]);
+  let lowDay = options.days - 6;
+  while (taken.has(lowDay)) lowDay--;
   return {
     duplicateDay: Math.floor(options.days / 2),
     duplicates: 3,
@@ -26,16 +34,40 @@ export function planDefects(users: PlannedUser[], options: SeedOptions): DefectP
           userId: participant.id,
           protocolId: participant.protocol!.id,
           day: gapDay,
-          date: new Date(SEED_EPOCH_MS + gapDay * DAY_MS).toISOString().slice(0, 10),
+          date: dateOf(gapDay),
         }
       : null,
     unknownPhase: participant ? { userId: participant.id, day: phases![1]!.startDay, label: "baseline_9" } : null,
     outOfRange: { day: Math.floor(options.days / 3), score: 140 },
+    lowVolume: {
+      day: lowDay,
+      date: dateOf(lowDay),
+      keep: 0.1,
+      participants: users.filter((u) => u.protocol).map((u) => u.id),
+    },
   };
+}
+
+const dateOf = (day: number) => new Date(SEED_EPOCH_MS + day * DAY_MS).toISOString().slice(0, 10);
+
+/** Keeps a tenth of the day's events: one of each protocol participant, then the earliest others. */
+function thin(plan: DefectPlan["lowVolume"], out: DayOutput): void {
+  const target = Math.round(out.events.length * plan.keep);
+  const participants = new Set(plan.participants);
+  const kept = new Set<Row>();
+  for (const e of out.events)
+    if (participants.has(e.userId as string)) {
+      kept.add(e);
+      participants.delete(e.userId as string);
+    }
+  for (const e of out.events) if (kept.size < target) kept.add(e);
+  out.events = out.events.filter((e) => kept.has(e));
 }
 
 /** Plants the defects of one day in place. Each defect touches its own rows, so none is counted twice. */
 export function applyDefects(plan: DefectPlan, day: number, out: DayOutput): void {
+  // First: the defects below then pick among the rows that remain.
+  if (day === plan.lowVolume.day) thin(plan.lowVolume, out);
   if (plan.gap && day === plan.gap.day) out.events = out.events.filter((e) => e.userId !== plan.gap!.userId);
   const duplicated = new Set<unknown>();
   if (day === plan.duplicateDay) {

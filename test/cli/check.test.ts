@@ -48,7 +48,14 @@ describe("labbook check on seeded defects (ingested with --no-validate)", () => 
     expect(stdout).toContain(`userId=${plan.gap!.userId} day=${plan.gap!.date}`);
     expect(stdout).toContain("experimentPhase=baseline_9");
     expect(stdout).toContain("sessionPerformanceScore=140");
-    expect(stdout).not.toMatch(/ WARN /);
+    // The planted low-volume day is the only warning.
+    expect(
+      stdout
+        .split("\n")
+        .filter((l) => / WARN /.test(l))
+        .map((l) => l.split(/\s{2,}/)[1]),
+    ).toEqual(["volume_anomaly(timestamp)"]);
+    expect(stdout).toContain(`day=${plan.lowVolume.date}`);
     expect(stderr).toMatch(/quality checks failed: behavioral_events in_range\(sessionPerformanceScore\), /);
   });
 

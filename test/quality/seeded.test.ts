@@ -77,6 +77,7 @@ describe("checks on seeded defects", () => {
       "behavioral_events in_range(sessionPerformanceScore)",
       "behavioral_events no_gaps(timestamp by userId)",
       "behavioral_events relationships(userId,experimentPhase->phase_assignments)",
+      "behavioral_events volume_anomaly(timestamp)",
     ]);
     expect(reports.find((r) => r.dataset === "behavioral_events")!.status).toBe("fail");
   });
@@ -104,6 +105,13 @@ describe("checks on seeded defects", () => {
     const r = result("no_gaps(timestamp by userId)");
     expect(r.sample).toEqual([{ userId: plan.gap!.userId, day: plan.gap!.date }]);
     expect(r.failing).toBe(1);
+  });
+
+  it("flag the planted low-volume day, and no other day", () => {
+    const r = result("volume_anomaly(timestamp)");
+    expect(r).toMatchObject({ status: "warn", failing: 1 });
+    expect(r.sample).toEqual([expect.objectContaining({ day: plan.lowVolume.date })]);
+    expect(r.sample[0]!.rows as number).toBeLessThan((r.sample[0]!.expected as number) / 5);
   });
 
   it("find the out-of-range score", () => {
