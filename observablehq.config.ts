@@ -1,3 +1,4 @@
+import { failingChecksBanner } from "./loaders/site/banner.ts";
 import { pinnedProtocols } from "./loaders/site/protocols.ts";
 
 // The pinned protocols, read once when Framework loads the config: one page each, listed in the sidebar.
@@ -32,6 +33,8 @@ export default {
   style: "style.css",
   globalStylesheets: [],
   head: '<link rel="icon" href="data:,">',
+  // Empty unless `labbook build --allow-failing-checks` published failing checks: then every page names them.
+  header: failingChecksBanner(),
   footer: "",
   search: false,
   pager: false,

@@ -17,3 +17,5 @@ export { checkInputs, orderForChecks } from "./order.ts";
 export { qualityFacet, qualityOfRecord, versionStatus, type QualityFacet, type VersionStatus } from "./facet.ts";
 export { storeResults, type StoredResults } from "./results.ts";
 export { checkVersions, type CheckVersionsOptions, type CheckVersionsResult } from "./check-versions.ts";
+export { describeFailure, gateError, gateVerdict, recordedFailures, type GateVerdict } from "./gate.ts";
+export { FAILING_CHECKS_ENV, failingChecksOfEnv, type GateFailure } from "./failing.ts";

@@ -1,4 +1,5 @@
 import { readGitInfo, type GitInfo } from "../lineage/git.ts";
+import { failingChecksOfEnv, type GateFailure } from "../quality/failing.ts";
 import type { SiteContext } from "./context.ts";
 import { readsOf, siteLoaders } from "./manifest.ts";
 
@@ -12,6 +13,8 @@ export interface Provenance {
   git: GitInfo;
   /** ISO time of the build (LABBOOK_BUILD_TIME, set once per build, so every page agrees). */
   builtAt: string;
+  /** The failing error checks a `labbook build --allow-failing-checks` published anyway; empty for a gated build. */
+  failingChecks: GateFailure[];
 }
 
 export async function provenanceData(ctx: SiteContext, env: NodeJS.ProcessEnv = process.env): Promise<Provenance> {
@@ -25,5 +28,6 @@ export async function provenanceData(ctx: SiteContext, env: NodeJS.ProcessEnv = 
     loaders: Object.fromEntries(siteLoaders.map((l) => [l.name, readsOf(l, ctx.pins)])),
     git: await readGitInfo(ctx.config.root),
     builtAt: new Date(builtAt).toISOString(),
+    failingChecks: failingChecksOfEnv(env),
   };
 }

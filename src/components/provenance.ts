@@ -41,5 +41,14 @@ export function provenanceFooter(p: Provenance, loaders: string[], options: Foot
       p.git.dirty ? " (with uncommitted changes)" : "",
       `. Built ${utcTime(p.builtAt)}.`,
     ),
+    ...(p.failingChecks?.length
+      ? [
+          el(
+            "p",
+            { class: "labbook-provenance-failing" },
+            `Built with --allow-failing-checks: ${p.failingChecks.map((f) => `${f.dataset} ${f.check}`).join(", ")} fail.`,
+          ),
+        ]
+      : []),
   );
 }

@@ -36,20 +36,63 @@ describe("the quality page", () => {
   beforeAll(async () => {
     db = await createTestDatabase("qpage");
     project = await createSiteProject(db.url);
+    // Clean first: the defects version is then compared with it, and the clean one is a first version.
+    await seedSmall(db.sql, { defects: false });
+    await collectUserIds();
+    const clean = await ingestAndPin("clean", []);
     await seedSmall(db.sql, { defects: true });
     await collectUserIds();
     // Validation skipped, so the out-of-range score reaches the version and its check.
     const defects = await ingestAndPin("defects", ["--no-validate"]);
-    await seedSmall(db.sql, { defects: false });
-    await collectUserIds();
-    const clean = await ingestAndPin("clean", []);
     Object.assign(pinned, Object.fromEntries([defects, clean]));
     await writePins(path.join(project.root, "lineage"), pinned);
-    for (const set of ["defects", "clean"]) {
-      const build = await project.cli(["build", "--out", dist(set)], { LABBOOK_PINS: set });
-      expect(build.code, build.stderr).toBe(0);
-    }
+    refused = await project.cli(["build", "--out", dist("defects")], { LABBOOK_PINS: "defects" });
+    const allowed = await project.cli(["build", "--out", dist("defects"), "--allow-failing-checks"], {
+      LABBOOK_PINS: "defects",
+    });
+    expect(allowed.code, allowed.stderr).toBe(0);
+    const build = await project.cli(["build", "--out", dist("clean")], { LABBOOK_PINS: "clean" });
+    expect(build.code, build.stderr).toBe(0);
   }, SETUP_TIMEOUT);
+
+  let refused: Awaited<ReturnType<SiteProject["cli"]>>;
+  const FAILING = [
+    "duplicate_count(userId,eventType,timestamp,eventData)",
+    "in_range(sessionPerformanceScore)",
+    "no_gaps(timestamp by userId)",
+    "relationships(userId,experimentPhase->phase_assignments)",
+  ];
+
+  it("refuses to publish a pin set with failing error checks, naming dataset, version and check", () => {
+    expect(refused.code).toBe(1);
+    const short = pinned.defects!.behavioral_events!.slice(7, 19);
+    for (const check of FAILING) expect(refused.stderr).toContain(`behavioral_events@${short} ${check}`);
+    expect(refused.stderr).toContain("--allow-failing-checks");
+  });
+
+  it("allowed through, puts a banner naming the failing checks on every page, and stamps the provenance", async () => {
+    const pages = (await filesUnder(dist("defects"))).filter((f) => f.endsWith(".html"));
+    expect(pages.length).toBeGreaterThan(4);
+    for (const file of pages) {
+      const html = await readFile(path.join(dist("defects"), file), "utf8");
+      expect(html, file).toContain('class="labbook-failing-checks"');
+    }
+    for (const page of ["index", "events", "quality"])
+      await withPage(dist("defects"), page, async (p) => {
+        const banner = p.locator(".labbook-failing-checks");
+        await expect(banner.isVisible(), page).resolves.toBe(true);
+        const named = await banner.locator("li").evaluateAll((els) => els.map((e) => e.getAttribute("data-check")));
+        expect(named.sort()).toEqual(FAILING);
+        await p.waitForSelector(".labbook-provenance-failing");
+      });
+    const clean = await readFile(path.join(dist("clean"), "index.html"), "utf8");
+    expect(clean).not.toContain("labbook-failing-checks");
+    const provenance = await filesUnder(dist("defects")).then((files) =>
+      files.filter((f) => /^_file\/data\/provenance\.[0-9a-f]+\.json$/.test(f)),
+    );
+    const stamp = JSON.parse(await readFile(path.join(dist("defects"), provenance[0]!), "utf8"));
+    expect(stamp.failingChecks.map((f: { check: string }) => f.check).sort()).toEqual(FAILING);
+  });
 
   afterAll(async () => {
     await project?.remove();
@@ -63,14 +106,14 @@ describe("the quality page", () => {
       const failing = await page
         .locator(".labbook-failing")
         .evaluateAll((els) => els.map((e) => `${e.getAttribute("data-dataset")} ${e.getAttribute("data-check")}`));
-      expect(failing.sort()).toEqual([
-        "behavioral_events duplicate_count(userId,eventType,timestamp,eventData)",
-        "behavioral_events in_range(sessionPerformanceScore)",
-        "behavioral_events no_gaps(timestamp by userId)",
-        "behavioral_events relationships(userId,experimentPhase->phase_assignments)",
-      ]);
+      // Warnings too: the planted low-volume day, and history changed against the clean version before it.
+      expect(failing.sort()).toEqual(
+        [...FAILING, "settled_rows_changed(timestamp)", "volume_anomaly(timestamp)"].map(
+          (c) => `behavioral_events ${c}`,
+        ),
+      );
       expect(await page.locator('tr[data-status="fail"]').count()).toBe(4);
-      expect(await page.locator('tr[data-status="warn"]').count()).toBe(0);
+      expect(await page.locator('tr[data-status="warn"]').count()).toBe(2);
       const text = await page.locator("main").innerText();
       expect(text).toContain("baseline_9");
       expect(text).toContain(plan.gap!.date);

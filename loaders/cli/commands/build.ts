@@ -1,31 +1,64 @@
+import { FAILING_CHECKS_ENV } from "../../quality/failing.ts";
+import { describeFailure, gateError, gateVerdict } from "../../quality/gate.ts";
 import { buildSite } from "../../site/build.ts";
+import { prepareSiteData } from "../../site/prepare.ts";
 import { stringOption } from "../args.ts";
 import { defineCommand, printJson } from "../command.ts";
 
 export default defineCommand({
   name: "build",
-  usage: "[--out DIR]",
+  usage: "[--out DIR] [--allow-failing-checks]",
   description:
     "Build the report site (Observable Framework) from the pinned dataset versions, offline.\n" +
     "LABBOOK_PINS chooses the pin set (default: default). With no pins at all it first ingests every source dataset\n" +
     "(seeding the embedded PostgreSQL when it is empty) and pins them as `default`. Pinned objects missing from the\n" +
     "local store are pulled from LABBOOK_REMOTE, or the build fails naming them; it never re-ingests.\n" +
-    "Only the data loaders whose pinned inputs, code or pin set changed since the last build run again.",
+    "Only the data loaders whose pinned inputs, code or pin set changed since the last build run again.\n" +
+    "The build refuses (exit 1) a pin set in which a pinned version fails an error-severity quality check, naming\n" +
+    "dataset, version and check; --allow-failing-checks builds anyway, with a banner on every page naming them.",
   options: {
     out: {
       type: "string",
       valueName: "DIR",
       description: "Output directory (default dist); replaced only if it holds a build",
     },
+    "allow-failing-checks": {
+      type: "boolean",
+      description: "Publish even though error checks fail; every page and the provenance stamp then say which",
+    },
   },
-  examples: ["labbook build", "LABBOOK_PINS=exp-reminders labbook build --out dist-reminders", "labbook build --json"],
+  examples: [
+    "labbook build",
+    "LABBOOK_PINS=exp-reminders labbook build --out dist-reminders",
+    "labbook build --allow-failing-checks",
+    "labbook build --json",
+  ],
   async run(ctx) {
+    const started = Date.now();
+    // The first build of a fresh clone ingests and pins here, so the gate judges what would be published.
+    const preparation = await prepareSiteData(ctx.config, { log: ctx.log, signal: ctx.signal });
+    ctx.log.progress(`build: running the quality checks of pin set "${ctx.config.pinSet}"`);
+    const verdict = await gateVerdict(ctx.config, ctx.config.pinSet, { clock: () => started, signal: ctx.signal });
+    const allowed = ctx.values["allow-failing-checks"] === true;
+    if (verdict.failures.length && !allowed) throw gateError(verdict);
+    if (verdict.failures.length)
+      ctx.log.warn(`publishing despite failing error checks: ${verdict.failures.map(describeFailure).join(", ")}`);
     const result = await buildSite(ctx.config, {
       outDir: stringOption(ctx.values, "out"),
       log: ctx.log,
       signal: ctx.signal,
+      // Always set, so that a value inherited from the caller's environment cannot put a banner on a clean build.
+      env: { ...process.env, [FAILING_CHECKS_ENV]: verdict.failures.length ? JSON.stringify(verdict.failures) : "" },
     });
-    if (ctx.json) return printJson(ctx, result);
-    ctx.out(`${result.outDir}  ${result.pages.length} pages  pin set ${result.pinSet}  ${result.seconds.toFixed(1)} s`);
+    const out = {
+      ...result,
+      preparation: preparation.action === "ready" ? result.preparation : preparation,
+      failingChecks: verdict.failures,
+    };
+    if (ctx.json) return printJson(ctx, out);
+    ctx.out(
+      `${result.outDir}  ${result.pages.length} pages  pin set ${result.pinSet}  ${result.seconds.toFixed(1)} s` +
+        (verdict.failures.length ? `  (${verdict.failures.length} failing check(s) bannered)` : ""),
+    );
   },
 });
