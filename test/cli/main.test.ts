@@ -69,7 +69,7 @@ describe("labbook seed (usage)", () => {
             --events N     Behavioral events in total (default 200,000)
             --seed S       Random seed (default 42)
             --naming NAME  Table naming: "pascal" ("BehavioralEvent", enum types) or "snake" (behavioral_events, text enums); default pascal
-            --defects      Plant known defects (duplicates, an unknown phase label, a gap, an out-of-range score)
+            --defects      Plant known defects (duplicates, an unknown phase label, a gap, an out-of-range score, a low-volume day)
             --replace      Replace tables that already hold rows in a DATABASE_URL database
             --json         Print machine-readable JSON on stdout
         -h, --help         Show this help

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { planDefects, type DefectPlan } from "../../loaders/seed/defects.ts";
+import { allocate, generateDay } from "../../loaders/seed/events.ts";
 import { seedDatabase } from "../../loaders/seed/load.ts";
 import { DAY_MS, DEFAULT_SEED_OPTIONS, planStudy, SEED_EPOCH_MS, type SeedOptions } from "../../loaders/seed/plan.ts";
 import { createTestDatabase, withTestDatabase, type TestDatabase } from "../util/pg.ts";
@@ -50,6 +51,25 @@ describe("seeding with defects", () => {
     const rows = await db.sql.unsafe(`SELECT "sessionPerformanceScore" AS score FROM ${t.events}
       WHERE "sessionPerformanceScore" NOT BETWEEN 0 AND 100`);
     expect(rows.map((r) => r.score)).toEqual([plan.outOfRange.score]);
+  });
+
+  it("keeps a tenth of the low-volume day's events, and one of each participant active that day", async () => {
+    const low = plan.lowVolume;
+    const users = planStudy(options);
+    const clean = generateDay(users, allocate(users, options), low.day, options).events;
+    const rows = await db.sql.unsafe<{ userId: string }[]>(
+      `SELECT "userId" FROM ${t.events} WHERE timestamp >= $1::date AND timestamp < $1::date + 1`,
+      [low.date],
+    );
+    expect(rows).toHaveLength(Math.round(clean.length / 10));
+    const participants = new Set(low.participants);
+    const active = new Set(clean.map((e) => e.userId as string).filter((u) => participants.has(u)));
+    expect(active.size).toBeGreaterThan(0);
+    for (const user of active)
+      expect(
+        rows.some((r) => r.userId === user),
+        user,
+      ).toBe(true);
   });
 
   it("leaves the gap day of the planned user without events, between active days", async () => {

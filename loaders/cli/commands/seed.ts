@@ -38,7 +38,8 @@ export default defineCommand({
     },
     defects: {
       type: "boolean",
-      description: "Plant known defects (duplicates, an unknown phase label, a gap, an out-of-range score)",
+      description:
+        "Plant known defects (duplicates, an unknown phase label, a gap, an out-of-range score, a low-volume day)",
     },
     replace: { type: "boolean", description: "Replace tables that already hold rows in a DATABASE_URL database" },
   },
