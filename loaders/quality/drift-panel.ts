@@ -3,7 +3,7 @@ import type { Config } from "../config.ts";
 import type { DatasetDef } from "../datasets/define.ts";
 import { quoteIdent } from "../datasets/rules.ts";
 import { parquet, queryRows } from "../duckdb.ts";
-import { objectPath } from "../store/objects.ts";
+import { requireFiles } from "../store/files.ts";
 import { checkModules } from "./checks/index.ts";
 import { storeContext } from "./context.ts";
 import { runChecksOnFile, type CheckResult } from "./run.ts";
@@ -50,10 +50,10 @@ export async function driftPanel(
   const baseline = await context.baseline!("previous");
   if (!baseline) return { ...empty, against: null, note: "first version: nothing to compare" };
   if ("skipped" in baseline) return { ...empty, against: null, note: baseline.skipped };
-  const file = objectPath(config.dataDir, version);
+  const file = await requireFiles(config.dataDir, version, def.name);
   const drift = { ...def, checks: (def.checks ?? []).filter((c) => isDrift(c.type)) };
   const report = await runChecksOnFile(con, drift, file, { ...context, baseline: async () => baseline });
-  const [cur, prev] = [parquet(file), parquet(baseline.path)];
+  const [cur, prev] = [parquet(file), parquet(baseline.files)];
   const [counts] = await queryRows<{ current: bigint; previous: bigint }>(
     con,
     `SELECT (SELECT count(*) FROM ${cur}) AS current, (SELECT count(*) FROM ${prev}) AS previous`,

@@ -4,7 +4,8 @@ import { openDuckDB } from "../duckdb.ts";
 import { LabbookError } from "../errors.ts";
 import { listVersions } from "../lineage/catalog.ts";
 import { pinSet, readPins } from "../lineage/pins.ts";
-import { objectPath, spillDir } from "../store/objects.ts";
+import { requireFiles } from "../store/files.ts";
+import { spillDir } from "../store/objects.ts";
 import { shortVersion } from "../store/version.ts";
 import { checkModules } from "./checks/index.ts";
 import { createdAtOf, storeContext } from "./context.ts";
@@ -51,7 +52,8 @@ export async function gateVerdict(
         onlyPinned: true,
         clock,
       });
-      const report = await runChecksOnFile(con, def, objectPath(config.dataDir, version), context);
+      const files = await requireFiles(config.dataDir, version, def.name);
+      const report = await runChecksOnFile(con, def, files, context);
       const recorded = entry ? qualityOfRecord(entry.record) : undefined;
       const results = report.results.map((r): CheckResult => {
         const drift = (checkModules[r.type] as { drift?: boolean }).drift;
