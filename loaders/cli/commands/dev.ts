@@ -22,7 +22,7 @@ export default defineCommand({
   },
   examples: ["labbook dev", "LABBOOK_PINS=exp-reminders labbook dev --port 4000 --no-open"],
   async run(ctx) {
-    const port = ctx.values.port === undefined ? undefined : intOption(ctx.values, "port", 3000, 1);
+    const port = ctx.values.port === undefined ? undefined : intOption(ctx.values, "port", 3000, 1, 65535);
     const { invalidation, frameworkEnv } = await prepareSite(ctx.config, { log: ctx.log, signal: ctx.signal });
     ctx.log.info(`dev: pin set "${ctx.config.pinSet}"; loaders to re-run: ${invalidation.rerun.join(", ") || "none"}`);
     const stop = watchPins(ctx);
