@@ -11,6 +11,7 @@ import { readGitInfo } from "../lineage/git.ts";
 import { buildRecord, type ValidationSummary } from "../lineage/record.ts";
 import { silentLogger, type Logger } from "../log.ts";
 import { TABLE_NAMES, type Naming } from "../sources/schema.ts";
+import { checkSourceColumns } from "../sources/column-types.ts";
 import type { Database } from "../sources/postgres.ts";
 import { alreadyStoredMessage, commitVersion, rejectsPath } from "../store/commit.ts";
 import { makeFifo } from "../store/fifo.ts";
@@ -161,6 +162,7 @@ export async function ingestPostgres(
   const columns = compileSchema(def.schema);
   const signal = options.signal;
   signal?.throwIfAborted();
+  await checkSourceColumns(db.sql, def.name, TABLE_NAMES[(def.source as PostgresSource).table][naming], columns);
 
   const staged: StagedFile[] = [];
   const fifo = await tempPath(config.dataDir, ".csv.fifo");
