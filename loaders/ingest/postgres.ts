@@ -8,6 +8,7 @@ import { LabbookError } from "../errors.ts";
 import { filtersOf } from "../lineage/catalog.ts";
 import { facet } from "../lineage/facets.ts";
 import { readGitInfo } from "../lineage/git.ts";
+import { recordedFilters, writePrivateParameters } from "../lineage/private-parameters.ts";
 import { buildRecord, type ValidationSummary } from "../lineage/record.ts";
 import { silentLogger, type Logger } from "../log.ts";
 import { TABLE_NAMES, type Naming } from "../sources/schema.ts";
@@ -241,6 +242,8 @@ export async function ingestPostgres(
     if (v.rowsValid === 0)
       warnings.push(`${def.name}: the selection is empty; wrote an empty version with the full schema`);
     const table = TABLE_NAMES[(def.source as PostgresSource).table][naming];
+    // The record is committed to git: a user id goes in as its keyed pseudonym, the raw id to local state.
+    const recorded = await recordedFilters(config, options.filters ?? {}, params);
     const record = buildRecord({
       job: `ingest.${def.name}`,
       dataset: def.name,
@@ -261,8 +264,8 @@ export async function ingestPostgres(
         dataset: def.name,
         naming,
         table,
-        filters: options.filters ?? {},
-        boundParameters: params,
+        filters: recorded.filters,
+        boundParameters: recorded.bound,
         validation: mode,
       },
       git: await readGitInfo(config.root),
@@ -281,6 +284,7 @@ export async function ingestPostgres(
         : v,
       runFacets: quality ? { labbook_quality: quality } : {},
     });
+    if (recorded.local) await writePrivateParameters(config, def.name, final.version, recorded.local);
     const committed = await commitVersion(config, def.name, final, record, rejects);
     staged.length = 0;
     for (const w of warnings) log.warn(w);

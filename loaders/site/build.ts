@@ -14,7 +14,7 @@ import { readsOf, siteLoaders } from "./manifest.ts";
 import { prepareOfflineNpmCache } from "./offline.ts";
 import { assertPageDeps } from "./page-deps.ts";
 import { prepareSiteData, type Preparation } from "./prepare.ts";
-import { pseudonymKey } from "./pseudonym.ts";
+import { pseudonymKey } from "../pseudonym.ts";
 
 export interface SiteBuildOptions {
   /** Where the static site goes (default <root>/dist). */

@@ -5,7 +5,7 @@ import { readPins, pinSet } from "../lineage/pins.ts";
 import { readableVersions } from "../store/files.ts";
 import type { PinnedDataset } from "../store/pinned.ts";
 import { pinnedReads, siteLoader, type SiteLoader } from "./manifest.ts";
-import { pseudonymizer, pseudonymKey } from "./pseudonym.ts";
+import { pseudonymizer, pseudonymKey } from "../pseudonym.ts";
 
 /** What a site loader works with: the pinned versions it may read and the pseudonym function. */
 export interface SiteContext {

@@ -2,8 +2,8 @@ import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig, type Config } from "../../loaders/config.ts";
-import { keyFile, pseudonymizer, pseudonymKey } from "../../loaders/site/pseudonym.ts";
+import { loadConfig, type Config } from "../loaders/config.ts";
+import { keyFile, pseudonymizer, pseudonymKey } from "../loaders/pseudonym.ts";
 
 describe("pseudonyms", () => {
   let dir: string;

@@ -2,8 +2,8 @@ import { createHash, createHmac, randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { link, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { Config } from "../config.ts";
-import { LabbookError } from "../errors.ts";
+import type { Config } from "./config.ts";
+import { LabbookError } from "./errors.ts";
 
 /** The secret behind the site's pseudonyms, and a public id of it (for cache fingerprints). */
 export interface PseudonymKey {
