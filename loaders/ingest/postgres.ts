@@ -227,12 +227,15 @@ export async function ingestPostgres(
     const fields = await parquetSchema(con, final.path);
     signal?.throwIfAborted();
 
+    // The record is committed to git: a user id goes in as its keyed pseudonym, the raw id to local state. Drift
+    // checks compare with earlier records, so they see the filters as the records hold them.
+    const recorded = await recordedFilters(config, options.filters ?? {}, params);
     // Checked before commit, so the outcome lands in the version's one lineage record.
     log.progress(`${def.name}: running quality checks`);
     const quality = await checkStaged(con, config, def, final, {
       createdAt: startedAt,
       clock,
-      filters: filtersOf({ filters: options.filters ?? {} }),
+      filters: filtersOf({ filters: recorded.filters }),
     });
     signal?.throwIfAborted();
 
@@ -242,8 +245,6 @@ export async function ingestPostgres(
     if (v.rowsValid === 0)
       warnings.push(`${def.name}: the selection is empty; wrote an empty version with the full schema`);
     const table = TABLE_NAMES[(def.source as PostgresSource).table][naming];
-    // The record is committed to git: a user id goes in as its keyed pseudonym, the raw id to local state.
-    const recorded = await recordedFilters(config, options.filters ?? {}, params);
     const record = buildRecord({
       job: `ingest.${def.name}`,
       dataset: def.name,
