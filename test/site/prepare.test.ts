@@ -85,7 +85,9 @@ describe("prepareSiteData", () => {
     await writePins(other.lineageDir, { "exp-partial": partial });
     const error = await invalidateSite(other, { LABBOOK_PSEUDONYM_KEY: "a".repeat(32) }).catch((e) => e);
     expect(error).toMatchObject({ code: "E_NOT_FOUND" });
-    expect(error.message).toMatch(/^pin set "exp-partial" does not pin phase_assignments \(read by \w+\)/);
+    expect(error.message).toBe(
+      'src/data/experiments.zip.ts reads phase_assignments, which pin set "exp-partial" does not pin',
+    );
     expect(error.details.join("\n")).toContain("labbook pin exp-partial");
   });
 });
