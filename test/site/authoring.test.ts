@@ -80,7 +80,7 @@ describe("a report page as a Markdown file and a SQL loader", () => {
     expect(first.pages).toEqual(["context.html", "index.html", "people.html", "trends.html"]);
     expect(first.rerun).toEqual(["context.json.sql", "people.json.sql", "trends.json.sql"]);
     const query = await readFile(src("trends.json.sql"), "utf8");
-    const sql = await project.cli(["sql", query, "--json"]);
+    const sql = await project.cli(["sql", "--json", "--", query]);
     expect(sql.code, sql.stderr).toBe(0);
     expect(JSON.parse(trends)).toEqual(JSON.parse(sql.stdout));
     expect(JSON.parse(trends).length).toBeGreaterThan(3);
@@ -124,7 +124,7 @@ describe("a report page as a Markdown file and a SQL loader", () => {
   });
 
   it(
-    "re-runs a SQL loader when its dataset is re-pinned or its SQL edited, and keeps the others",
+    "re-runs a SQL loader when its dataset is re-pinned or its SQL edited, a new page's only, and keeps the others",
     async () => {
       const lineageDir = path.join(project.root, "lineage");
       const [row] = await db.sql`SELECT min("timestamp") AS first FROM "ContextMetadata"`;
@@ -138,10 +138,17 @@ describe("a report page as a Markdown file and a SQL loader", () => {
       expect(repinned.rerun).toEqual(["context.json.sql"]);
       expect(repinned.kept).toEqual(["people.json.sql", "trends.json.sql"]);
 
-      // An edit that changes the text, not the result: the loader runs again and prints the same bytes.
+      // An edit that changes the text, not the result: the loader runs again and prints the same bytes. A page added
+      // meanwhile runs only its own loader.
       await writeFile(src("trends.json.sql"), `-- edited\n${await readFile(src("trends.json.sql"), "utf8")}`);
+      await writeFile(
+        src("added.md"),
+        '```js\nconst n = FileAttachment("added.json").json();\n```\n\n${n[0].n} events.\n',
+      );
+      await writeFile(src("added.json.sql"), "SELECT count(*) AS n FROM behavioral_events\n");
       const edited = await build();
-      expect(edited.rerun).toEqual(["trends.json.sql"]);
+      expect(edited.rerun).toEqual(["added.json.sql", "trends.json.sql"]);
+      expect(edited.kept).toEqual(["context.json.sql", "people.json.sql"]);
       expect(await built(dist, "trends.json")).toBe(trends);
     },
     2 * BUILD_TIMEOUT,
