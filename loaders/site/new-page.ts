@@ -86,9 +86,7 @@ interface Aggregate {
 function aggregate(def: DatasetDef): Aggregate {
   const columns = compileSchema(def.schema);
   const time = def.source?.timeColumn ?? columns.find((c) => c.duckdbType === "TIMESTAMPTZ")?.name;
-  const category = columns.find(
-    (c) => (def.schema.shape[c.name] as { _zod: { def: { type: string } } })._zod.def.type === "enum",
-  )?.name;
+  const category = columns.find((c) => isEnum(def.schema.shape[c.name]))?.name;
   const from = `FROM ${def.name}`;
   if (time) {
     const week = `CAST(date_trunc('week', ${quoteIdent(time)}) AS DATE)`;
@@ -109,6 +107,14 @@ function aggregate(def: DatasetDef): Aggregate {
     time: false,
     fill: null,
   };
+}
+
+type ZodDef = { _zod: { def: { type: string; innerType?: unknown } } };
+
+/** Whether a column is a z.enum (nullable or not): a category worth colouring by. */
+function isEnum(schema: unknown): boolean {
+  const def = (schema as ZodDef)._zod.def;
+  return def.type === "enum" || (def.type === "nullable" && isEnum(def.innerType));
 }
 
 function page(title: string, base: string, def: DatasetDef, q: Aggregate): string {
