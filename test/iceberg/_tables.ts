@@ -4,12 +4,10 @@ import { expect } from "vitest";
 import { sqlString } from "../../loaders/datasets/rules.ts";
 import { runSql } from "../../loaders/deliver/sql.ts";
 import { withDuckDB } from "../../loaders/duckdb.ts";
-import { buildRecord } from "../../loaders/lineage/record.ts";
 import { commitVersion } from "../../loaders/store/commit.ts";
 import { stageThroughPipe } from "../../loaders/store/objects.ts";
-import { parquetRowCount, parquetSchema } from "../../loaders/store/parquet.ts";
 import type { IcebergReader } from "../util/iceberg.ts";
-import type { TestProject } from "../util/project.ts";
+import { testRecord, type TestProject } from "../util/project.ts";
 
 /** Versions of a small "events" dataset, pins over them, and the check that icebird reads them as labbook sql does. */
 export const T0 = Date.parse("2025-07-01T08:00:00.000Z");
@@ -29,22 +27,7 @@ export async function makeVersionWithoutIds(project: TestProject, dataset: strin
     const staged = await stageThroughPipe(project.config.dataDir, (pipe) =>
       con.run(`COPY (${select}) TO ${sqlString(pipe)} (FORMAT parquet, COMPRESSION zstd)`).then(() => {}),
     );
-    const record = buildRecord({
-      job: `test.${dataset}`,
-      dataset,
-      version: staged.version,
-      rowCount: await parquetRowCount(con, staged.path),
-      size: staged.size,
-      fields: await parquetSchema(con, staged.path),
-      inputs: [],
-      dataSource: { name: "test", uri: "test://" },
-      sql: select,
-      parameters: {},
-      git: { commit: null, branch: null, dirty: null },
-      sourcePath: "test/iceberg/export.test.ts",
-      startedAt: at,
-      endedAt: at,
-    });
+    const record = await testRecord(con, dataset, staged, select, at);
     await commitVersion(project.config, dataset, staged, record);
     return staged.version;
   });
