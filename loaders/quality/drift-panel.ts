@@ -4,7 +4,7 @@ import type { DatasetDef } from "../datasets/define.ts";
 import { quoteIdent } from "../datasets/rules.ts";
 import { parquet, queryRows } from "../duckdb.ts";
 import { requireFiles } from "../store/files.ts";
-import { checkModules } from "./checks/index.ts";
+import { isDriftCheck } from "./checks/index.ts";
 import { storeContext } from "./context.ts";
 import { runChecksOnFile, type CheckResult } from "./run.ts";
 
@@ -26,8 +26,6 @@ export interface DriftPanel {
   /** Per category_shift column: each category's share of the non-NULL rows in either version (largest first). */
   categories: { column: string; values: { value: string; current: number; previous: number }[] }[];
 }
-
-const isDrift = (type: string) => (checkModules[type as keyof typeof checkModules] as { drift?: boolean }).drift;
 
 /**
  * The quality page's drift panel for one pinned version: its drift checks against the previous version, and the
@@ -51,7 +49,7 @@ export async function driftPanel(
   if (!baseline) return { ...empty, against: null, note: "first version: nothing to compare" };
   if ("skipped" in baseline) return { ...empty, against: null, note: baseline.skipped };
   const file = await requireFiles(config.dataDir, version, def.name);
-  const drift = { ...def, checks: (def.checks ?? []).filter((c) => isDrift(c.type)) };
+  const drift = { ...def, checks: (def.checks ?? []).filter((c) => isDriftCheck(c.type)) };
   const report = await runChecksOnFile(con, drift, file, { ...context, baseline: async () => baseline });
   const [cur, prev] = [parquet(file), parquet(baseline.files)];
   const [counts] = await queryRows<{ current: bigint; previous: bigint }>(

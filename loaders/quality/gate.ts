@@ -7,7 +7,7 @@ import { pinSet, readPins } from "../lineage/pins.ts";
 import { requireFiles } from "../store/files.ts";
 import { spillDir } from "../store/objects.ts";
 import { shortVersion } from "../store/version.ts";
-import { checkModules } from "./checks/index.ts";
+import { isDriftCheck } from "./checks/index.ts";
 import { createdAtOf, storeContext } from "./context.ts";
 import type { GateFailure } from "./failing.ts";
 import { qualityOfRecord } from "./facet.ts";
@@ -56,7 +56,7 @@ export async function gateVerdict(
       const report = await runChecksOnFile(con, def, files, context);
       const recorded = entry ? qualityOfRecord(entry.record) : undefined;
       const results = report.results.map((r): CheckResult => {
-        const drift = (checkModules[r.type] as { drift?: boolean }).drift;
+        const drift = isDriftCheck(r.type);
         const then = drift && r.status === "skipped" ? recorded?.checks.find((c) => c.check === r.check) : undefined;
         return then
           ? { ...then, detail: `${then.detail ?? ""} (recorded when the version was made)`.trim(), sample: [] }

@@ -1,6 +1,8 @@
 import { datasets } from "../datasets/index.ts";
 import { listVersions } from "../lineage/catalog.ts";
 import { createdAtOf, storeContext } from "../quality/context.ts";
+import { driftPanel, type DriftPanel } from "../quality/drift-panel.ts";
+import { checkHistory, type CheckHistory } from "../quality/history.ts";
 import { qualityOfRecord, type VersionStatus } from "../quality/facet.ts";
 import { runChecksOnFile, type CheckResult, type QualityReport } from "../quality/run.ts";
 import type { SiteContext } from "./context.ts";
@@ -29,6 +31,10 @@ export interface QualityDataset {
   checks: (CheckResult & { description?: string })[];
   /** The pinned version and the versions before it, newest first (at most `HISTORY`). */
   history: QualityHistoryEntry[];
+  /** Each check's status across those versions, as their lineage records hold it. */
+  checkHistory: CheckHistory;
+  /** The pinned version's drift checks against the previous version, with the distributions they watch. */
+  drift: DriftPanel;
 }
 
 export interface QualityPageData {
@@ -78,6 +84,8 @@ export async function qualityData(ctx: SiteContext, env: NodeJS.ProcessEnv = pro
           pinned: e.version === object.version,
         };
       });
+      const drift = await driftPanel(con, ctx.config, def, object.version, { pins: ctx.pins, clock });
+      const checks = await checkHistory(ctx.config.lineageDir, def.name, { upTo: object.version, limit: HISTORY });
       result.push({
         dataset: def.name,
         description: def.description,
@@ -89,6 +97,8 @@ export async function qualityData(ctx: SiteContext, env: NodeJS.ProcessEnv = pro
           ...(def.checks![i]!.description ? { description: def.checks![i]!.description } : {}),
         })),
         history,
+        checkHistory: checks,
+        drift: { ...drift, checks: drift.checks.map((r) => ({ ...r, sample: [] })) },
       });
     }
     return result;

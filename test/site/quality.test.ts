@@ -112,8 +112,8 @@ describe("the quality page", () => {
           (c) => `behavioral_events ${c}`,
         ),
       );
-      expect(await page.locator('tr[data-status="fail"]').count()).toBe(4);
-      expect(await page.locator('tr[data-status="warn"]').count()).toBe(2);
+      expect(await page.locator('table.labbook-checks tr[data-status="fail"]').count()).toBe(4);
+      expect(await page.locator('table.labbook-checks tr[data-status="warn"]').count()).toBe(2);
       const text = await page.locator("main").innerText();
       expect(text).toContain("baseline_9");
       expect(text).toContain(plan.gap!.date);
@@ -128,8 +128,48 @@ describe("the quality page", () => {
       await page.waitForSelector(".labbook-provenance");
       await expect(page.locator(".labbook-quality-ok").innerText()).resolves.toContain("Every check passes");
       expect(await page.locator(".labbook-failing").count()).toBe(0);
-      expect(await page.locator('tr[data-status="pass"]').count()).toBeGreaterThan(20);
+      expect(await page.locator('table.labbook-checks tr[data-status="pass"]').count()).toBeGreaterThan(20);
       expect(await page.locator('tr[data-status="fail"], tr[data-status="warn"]').count()).toBe(0);
+    });
+  });
+
+  it("shows each pinned version's drift against the version before it, and the checks across versions", async () => {
+    await withPage(dist("defects"), "quality", async (page) => {
+      await page.waitForSelector(".labbook-provenance");
+      const panel = page.locator('.labbook-drift[data-dataset="behavioral_events"]');
+      // The defects version was ingested after the clean one, so the clean one is what it is compared with.
+      await expect(panel.getAttribute("data-against")).resolves.toBe(pinned.clean!.behavioral_events);
+      const drift = page.locator('table.labbook-drift-checks[data-dataset="behavioral_events"] tbody tr');
+      const rows = await drift.evaluateAll((els) => els.map((e) => [e.dataset.check, e.dataset.status]));
+      expect(rows.map(([check]) => check!.replace(/\(.*/, "")).sort()).toEqual([
+        "category_shift",
+        "distribution_shift",
+        "null_rate_change",
+        "row_count_change",
+        "settled_rows_changed",
+      ]);
+      expect(rows).toContainEqual(["settled_rows_changed(timestamp)", "warn"]);
+      // Both versions drawn in each chart: two series of bars per chart.
+      for (const chart of ["distribution behavioral_events", "categories behavioral_events"]) {
+        const svg = page.locator(`svg[aria-label^="${chart}"]`).first();
+        const bars = await svg.locator("rect").count();
+        expect(bars, chart).toBeGreaterThan(2);
+        const text = await svg.innerHTML();
+        expect(text, chart).toContain("%");
+      }
+      const grid = page.locator('svg[aria-label="check-history behavioral_events"]');
+      const cells = await grid.locator("g[aria-label='cell'] rect").count();
+      // Two versions (clean, then defects), every check of the dataset on each.
+      expect(cells).toBeGreaterThanOrEqual(2 * 8);
+      const statuses = await grid
+        .locator("g[aria-label='cell'] rect")
+        .evaluateAll((els) => new Set(els.map((e) => e.getAttribute("fill"))).size);
+      expect(statuses).toBeGreaterThanOrEqual(2);
+    });
+    await withPage(dist("clean"), "quality", async (page) => {
+      await page.waitForSelector(".labbook-provenance");
+      const note = page.locator('.labbook-drift-note[data-dataset="behavioral_events"]');
+      await expect(note.innerText()).resolves.toContain("first version: nothing to compare");
     });
   });
 

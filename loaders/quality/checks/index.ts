@@ -40,3 +40,6 @@ export const checkModules: { [T in CheckType]: CheckModule<Extract<CheckSpec, { 
 };
 
 export const CHECK_TYPES = Object.keys(checkModules) as CheckType[];
+
+/** Whether a check type compares two versions of its dataset (and so needs the compared one). */
+export const isDriftCheck = (type: CheckType): boolean => !!(checkModules[type] as { drift?: boolean }).drift;
