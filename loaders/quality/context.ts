@@ -7,6 +7,7 @@ import { readableFiles } from "../store/files.ts";
 import { readPins } from "../lineage/pins.ts";
 import { shortVersion } from "../store/version.ts";
 import type { ResolvedDataset, Unresolved } from "./check.ts";
+import { isDriftCheck } from "./checks/index.ts";
 import type { CheckContext } from "./run.ts";
 import type { DriftAgainst } from "./spec.ts";
 
@@ -64,25 +65,8 @@ export async function storeContext(
     async baseline(against: DriftAgainst): Promise<ResolvedDataset | Unresolved | undefined> {
       if (options.against)
         return "skipped" in options.against ? options.against : stored(options.against.version, "the compared version");
-      if (against === "previous") {
-        // A version made with other row filters holds other rows: comparing with it would report the filter.
-        const earlier = at < 0 ? own : own.slice(at + 1);
-        const same = earlier.find((e) => filtersOf(e.parameters).join(" ") === filters);
-        if (same) return stored(same.version, "the previous version");
-        return earlier[0]
-          ? { skipped: `no earlier version of ${def.name} made with the same row filters (${filters || "none"})` }
-          : undefined;
-      }
-      let version: string | undefined;
-      try {
-        version = (await readPins(config.lineageDir))[against.pins]?.[def.name];
-      } catch (e) {
-        if (!isLabbookError(e)) throw e;
-        return { skipped: `pins unreadable: ${e.message}` };
-      }
-      return version
-        ? stored(version, `the version pin set "${against.pins}" pins,`)
-        : { skipped: `pin set "${against.pins}" does not pin ${def.name}` };
+      const found = await comparedVersion(config, def, own, at, filters, against);
+      return found && "version" in found ? stored(found.version, found.why) : found;
     },
     async resolve(dataset): Promise<ResolvedDataset | Unresolved | undefined> {
       const other = getDataset(dataset);
@@ -103,4 +87,63 @@ export async function storeContext(
       return files ? { def: other, version, files } : undefined;
     },
   };
+}
+
+/**
+ * The version a drift check compares with: for "previous", the latest version made before the checked one with the
+ * same row filters (a version with other filters holds other rows, and comparing would report the filter); else the
+ * version the named pin set pins. Undefined when the checked version is the first.
+ */
+async function comparedVersion(
+  config: Config,
+  def: DatasetDef,
+  own: VersionEntry[],
+  at: number,
+  filters: string,
+  against: DriftAgainst,
+): Promise<{ version: string; why: string } | Unresolved | undefined> {
+  if (against === "previous") {
+    const earlier = at < 0 ? own : own.slice(at + 1);
+    const same = earlier.find((e) => filtersOf(e.parameters).join(" ") === filters);
+    if (same) return { version: same.version, why: "the previous version" };
+    return earlier[0]
+      ? { skipped: `no earlier version of ${def.name} made with the same row filters (${filters || "none"})` }
+      : undefined;
+  }
+  let version: string | undefined;
+  try {
+    version = (await readPins(config.lineageDir))[against.pins]?.[def.name];
+  } catch (e) {
+    if (!isLabbookError(e)) throw e;
+    return { skipped: `pins unreadable: ${e.message}` };
+  }
+  return version
+    ? { version, why: `the version pin set "${against.pins}" pins,` }
+    : { skipped: `pin set "${against.pins}" does not pin ${def.name}` };
+}
+
+/**
+ * The versions the drift checks of the pinned versions compare with, as a site build needs them: the build pulls
+ * those that are missing, so a clone building from the remote shows the same comparisons as the one that ingested.
+ */
+export async function comparedVersions(
+  config: Config,
+  pins: Record<string, string>,
+): Promise<{ dataset: string; version: string }[]> {
+  const out = new Map<string, { dataset: string; version: string }>();
+  for (const [dataset, version] of Object.entries(pins)) {
+    const def = getDataset(dataset);
+    const drift = (def.checks ?? []).filter((c) => isDriftCheck(c.type));
+    if (!drift.length) continue;
+    const own = await listVersions(config.lineageDir, dataset);
+    const at = own.findIndex((e) => e.version === version);
+    if (at < 0) continue;
+    const filters = filtersOf(own[at]!.parameters).join(" ");
+    for (const check of drift) {
+      const against = (check as { against?: DriftAgainst }).against ?? "previous";
+      const found = await comparedVersion(config, def, own, at, filters, against);
+      if (found && "version" in found) out.set(`${dataset}@${found.version}`, { dataset, version: found.version });
+    }
+  }
+  return [...out.values()];
 }

@@ -35,7 +35,14 @@ export async function prepareSiteData(config: Config, options: PrepareOptions = 
   const missing: { dataset: string; version: string }[] = [];
   for (const [dataset, version] of Object.entries(chosen))
     if (!(await readableFiles(config.dataDir, version, dataset))) missing.push({ dataset, version });
-  if (missing.length === 0) return { action: "ready" };
+  // The versions the pinned versions' drift checks compare with: pulled too, where the remote has them, so a clone
+  // that builds from the remote shows the comparisons the clone that ingested shows. Without them the quality page
+  // says the compared version is not in the local store.
+  const { comparedVersions } = await import("../quality/context.ts");
+  const compared: { dataset: string; version: string }[] = [];
+  for (const c of await comparedVersions(config, chosen))
+    if (!(await readableFiles(config.dataDir, c.version, c.dataset))) compared.push(c);
+  if (missing.length === 0 && (compared.length === 0 || !config.remote)) return { action: "ready" };
   const names = missing.map((m) => `${m.dataset}@${shortVersion(m.version)}`).join(", ");
   if (!config.remote)
     throw new LabbookError(`pinned objects are missing from the local store: ${names}`, {
@@ -46,13 +53,33 @@ export async function prepareSiteData(config: Config, options: PrepareOptions = 
         "The build never re-ingests a pinned dataset: the database would give different bytes under the same pin.",
       ],
     });
-  log.info(`build: pulling ${missing.length} pinned object(s) from the remote: ${names}`);
   const { openRemote } = await import("../remote/index.ts");
   const { pull } = await import("../remote/pull.ts");
   const remote = openRemote(config);
   try {
-    const result = await pull(config, remote, missing, { log, signal: options.signal });
-    return { action: "pulled", objects: result.pulled.length, bytes: result.bytes };
+    let objects = 0;
+    let bytes = 0;
+    if (missing.length) {
+      log.info(`build: pulling ${missing.length} pinned object(s) from the remote: ${names}`);
+      const result = await pull(config, remote, missing, { log, signal: options.signal });
+      [objects, bytes] = [result.pulled.length, result.bytes];
+    }
+    if (compared.length) {
+      const which = compared.map((m) => `${m.dataset}@${shortVersion(m.version)}`).join(", ");
+      log.info(`build: pulling ${compared.length} version(s) the drift checks compare with: ${which}`);
+      try {
+        const result = await pull(config, remote, compared, { log, signal: options.signal });
+        [objects, bytes] = [objects + result.pulled.length, bytes + result.bytes];
+      } catch (e) {
+        if (options.signal?.aborted) throw e;
+        // Optional: the quality page names what it could not compare with.
+        log.warn(
+          `build: could not pull the version(s) the drift checks compare with (${which}); the quality page will say ` +
+            `they are not in the local store: ${(e as Error).message}`,
+        );
+      }
+    }
+    return objects || missing.length ? { action: "pulled", objects, bytes } : { action: "ready" };
   } finally {
     remote.close();
   }

@@ -7,6 +7,10 @@ import { loadConfig, type Config } from "../../loaders/config.ts";
 import { writePins } from "../../loaders/lineage/pins.ts";
 import { invalidateSite } from "../../loaders/site/build.ts";
 import { prepareSiteData } from "../../loaders/site/prepare.ts";
+import { getDataset } from "../../loaders/datasets/index.ts";
+import { ingestPostgres } from "../../loaders/ingest/postgres.ts";
+import { detectNaming } from "../../loaders/sources/naming.ts";
+import { withDatabase } from "../../loaders/sources/postgres.ts";
 import { objectPath } from "../../loaders/store/objects.ts";
 import { createTestDatabase, type TestDatabase } from "../util/pg.ts";
 import { seedSmall } from "../util/site.ts";
@@ -76,6 +80,43 @@ describe("prepareSiteData", () => {
     expect(result).toMatchObject({ action: "pulled", objects: Object.keys(pins).length });
     for (const version of Object.values(pins)) expect(existsSync(objectPath(clone.dataDir, version))).toBe(true);
     expect(await prepareSiteData(clone)).toEqual({ action: "ready" });
+  });
+
+  it("pulls the version the drift checks compare with, and builds without it when the remote lacks it", async () => {
+    // A second version of behavioral_events, pinned: its drift checks compare it with the first one.
+    await db.sql`DELETE FROM "BehavioralEvent" WHERE id IN (SELECT id FROM "BehavioralEvent" ORDER BY id LIMIT 50)`;
+    const second = await withDatabase(config, async (source) =>
+      ingestPostgres(getDataset("behavioral_events"), source, await detectNaming(source.sql), config),
+    );
+    const first = pins.behavioral_events!;
+    expect(second.version).not.toBe(first);
+    const newer = { ...pins, behavioral_events: second.version };
+    const remote = path.join(dir, "remote-drift");
+    await cp(path.join(config.dataDir, "objects"), path.join(remote, "objects"), { recursive: true });
+    await cp(config.lineageDir, path.join(remote, "lineage"), { recursive: true });
+    const clone = (name: string) => {
+      const c = project(name, { LABBOOK_REMOTE: remote, DATABASE_URL: "postgres://nobody:secret@127.0.0.1:1/none" });
+      return cp(config.lineageDir, c.lineageDir, { recursive: true })
+        .then(() => writePins(c.lineageDir, { default: newer }))
+        .then(() => c);
+    };
+    const pulling = await clone("drift-pulling");
+    const result = await prepareSiteData(pulling);
+    // The pinned objects, and the first version of behavioral_events besides them.
+    expect(result).toMatchObject({ action: "pulled", objects: Object.keys(newer).length + 1 });
+    expect(existsSync(objectPath(pulling.dataDir, first))).toBe(true);
+    expect(await prepareSiteData(pulling)).toEqual({ action: "ready" });
+
+    // A remote without the compared version: the build goes on, and the quality page says what it lacks.
+    await rm(path.join(remote, path.relative(config.dataDir, objectPath(config.dataDir, first))));
+    const lacking = await clone("drift-lacking");
+    const warnings: string[] = [];
+    const log = { info() {}, progress() {}, warn: (m: string) => warnings.push(m) };
+    await expect(prepareSiteData(lacking, { log })).resolves.toMatchObject({ action: "pulled" });
+    expect(existsSync(objectPath(lacking.dataDir, first))).toBe(false);
+    expect(warnings.join("\n")).toContain(
+      "could not pull the version(s) the drift checks compare with (behavioral_events@",
+    );
   });
 
   it("stops before Framework runs when the pin set leaves out a dataset a page reads", async () => {
