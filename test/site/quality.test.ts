@@ -168,6 +168,12 @@ describe("the quality page", () => {
     });
     await withPage(dist("clean"), "quality", async (page) => {
       await page.waitForSelector(".labbook-provenance");
+      // The versions were made seconds apart; the history's time axis still reads as dates.
+      const ticks = await page
+        .locator('svg[aria-label="version history"] g[aria-label="x-axis tick label"] text')
+        .allTextContents();
+      expect(ticks.length).toBeGreaterThan(1);
+      for (const tick of ticks) expect(tick).toMatch(/^\d{4}-\d{2}-\d{2}$/);
       const note = page.locator('.labbook-drift-note[data-dataset="behavioral_events"]');
       await expect(note.innerText()).resolves.toContain("first version: nothing to compare");
     });
