@@ -254,12 +254,12 @@ export async function ingestPostgres(
       fields,
       inputs: [
         {
-          namespace: `postgres://${db.info.host}:${db.info.port}`,
+          namespace: db.info.lineage.namespace,
           name: `${db.info.database}.public.${table}`,
-          facets: { dataSource: facet("dataSource", { name: db.info.database, uri: db.info.uri }) },
+          facets: { dataSource: facet("dataSource", { name: db.info.database, uri: db.info.lineage.uri }) },
         },
       ],
-      dataSource: { name: `${db.info.database}.public.${table}`, uri: db.info.uri },
+      dataSource: { name: `${db.info.database}.public.${table}`, uri: db.info.lineage.uri },
       sql: copySql,
       parameters: {
         dataset: def.name,

@@ -15,6 +15,12 @@ export interface SourceInfo {
   database: string;
   user: string;
   embedded: boolean;
+  /**
+   * How lineage records name this database: OpenLineage's `postgres://{host}:{port}` namespace and a URI without
+   * credentials. The embedded server listens on a port chosen at each start, so it is named `postgres://embedded`
+   * instead: one table keeps one identity across restarts.
+   */
+  lineage: { namespace: string; uri: string };
 }
 
 export interface Database {
@@ -87,15 +93,22 @@ export function describeUrl(url: string, embedded = false): SourceInfo {
 }
 
 function describeTarget(t: ConnectionTarget, embedded: boolean): SourceInfo {
+  const [host, port, uri] = [t.socketDir ?? t.hosts.join(","), t.ports[0]!, targetUri(t)];
   return {
-    uri: targetUri(t),
-    host: t.socketDir ?? t.hosts.join(","),
-    port: t.ports[0]!,
+    uri,
+    host,
+    port,
     database: t.database,
     user: t.user,
     embedded,
+    lineage: embedded
+      ? { namespace: EMBEDDED_NAMESPACE, uri: `${EMBEDDED_NAMESPACE}/${t.database}` }
+      : { namespace: `postgres://${host}:${port}`, uri },
   };
 }
+
+/** The lineage namespace of the embedded server, whatever port it listens on. */
+export const EMBEDDED_NAMESPACE = "postgres://embedded";
 
 /** Removes every spelling of the URL's password from a message, and masks the password of any URL it quotes. */
 export function redact(text: string, url: string | undefined): string {

@@ -8,7 +8,7 @@ import { orderForChecks } from "../../loaders/quality/order.ts";
 import { seedDatabase } from "../../loaders/seed/load.ts";
 import { DEFAULT_SEED_OPTIONS } from "../../loaders/seed/plan.ts";
 import { embeddedStatus, shareDataDir, stopEmbedded } from "../../loaders/sources/embedded.ts";
-import { earlierRunsOf, readRecord } from "../../loaders/lineage/catalog.ts";
+import { earlierRunsOf, listVersions, readRecord } from "../../loaders/lineage/catalog.ts";
 import { hashFile, objectPath } from "../../loaders/store/objects.ts";
 import { shortVersion } from "../../loaders/store/version.ts";
 import { runCli, spawnCli, type CliResult } from "../util/cli.ts";
@@ -438,5 +438,20 @@ describe("labbook ingest --all with no DATABASE_URL, on a fresh data dir", () =>
     expect(code, stderr).toBe(0);
     expect(stderr).not.toContain("seeding");
     expect(JSON.parse(stdout)[0]).toMatchObject({ rowCount: DEFAULT_SEED_OPTIONS.events, stored: false });
+  });
+
+  it("names the embedded server's tables the same in lineage whatever port it started on", async () => {
+    const inputs = async () => {
+      const [entry] = await listVersions(project.config.lineageDir, "behavioral_events");
+      const record = entry!.record;
+      return { input: record.inputs[0], run: record.run.facets };
+    };
+    const before = await inputs();
+    // A third start: a new port, most likely, and the same names in the record it rewrites.
+    expect((await runCli(["ingest", "behavioral_events"], env)).code).toBe(0);
+    const after = await inputs();
+    expect(after.input).toEqual(before.input);
+    expect(after.input).toMatchObject({ namespace: "postgres://embedded", name: "labbook.public.BehavioralEvent" });
+    expect(JSON.stringify(after)).not.toMatch(/127\.0\.0\.1|localhost/);
   });
 });
