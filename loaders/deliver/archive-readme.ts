@@ -8,9 +8,12 @@ export interface ReadmeInput {
   git: GitInfo;
   datasets: { dataset: string; version: string; rowCount: number; size: number; job: string; object: string }[];
   quality: {
-    version: string;
-    pinned: boolean;
-    summary: { dataset: string; pass: number; warn: number; fail: number }[];
+    /** The quality_results versions the summary comes from; `pinned` when the set pins it. */
+    versions: { version: string; pinned: boolean }[];
+    /** Per pinned dataset, its checks' outcomes and the quality_results version they come from. */
+    summary: { dataset: string; pass: number; warn: number; fail: number; results: string }[];
+    /** Pinned datasets that no stored quality_results version checked. */
+    unchecked: string[];
   } | null;
   site: boolean;
 }
@@ -36,14 +39,16 @@ export function archiveReadme(a: ReadmeInput): string {
     lines.push(
       "## Quality results",
       "",
-      `\`quality_results@${shortVersion(a.quality.version)}\`` +
-        (a.quality.pinned
-          ? " (pinned in this set)."
-          : " (the newest results that checked these versions; not pinned)."),
+      a.quality.versions.some((v) => v.pinned)
+        ? `From \`quality_results@${shortVersion(a.quality.versions[0]!.version)}\`, pinned in this set.`
+        : "Not pinned: for each dataset, the newest results that checked its pinned version.",
       "",
-      "| dataset | pass | warn | fail |",
-      "| --- | ---: | ---: | ---: |",
-      ...a.quality.summary.map((q) => `| ${q.dataset} | ${q.pass} | ${q.warn} | ${q.fail} |`),
+      "| dataset | pass | warn | fail | from |",
+      "| --- | ---: | ---: | ---: | --- |",
+      ...a.quality.summary.map(
+        (q) => `| ${q.dataset} | ${q.pass} | ${q.warn} | ${q.fail} | \`quality_results@${shortVersion(q.results)}\` |`,
+      ),
+      ...a.quality.unchecked.map((d) => `| ${d} | – | – | – | not checked |`),
       "",
     );
   }

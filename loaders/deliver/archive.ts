@@ -10,11 +10,10 @@ import { requireFiles } from "../store/files.ts";
 import { pinnedObjects } from "../store/pinned.ts";
 import { objectPath } from "../store/objects.ts";
 import { labbookVersion } from "../version.ts";
+import { qualityResults } from "../datasets/quality-results.ts";
 import { archiveReadme, type ReadmeInput } from "./archive-readme.ts";
 import { siteFilesFor } from "./archive-site.ts";
 import { writeZip, type ZipSource } from "./zip-write.ts";
-
-export const QUALITY_DATASET = "quality_results";
 
 export interface ArchiveRequest {
   set: string;
@@ -77,7 +76,8 @@ export async function createArchive(
   const git = await readGitInfo(config.root);
 
   const stored = [...objects.map((o) => ({ dataset: o.dataset, version: o.version }))];
-  if (quality && !quality.pinned) stored.push({ dataset: QUALITY_DATASET, version: quality.version });
+  for (const q of quality?.versions.filter((v) => !v.pinned) ?? [])
+    stored.push({ dataset: qualityResults.name, version: q.version });
   const readme: ReadmeInput = {
     pinSet: request.set,
     createdAt: createdAt.toISOString(),
@@ -135,37 +135,51 @@ const stamp = (d: Date) =>
     .replace(/\.\d+Z$/, "Z");
 
 /**
- * The quality results for these versions: the pinned quality_results version, else the newest stored one whose lineage
- * inputs include a pinned version. Summarised per dataset for the README.
+ * The quality results for these versions: the pinned quality_results version, else, for each pinned dataset, the
+ * newest stored quality_results version that checked its pinned version. Runs of `labbook check` often cover some
+ * datasets only, so one archive may hold several; a pinned dataset no run checked is listed as unchecked.
  */
 async function qualityFor(config: Config, chosen: Record<string, string>): Promise<ReadmeInput["quality"]> {
-  const pinnedVersions = Object.entries(chosen).filter(([d]) => d !== QUALITY_DATASET);
-  let version = chosen[QUALITY_DATASET];
-  const pinned = version !== undefined;
-  if (!version) {
-    const wanted = new Set(pinnedVersions.map(([, v]) => v));
-    const candidates = await listVersions(config.lineageDir, QUALITY_DATASET).catch(() => []);
-    version = candidates.find(
-      (c) =>
-        existsSync(objectPath(config.dataDir, c.version)) &&
-        c.record.inputs.some((i) =>
-          wanted.has((i.facets as { version?: { datasetVersion?: string } })?.version?.datasetVersion ?? ""),
+  const name = qualityResults.name;
+  const wanted = Object.entries(chosen).filter(([d]) => d !== name);
+  const from = new Map<string, [string, string][]>();
+  const pinnedResults = chosen[name];
+  if (pinnedResults) from.set(pinnedResults, wanted);
+  else {
+    const candidates = (await listVersions(config.lineageDir, name).catch(() => [])).filter((c) =>
+      existsSync(objectPath(config.dataDir, c.version)),
+    );
+    for (const pair of wanted) {
+      const found = candidates.find((c) =>
+        c.record.inputs.some(
+          (i) => (i.facets as { version?: { datasetVersion?: string } })?.version?.datasetVersion === pair[1],
         ),
-    )?.version;
+      );
+      if (found) from.set(found.version, [...(from.get(found.version) ?? []), pair]);
+    }
   }
-  if (!version) return null;
-  const file = await requireFiles(config.dataDir, version, QUALITY_DATASET);
-  const keys = pinnedVersions.map((_, i) => `($${2 * i + 1}, $${2 * i + 2})`);
-  const summary = keys.length
-    ? await withDuckDB(async (con) => {
-        const reader = await con.runAndReadAll(
-          `SELECT dataset, count(*) FILTER (WHERE status = 'pass')::INTEGER AS pass,
-             count(*) FILTER (WHERE status = 'warn')::INTEGER AS warn, count(*) FILTER (WHERE status = 'fail')::INTEGER AS fail
-           FROM ${parquet(file)} WHERE (dataset, version) IN (${keys.join(", ")}) GROUP BY dataset ORDER BY dataset`,
-          pinnedVersions.flat(),
-        );
-        return reader.getRowObjectsJS() as { dataset: string; pass: number; warn: number; fail: number }[];
-      })
-    : [];
-  return { version, pinned, summary };
+  if (from.size === 0) return null;
+  const summary: NonNullable<ReadmeInput["quality"]>["summary"] = [];
+  await withDuckDB(async (con) => {
+    for (const [version, pairs] of from) {
+      const file = await requireFiles(config.dataDir, version, name);
+      if (!pairs.length) continue;
+      const keys = pairs.map((_, i) => `($${2 * i + 1}, $${2 * i + 2})`);
+      const reader = await con.runAndReadAll(
+        `SELECT dataset, count(*) FILTER (WHERE status = 'pass')::INTEGER AS pass,
+           count(*) FILTER (WHERE status = 'warn')::INTEGER AS warn, count(*) FILTER (WHERE status = 'fail')::INTEGER AS fail
+         FROM ${parquet(file)} WHERE (dataset, version) IN (${keys.join(", ")}) GROUP BY dataset`,
+        pairs.flat(),
+      );
+      for (const row of reader.getRowObjectsJS() as { dataset: string; pass: number; warn: number; fail: number }[])
+        summary.push({ ...row, results: version });
+    }
+  });
+  summary.sort((a, b) => a.dataset.localeCompare(b.dataset));
+  const covered = new Set(summary.map((q) => q.dataset));
+  return {
+    versions: [...from.keys()].map((version) => ({ version, pinned: version === pinnedResults })),
+    summary,
+    unchecked: wanted.map(([d]) => d).filter((d) => !covered.has(d)),
+  };
 }

@@ -1,5 +1,6 @@
 import type { Config } from "../config.ts";
 import { datasets } from "../datasets/index.ts";
+import { qualityResults } from "../datasets/quality-results.ts";
 import { openDuckDB } from "../duckdb.ts";
 import { LabbookError } from "../errors.ts";
 import { listVersions } from "../lineage/catalog.ts";
@@ -107,7 +108,7 @@ export async function recordedFailures(
   config: Config,
   versions: { dataset: string; version: string }[],
 ): Promise<GateFailure[]> {
-  const checkRuns = await listVersions(config.lineageDir, "quality_results");
+  const checkRuns = await listVersions(config.lineageDir, qualityResults.name);
   const out: GateFailure[] = [];
   for (const { dataset, version } of versions) {
     if (!gated(dataset)) continue;

@@ -49,7 +49,7 @@ describe("createArchive", () => {
     expect(path.relative(project.root, result.path)).toBe(
       path.join("exports", "archives", "study-20251001T120000Z.zip"),
     );
-    expect(result.quality).toMatchObject({ version: qualityVersion, pinned: false });
+    expect(result.quality).toMatchObject({ versions: [{ version: qualityVersion, pinned: false }], unchecked: [] });
     const dir = path.join(project.root, "unpacked");
     const names = await extractZip(result.path, dir);
     const expected = [
@@ -214,6 +214,20 @@ describe("createArchive", () => {
     expect(after.problems[0]).toMatch(
       new RegExp(`^${record.replaceAll(".", "\\.")}: (unreadable|sha256 does not match)`),
     );
+  });
+
+  it("merges the quality results per dataset when a later check covered only some of the pinned versions", async () => {
+    // A later `labbook check` of one dataset: the newest results mention a pinned version, but only that one.
+    const later = (await checkVersions(project.config, { pins: "study", refs: ["behavioral_events"] })).results.version;
+    const result = await createArchive(project.config, { set: "study", out: path.join(project.root, "merged.zip") });
+    const from = Object.fromEntries(result.quality!.summary.map((q) => [q.dataset, q.results]));
+    const others = Object.keys(pinned).filter((d) => d !== "behavioral_events");
+    expect(Object.keys(from).sort()).toEqual(Object.keys(pinned).sort());
+    expect(from.behavioral_events).toBe(later);
+    for (const d of others) expect(from[d], d).toBe(qualityVersion);
+    expect(result.quality!.versions.map((v) => v.version).sort()).toEqual([later, qualityVersion].sort());
+    const names = await extractZip(result.path, path.join(project.root, "merged"));
+    for (const v of [later, qualityVersion]) expect(names).toContain(`lineage/quality_results/${hexOf(v)}.json`);
   });
 
   it("refuses an unknown pin set, naming the sets", async () => {
