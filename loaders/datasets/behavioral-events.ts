@@ -3,6 +3,12 @@ import { COMPLETION_QUALITIES, ENGAGEMENT_LEVELS, EVENT_TYPES } from "../sources
 import { cuid, int, json, personId, text, timestamp } from "./columns.ts";
 import { defineDataset } from "./define.ts";
 
+/**
+ * What makes two events the same event: a retried client write stores it again under a new id, with the same user,
+ * type, timestamp and data. The duplicate check here and the dedup stage (events_dedup) both use this key.
+ */
+export const DUPLICATE_KEY = ["userId", "eventType", "timestamp", "eventData"] as const;
+
 export const behavioralEvents = defineDataset({
   name: "behavioral_events",
   description: "Every behavioral event the application recorded, one row per event.",
@@ -39,7 +45,7 @@ export const behavioralEvents = defineDataset({
     },
     {
       type: "duplicate_count",
-      columns: ["userId", "eventType", "timestamp", "eventData"],
+      columns: [...DUPLICATE_KEY],
       max: 0,
       description: "A retried client write stores the same event twice under a new id.",
     },

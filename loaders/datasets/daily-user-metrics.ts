@@ -1,7 +1,13 @@
 import { z } from "zod";
-import { PHASE_TYPES } from "../sources/enums.ts";
+import { ENGAGEMENT_LEVELS, pascalCase, PHASE_TYPES } from "../sources/enums.ts";
 import { date, float, int, personId, text } from "./columns.ts";
 import { defineDataset } from "./define.ts";
+import { quoteIdent, sqlString } from "./rules.ts";
+
+/** `engagementLow` … for each of the application's engagement levels, in their declared order. */
+const ENGAGEMENT_COUNTS = ENGAGEMENT_LEVELS.map(
+  (l) => `count(*) FILTER (WHERE "engagementLevel" = ${sqlString(l)}) AS ${quoteIdent(`engagement${pascalCase(l)}`)}`,
+).join(",\n    ");
 
 export const dailyUserMetrics = defineDataset({
   name: "daily_user_metrics",
@@ -34,9 +40,7 @@ WITH ev AS (
     count(*) AS events,
     count("sessionPerformanceScore") AS "scoredEvents",
     coalesce(sum("sessionPerformanceScore"), 0) AS "scoreSum",
-    count(*) FILTER (WHERE "engagementLevel" = 'LOW') AS "engagementLow",
-    count(*) FILTER (WHERE "engagementLevel" = 'MEDIUM') AS "engagementMedium",
-    count(*) FILTER (WHERE "engagementLevel" = 'HIGH') AS "engagementHigh"
+    ${ENGAGEMENT_COUNTS}
   FROM events_dedup
   GROUP BY ALL
 ),

@@ -1,5 +1,6 @@
-import { behavioralEvents } from "./behavioral-events.ts";
+import { behavioralEvents, DUPLICATE_KEY } from "./behavioral-events.ts";
 import { defineDataset } from "./define.ts";
+import { quoteIdent } from "./rules.ts";
 
 export const eventsDedup = defineDataset({
   name: "events_dedup",
@@ -13,7 +14,7 @@ export const eventsDedup = defineDataset({
   checks: [
     {
       type: "duplicate_count",
-      columns: ["userId", "eventType", "timestamp", "eventData"],
+      columns: [...DUPLICATE_KEY],
       description: "The dedup left no exact duplicate behind.",
     },
   ],
@@ -24,7 +25,7 @@ SELECT *
 FROM behavioral_events
 -- A retried client write gets a new id but the same content; jsonb text is normalised, so equal data is equal text.
 QUALIFY row_number() OVER (
-  PARTITION BY "userId", "eventType", "timestamp", CAST("eventData" AS VARCHAR)
+  PARTITION BY ${DUPLICATE_KEY.map((c) => (c === "eventData" ? `CAST(${quoteIdent(c)} AS VARCHAR)` : quoteIdent(c))).join(", ")}
   ORDER BY id
 ) = 1`,
     summary: `SELECT (SELECT count(*) FROM behavioral_events) - (SELECT count(*) FROM stage_output) AS dropped`,

@@ -1,11 +1,16 @@
 import { z } from "zod";
 import { date, float, int, text } from "./columns.ts";
+import { pascalCase, PHASE_TYPES, type PhaseType } from "../sources/enums.ts";
 import { defineDataset } from "./define.ts";
+import { quoteIdent, sqlString } from "./rules.ts";
 
 /** Mean score of one phase type in a week, from exact integer sums. */
-const meanOf = (phaseType: string) =>
-  `sum("scoreSum") FILTER (WHERE "phaseType" = '${phaseType}') / ` +
-  `nullif(sum("scoredEvents") FILTER (WHERE "phaseType" = '${phaseType}'), 0)`;
+const meanOf = (phaseType: PhaseType) =>
+  `sum("scoreSum") FILTER (WHERE "phaseType" = ${sqlString(phaseType)}) / ` +
+  `nullif(sum("scoredEvents") FILTER (WHERE "phaseType" = ${sqlString(phaseType)}), 0)`;
+
+/** `meanScoreBaseline` … for each of the application's phase types, in their declared order. */
+const PHASE_MEANS = PHASE_TYPES.map((t) => `${meanOf(t)} AS ${quoteIdent(`meanScore${pascalCase(t)}`)}`).join(",\n  ");
 
 export const weeklyMetrics = defineDataset({
   name: "weekly_metrics",
@@ -36,10 +41,7 @@ SELECT
   sum(events) AS events,
   sum(sessions) AS sessions,
   sum("scoreSum") / nullif(sum("scoredEvents"), 0) AS "meanScore",
-  ${meanOf("BASELINE")} AS "meanScoreBaseline",
-  ${meanOf("INTERVENTION_A")} AS "meanScoreInterventionA",
-  ${meanOf("INTERVENTION_B")} AS "meanScoreInterventionB",
-  ${meanOf("WASHOUT")} AS "meanScoreWashout"
+  ${PHASE_MEANS}
 FROM daily_user_metrics
 GROUP BY ALL`,
     incremental: { column: "weekStart", align: "isoweek", inputs: { daily_user_metrics: "day" } },

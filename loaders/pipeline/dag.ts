@@ -1,4 +1,5 @@
 import type { DatasetDef } from "../datasets/define.ts";
+import { makerCommand } from "../datasets/index.ts";
 import { LabbookError, usageError } from "../errors.ts";
 
 /** The derived datasets of a definition list, in dependency order, with the inputs each names. */
@@ -62,7 +63,7 @@ export function selectStages(dag: Dag, targets: readonly string[]): DatasetDef[]
     }
     if (!def.derive)
       throw usageError(`labbook run: ${name} is ${def.produced ? "not derived" : "a source dataset"}`, [
-        def.produced ? `It is written by "labbook ${def.produced}".` : `Use "labbook ingest ${name}".`,
+        `Its versions are made by "${makerCommand(def)}".`,
       ]);
     add(name);
   }

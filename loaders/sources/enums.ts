@@ -17,3 +17,11 @@ export const LOCATIONS = ["HOME", "LIBRARY", "CAFE", "CAMPUS", "OTHER"] as const
 
 export type EventType = (typeof EVENT_TYPES)[number];
 export type PhaseType = (typeof PHASE_TYPES)[number];
+
+/** An enum value as the tail of a column name: `INTERVENTION_A` → `InterventionA`, `LOW` → `Low`. */
+export const pascalCase = (value: string): string =>
+  value
+    .toLowerCase()
+    .split("_")
+    .map((w) => w[0]!.toUpperCase() + w.slice(1))
+    .join("");

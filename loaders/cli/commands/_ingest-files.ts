@@ -1,5 +1,5 @@
 import path from "node:path";
-import { getDataset } from "../../datasets/index.ts";
+import { getDataset, makerCommand } from "../../datasets/index.ts";
 import { usageError } from "../../errors.ts";
 import { ingestFiles } from "../../ingest/files.ts";
 import type { ValidationMode } from "../../ingest/validate.ts";
@@ -22,11 +22,9 @@ export async function ingestFilesCommand(ctx: CommandContext): Promise<void> {
   const def = getDataset(ctx.positionals[0]!);
   if (def.source?.kind !== "files") {
     throw usageError(`labbook ingest: ${def.name} does not read files`, [
-      def.derive
-        ? `It is derived: run "labbook run ${def.name}".`
-        : def.produced
-          ? `It is written by "labbook ${def.produced}".`
-          : `It is a PostgreSQL source: drop --from.`,
+      def.derive || def.produced
+        ? `Its versions are made by "${makerCommand(def)}".`
+        : `It is a PostgreSQL source: drop --from.`,
     ]);
   }
   const from = stringOption(ctx.values, "from");

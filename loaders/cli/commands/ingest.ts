@@ -1,4 +1,4 @@
-import { datasets, getDataset, sourceDatasets } from "../../datasets/index.ts";
+import { datasets, getDataset, makerCommand, sourceDatasets } from "../../datasets/index.ts";
 import { LabbookError, usageError } from "../../errors.ts";
 import { assertFilterable, resolveFilters } from "../../ingest/filters.ts";
 import { ingestPostgres, type IngestResult } from "../../ingest/postgres.ts";
@@ -79,11 +79,9 @@ export default defineCommand({
     for (const def of defs) {
       if (def.source?.kind !== "postgres") {
         throw usageError(`labbook ingest: ${def.name} is not a PostgreSQL source`, [
-          def.derive
-            ? `It is derived: run "labbook run ${def.name}".`
-            : def.produced
-              ? `It is written by "labbook ${def.produced}".`
-              : `Use "labbook ingest ${def.name} --from <glob>".`,
+          def.derive || def.produced
+            ? `Its versions are made by "${makerCommand(def)}".`
+            : `Use "labbook ingest ${def.name} --from <glob>".`,
         ]);
       }
     }
