@@ -85,7 +85,7 @@ describe("labbook ingest --all && labbook run", () => {
     expect((await cli("run", "--mode", "sometimes")).code).toBe(2);
     const source = await cli("run", "behavioral_events");
     expect(source.code).toBe(2);
-    expect(source.stderr).toContain('Use "labbook ingest behavioral_events".');
+    expect(source.stderr).toContain('Its versions are made by "labbook ingest behavioral_events".');
   });
 
   it("ingest --from reports a malformed log line as file:line and exits 1", async () => {
