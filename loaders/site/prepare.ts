@@ -38,11 +38,14 @@ export async function prepareSiteData(config: Config, options: PrepareOptions = 
   // The versions the pinned versions' drift checks compare with: pulled too, where the remote has them, so a clone
   // that builds from the remote shows the comparisons the clone that ingested shows. Without them the quality page
   // says the compared version is not in the local store.
-  const { comparedVersions } = await import("../quality/context.ts");
+  // Looked for only when there is a remote to pull them from: hashing them on every local build would be wasted.
   const compared: { dataset: string; version: string }[] = [];
-  for (const c of await comparedVersions(config, chosen))
-    if (!(await readableFiles(config.dataDir, c.version, c.dataset))) compared.push(c);
-  if (missing.length === 0 && (compared.length === 0 || !config.remote)) return { action: "ready" };
+  if (config.remote) {
+    const { comparedVersions } = await import("../quality/context.ts");
+    for (const c of await comparedVersions(config, chosen))
+      if (!(await readableFiles(config.dataDir, c.version, c.dataset))) compared.push(c);
+  }
+  if (missing.length === 0 && compared.length === 0) return { action: "ready" };
   const names = missing.map((m) => `${m.dataset}@${shortVersion(m.version)}`).join(", ");
   if (!config.remote)
     throw new LabbookError(`pinned objects are missing from the local store: ${names}`, {
