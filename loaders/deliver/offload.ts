@@ -154,15 +154,11 @@ export async function offload(config: Config, options: OffloadOptions): Promise<
   await verifyZip(zip);
   log.info(`offload: ${plan.candidates.length} versions (${bytes} bytes) written to ${zip}`);
   if (!options.deleteSource) {
-    await withLock(
-      config.dataDir,
-      () => recordOffloaded(config.dataDir, zip, plan.candidates, at, false),
-      options.signal,
-    );
+    await withLock(config, () => recordOffloaded(config.dataDir, zip, plan.candidates, at, false), options.signal);
     return { dryRun: false, plan, zip, deleted: [], bytes };
   }
   const deleted = await withLock(
-    config.dataDir,
+    config,
     async () => {
       // Pins may have changed while the zip was written: decide again, holding the lock, by the same rules.
       const { versions: pinned } = await protectedVersions(config, {

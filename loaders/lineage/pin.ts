@@ -42,7 +42,7 @@ export async function pin(
     }),
   );
   return withLock(
-    config.dataDir,
+    config,
     async () => {
       const pins = await readPins(config.lineageDir);
       const target = { ...pins[set] };
@@ -68,7 +68,7 @@ export async function unpin(
   assertPinSet(set);
   datasets.forEach(assertDatasetName);
   return withLock(
-    config.dataDir,
+    config,
     async () => {
       const pins: Pins = await readPins(config.lineageDir);
       const current = pins[set];

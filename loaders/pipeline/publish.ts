@@ -21,7 +21,7 @@ export async function publishStage(
   staged: StagedFile,
   record: LineageRecord,
 ): Promise<{ stored: boolean; recorded: boolean; newVersion: boolean }> {
-  return withLock(dirs.dataDir, async () => {
+  return withLock(dirs, async () => {
     const stored = await commitObject(dirs.dataDir, staged);
     const version = staged.version;
     const file = recordPath(dirs.lineageDir, dataset, version);

@@ -101,7 +101,7 @@ async function fetchObject(config: Config, remote: Remote, version: string, sign
         { code: "E_INTEGRITY" },
       );
     await withLock(
-      config.dataDir,
+      config,
       async () => {
         const local = objectPath(config.dataDir, version);
         if (existsSync(local) && !(await checkObject(config.dataDir, local, version)).intact)

@@ -30,7 +30,7 @@ export async function commitVersion(
   record: LineageRecord,
   rejects?: StagedFile,
 ): Promise<CommitResult> {
-  return withLock(dirs.dataDir, async () => {
+  return withLock(dirs, async () => {
     const stored = await commitObject(dirs.dataDir, staged);
     let rejectsFile: string | undefined;
     if (rejects) {
