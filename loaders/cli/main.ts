@@ -1,85 +1,5 @@
-import { parseArgs } from "node:util";
-import { loadConfig, loadDotEnv } from "../config.ts";
-import { LabbookError, isLabbookError, usageError } from "../errors.ts";
-import { stderrLogger } from "../log.ts";
-import { labbookVersion } from "../version.ts";
-import { joinNegativeNumbers } from "./args.ts";
-import type { CommandContext, CommandDef } from "./command.ts";
-import { commandHelp, mainHelp } from "./help.ts";
-import { commands } from "./registry.ts";
-
-/** Runs one CLI invocation and returns its exit code. The only place where errors become exit codes. */
-export async function main(argv: string[], signal: AbortSignal): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
-    process.stdout.write(`${mainHelp(labbookVersion)}\n`);
-    return name === undefined ? 2 : 0;
-  }
-  if (name === "--version" || name === "-v") {
-    process.stdout.write(`${labbookVersion}\n`);
-    return 0;
-  }
-  const json = rest.includes("--json");
-  const log = stderrLogger(process.stderr);
-  try {
-    const entry = commands[name];
-    if (!entry) throw usageError(`unknown command: ${name}`, [`Run "labbook --help" to list the commands.`]);
-    const def = (await entry.load()).default;
-    if (rest.includes("--help") || rest.includes("-h")) {
-      process.stdout.write(`${commandHelp(def)}\n`);
-      return 0;
-    }
-    loadDotEnv();
-    const ctx = parse(def, rest, signal);
-    const code = await def.run({ ...ctx, log, config: loadConfig() });
-    return typeof code === "number" ? code : 0;
-  } catch (error) {
-    if (signal.aborted) {
-      log.warn("interrupted");
-      return 130;
-    }
-    return report(error, json);
-  }
-}
-
-function parse(def: CommandDef, args: string[], signal: AbortSignal): Omit<CommandContext, "log" | "config"> {
-  const options = Object.fromEntries(
-    Object.entries(def.options ?? {}).map(([key, { description: _d, valueName: _v, ...o }]) => [key, o]),
-  );
-  if (def.json !== false) options.json = { type: "boolean" };
-  try {
-    const { values, positionals } = parseArgs({
-      args: joinNegativeNumbers(args, options),
-      options,
-      allowPositionals: true,
-      strict: true,
-    });
-    return {
-      values,
-      positionals,
-      json: values.json === true,
-      out: (text) => void process.stdout.write(`${text}\n`),
-      signal,
-    };
-  } catch (error) {
-    throw usageError(`labbook ${def.name}: ${(error as Error).message}`, [`Run "labbook ${def.name} --help".`]);
-  }
-}
-
-function report(error: unknown, json: boolean): number {
-  const e = isLabbookError(error)
-    ? error
-    : new LabbookError(`unexpected error: ${(error as Error)?.message ?? String(error)}`, {
-        code: "E_IO",
-        cause: error,
-      });
-  if (json)
-    process.stdout.write(`${JSON.stringify({ error: { code: e.code, message: e.message, details: e.details } })}\n`);
-  process.stderr.write(`error: ${e.message}\n`);
-  for (const line of e.details) process.stderr.write(`  ${line}\n`);
-  if (!isLabbookError(error) && process.env.LABBOOK_DEBUG) process.stderr.write(`${(error as Error)?.stack}\n`);
-  return e.exitCode;
-}
+import { LabbookError } from "../errors.ts";
+import { main } from "./invoke.ts";
 
 // Node ignores SIGPIPE, so a reader that stops early (labbook sql … | head) shows up as EPIPE. That is not a failure:
 // the rest of the output is dropped and the command ends with its own exit code, as the reader got what it wanted.
@@ -102,5 +22,5 @@ for (const sig of ["SIGINT", "SIGTERM"] as const) {
     controller.abort(new LabbookError("interrupted", { code: "E_INTERRUPTED" }));
   });
 }
-const code = await main(process.argv.slice(2), controller.signal);
-process.exitCode = controller.signal.aborted ? 130 : code;
+// main decides: an interrupt that came after the command finished does not turn its success into 130.
+process.exitCode = await main(process.argv.slice(2), controller.signal);

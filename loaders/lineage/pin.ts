@@ -52,6 +52,7 @@ export async function pin(
         return { set, dataset, version, previous };
       });
       await writePins(config.lineageDir, { ...pins, [set]: target });
+      config.onCommit?.(`pin set "${set}" in lineage/pins.json`);
       return changes;
     },
     signal,
@@ -87,6 +88,7 @@ export async function unpin(
         return { set, dataset, version: null, previous };
       });
       await writePins(config.lineageDir, { ...pins, [set]: rest });
+      config.onCommit?.(`pin set "${set}" in lineage/pins.json`);
       return changes;
     },
     signal,

@@ -24,7 +24,7 @@ export function rejectsPath(dataDir: string, dataset: string, version: string): 
  * rename. Nothing is visible before the object is complete.
  */
 export async function commitVersion(
-  dirs: { dataDir: string; lineageDir: string },
+  dirs: { dataDir: string; lineageDir: string; onCommit?: (what: string) => void },
   dataset: string,
   staged: StagedFile,
   record: LineageRecord,
@@ -40,6 +40,7 @@ export async function commitVersion(
     }
     // Reproducing an older version's bytes makes it the latest again; re-running on unchanged data writes nothing.
     const written = await writeRecord(dirs.lineageDir, dataset, record, { replaceUnlessLatest: true });
+    if (stored || written !== "kept") dirs.onCommit?.(`${dataset}@${shortVersion(staged.version)}`);
     return { stored, reproduced: written === "replaced", rejectsPath: rejectsFile };
   });
 }

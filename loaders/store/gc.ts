@@ -92,8 +92,9 @@ export async function collectGarbage(config: Config, options: GcOptions = {}): P
         for (const r of removed) tombstones[r.version] = { dataset: r.dataset, size: r.size, removedAt: now };
         // Tombstones first: a crash mid-way leaves a listed-but-present object, which verify still checks.
         await addTombstones(config.dataDir, tombstones);
+        config.onCommit?.(`gc of ${removed.length} objects (data/gc.json)`);
+        // Not stopped by an interrupt: the objects are listed as removed already, and removing them takes moments.
         for (const r of removed) {
-          options.signal?.throwIfAborted();
           await rm(r.path, { force: true });
           await forgetVerified(config.dataDir, r.path, r.version);
           log.progress(`gc: removed ${r.dataset}@${shortVersion(r.version)}`);
