@@ -41,9 +41,9 @@ export const siblingName = (name: string, kind: SiblingKind) => `.${name}.${kind
 
 /**
  * A temp name on a remote, which other machines may share: it names this host too, and only the host that made it
- * judges whether its process is gone. `<pid>-<uuid>@<host>`.
+ * judges whether its process is gone. `<pid>-<uuid>-<host>` (no "@": some S3 servers mishandle it in CopySource).
  */
-export const remoteTempName = () => `${process.pid}-${randomUUID()}@${HOST}`;
+export const remoteTempName = () => `${process.pid}-${randomUUID()}-${HOST}`;
 
 /** Whether a remote temp name (without its "tmp-" or "tmp/" and ".tmp") was made on this host by a dead process. */
 export function deadRemoteTemp(name: string, alive: Alive = pidAlive): boolean {
@@ -52,7 +52,7 @@ export function deadRemoteTemp(name: string, alive: Alive = pidAlive): boolean {
 }
 
 const HOST = hostname().replace(/[^A-Za-z0-9.-]/g, "_");
-const REMOTE_TEMP = /^(\d+)-[0-9a-f-]{36}@(.+)$/;
+const REMOTE_TEMP = /^(\d+)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-(.+)$/;
 const TEMP_NAME = /^(\d+)-[0-9a-f-]{36}/;
 const RENAME_TEMP = /\.(\d+)(?:\.[0-9a-f]+)?\.tmp$/;
 const SIBLING = /^\.(.+)\.(tmp|ready|old)-(\d+)-[0-9a-f-]{36}$/;
