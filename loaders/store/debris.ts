@@ -89,24 +89,24 @@ export async function findDebris(dirs: DebrisDirs, alive: Alive = pidAlive): Pro
     const pid = Number(TEMP_NAME.exec(name)?.[1]);
     if (pid && !alive(pid)) out.push({ path: path.join(spill, name), pid, kind: "spill" });
   }
-  // Rename temps sit beside the file they replace: the directory itself or one level down (lineage/<dataset>/).
-  const skip = new Set([tmp, path.join(dirs.dataDir, "objects")]);
+  // Rename temps sit beside the file they replace: in lineage/ and lineage/<dataset>/, in data/ and in the folders of
+  // data/ that hold such files. Never inside the database cluster (data/postgres), whose files are not ours.
+  const dataFolders = new Set(["offload", "site"].map((f) => path.join(dirs.dataDir, f)));
+  const isDir = (p: string) =>
+    lstat(p).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
   for (const dir of [dirs.dataDir, dirs.lineageDir]) {
     for (const name of await entries(dir)) {
       const full = path.join(dir, name);
-      if (skip.has(full)) continue;
       const pid = Number(RENAME_TEMP.exec(name)?.[1]);
       if (pid) {
         if (!alive(pid)) out.push({ path: full, pid, kind: "temp-file" });
         continue;
       }
-      if (
-        !(await lstat(full).then(
-          (s) => s.isDirectory(),
-          () => false,
-        ))
-      )
-        continue;
+      if (dir === dirs.dataDir && !dataFolders.has(full)) continue;
+      if (!(await isDir(full))) continue;
       for (const inner of await entries(full)) {
         const p = Number(RENAME_TEMP.exec(inner)?.[1]);
         if (p && !alive(p)) out.push({ path: path.join(full, inner), pid: p, kind: "temp-file" });
