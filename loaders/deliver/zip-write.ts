@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -8,6 +8,7 @@ import { LabbookError } from "../errors.ts";
 import { findSiblings, siblingName } from "../store/debris.ts";
 import { hashingStream } from "../store/objects.ts";
 import { writeError } from "./out-dir.ts";
+import { makeDir } from "../make-dir.ts";
 
 /** One entry of a zip: a file streamed from disk, or a small text made in memory. */
 export type ZipSource =
@@ -45,7 +46,7 @@ export async function writeZip(
   const dir = path.dirname(target);
   const tmp = path.join(dir, siblingName(path.basename(target), "tmp"));
   try {
-    await mkdir(dir, { recursive: true });
+    await makeDir(dir);
     // What a killed writer of the same zip left (store/debris.ts).
     for (const d of await findSiblings(dir, path.basename(target))) await rm(d.path, { force: true });
   } catch (error) {

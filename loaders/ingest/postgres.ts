@@ -8,9 +8,11 @@ import { LabbookError } from "../errors.ts";
 import { filtersOf } from "../lineage/catalog.ts";
 import { facet } from "../lineage/facets.ts";
 import { readGitInfo } from "../lineage/git.ts";
+import { recordedFilters, writePrivateParameters } from "../lineage/private-parameters.ts";
 import { buildRecord, type ValidationSummary } from "../lineage/record.ts";
 import { silentLogger, type Logger } from "../log.ts";
 import { TABLE_NAMES, type Naming } from "../sources/schema.ts";
+import { checkSourceColumns } from "../sources/column-types.ts";
 import type { Database } from "../sources/postgres.ts";
 import { alreadyStoredMessage, commitVersion, rejectsPath } from "../store/commit.ts";
 import { makeFifo } from "../store/fifo.ts";
@@ -161,6 +163,7 @@ export async function ingestPostgres(
   const columns = compileSchema(def.schema);
   const signal = options.signal;
   signal?.throwIfAborted();
+  await checkSourceColumns(db.sql, def.name, TABLE_NAMES[(def.source as PostgresSource).table][naming], columns);
 
   const staged: StagedFile[] = [];
   const fifo = await tempPath(config.dataDir, ".csv.fifo");
@@ -224,12 +227,15 @@ export async function ingestPostgres(
     const fields = await parquetSchema(con, final.path);
     signal?.throwIfAborted();
 
+    // The record is committed to git: a user id goes in as its keyed pseudonym, the raw id to local state. Drift
+    // checks compare with earlier records, so they see the filters as the records hold them.
+    const recorded = await recordedFilters(config, options.filters ?? {}, params);
     // Checked before commit, so the outcome lands in the version's one lineage record.
     log.progress(`${def.name}: running quality checks`);
     const quality = await checkStaged(con, config, def, final, {
       createdAt: startedAt,
       clock,
-      filters: filtersOf({ filters: options.filters ?? {} }),
+      filters: filtersOf({ filters: recorded.filters }),
     });
     signal?.throwIfAborted();
 
@@ -259,8 +265,8 @@ export async function ingestPostgres(
         dataset: def.name,
         naming,
         table,
-        filters: options.filters ?? {},
-        boundParameters: params,
+        filters: recorded.filters,
+        boundParameters: recorded.bound,
         validation: mode,
       },
       git: await readGitInfo(config.root),
@@ -279,6 +285,7 @@ export async function ingestPostgres(
         : v,
       runFacets: quality ? { labbook_quality: quality } : {},
     });
+    if (recorded.local) await writePrivateParameters(config, def.name, final.version, recorded.local);
     const committed = await commitVersion(config, def.name, final, record, rejects);
     staged.length = 0;
     for (const w of warnings) log.warn(w);

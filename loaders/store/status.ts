@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Config } from "../config.ts";
 import { datasets } from "../datasets/index.ts";
+import { isLabbookError } from "../errors.ts";
 import { compileSchema, quoteIdent } from "../datasets/rules.ts";
 import { parquet, queryRows, withDuckDB } from "../duckdb.ts";
 import { readRecord } from "../lineage/catalog.ts";
@@ -26,6 +27,11 @@ export interface PinStatus {
   timeColumn: string | null;
   newestRow: string | null;
   freshnessSeconds: number | null;
+  /**
+   * What makes the pin itself wrong, if anything: a dataset no definition names, or a version with no (readable)
+   * lineage record, which no labbook command made here. Null for a sound pin, even when its object is missing.
+   */
+  problem: string | null;
 }
 
 export interface StatusOptions {
@@ -59,9 +65,17 @@ export async function pinStatus(
       const file = objectPath(config.dataDir, version);
       const local = existsSync(file);
       const remote = onRemote ? onRemote.has(objectKey(version)) : null;
+      let problem: string | null = datasets.some((d) => d.name === dataset)
+        ? null
+        : "no dataset of this name is defined";
       const createdAt = await readRecord(config.lineageDir, dataset, version).then(
         (r) => r.eventTime,
-        () => null,
+        (e: unknown) => {
+          problem ??= isLabbookError(e, "E_NOT_FOUND")
+            ? "no lineage record of this version"
+            : `unreadable lineage record: ${(e as Error).message}`;
+          return null;
+        },
       );
       const fresh = local ? await newestRow(con, dataset, file) : { column: null, newest: null };
       out.push({
@@ -75,6 +89,7 @@ export async function pinStatus(
         timeColumn: fresh.column,
         newestRow: fresh.newest,
         freshnessSeconds: fresh.newest ? Math.round((now - Date.parse(fresh.newest)) / 1000) : null,
+        problem,
       });
     }
     return out;
