@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { readdir, rm } from "node:fs/promises";
+import { readdir, readlink, rm } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
@@ -95,6 +95,33 @@ async function groupGone(pgid: number, ms: number): Promise<boolean> {
   return false;
 }
 
+/**
+ * The processes whose working directory is the project root: labbook, and Framework and the loaders it runs, which
+ * are in a process group of their own. Linux only (/proc); elsewhere none are seen.
+ */
+async function processesIn(root: string): Promise<number[]> {
+  const out: number[] = [];
+  for (const entry of await readdir("/proc").catch(() => [])) {
+    if (!/^\d+$/.test(entry)) continue;
+    if ((await readlink(`/proc/${entry}/cwd`).catch(() => undefined)) === root) out.push(Number(entry));
+  }
+  return out;
+}
+
+/** Waits until no process runs in the project root; kills what is left after `ms` and returns false. */
+async function projectIdle(root: string, ms: number): Promise<boolean> {
+  for (const end = Date.now() + ms; Date.now() < end; await sleep(100))
+    if ((await processesIn(root)).length === 0) return true;
+  for (const pid of await processesIn(root)) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return false;
+}
+
 /** Every temp file or lock a killed command may leave, relative to the project root. */
 export async function leftovers(project: ChaosProject): Promise<string[]> {
   const { root } = project;
@@ -106,6 +133,10 @@ export async function leftovers(project: ChaosProject): Promise<string[]> {
     ...(await list("data")).filter((f) => f.endsWith(".tmp") || f.endsWith(".lock")),
     ...(await list("lineage")).filter((f) => f.endsWith(".tmp")),
     ...(await readdir(root)).filter((f) => f.startsWith(".dist.")),
+    // What a killed Framework was writing into the loader cache (an output with its pid, or ".err").
+    ...(await readdir(path.join(root, "src", ".observablehq", "cache"), { recursive: true }).catch(() => []))
+      .map((f) => `src/.observablehq/cache/${f}`)
+      .filter((f) => /\.[A-Za-z][A-Za-z0-9]*\.\d+(\.err)?$/.test(f)),
   ];
   for (const dataset of await list("lineage")) out.push(...(await list(dataset)).filter((f) => f.endsWith(".tmp")));
   return out.sort();
@@ -134,6 +165,8 @@ async function trial(
   const problems: string[] = [];
   // Killed alone, node leaves its children (Framework, a loader, pg_ctl) running: they must finish or die by themselves.
   if (!(await groupGone(pid, 60_000))) problems.push("children outlived the kill by a minute");
+  // Framework runs in a group of its own: it and its loaders must die with the build, not finish on their own.
+  if (!(await projectIdle(project.root, 10_000))) problems.push("Framework or a loader outlived the kill by 10 s");
   const verify = await cli(project, ["verify", "--json"]);
   let debris = 0;
   try {

@@ -6,6 +6,7 @@ import { publishDir, stagingDir } from "../deliver/out-dir.ts";
 import { LabbookError } from "../errors.ts";
 import { pinSet, readPins } from "../lineage/pins.ts";
 import { silentLogger, type Logger } from "../log.ts";
+import { findFrameworkTemps } from "../store/debris.ts";
 import { withLock } from "../store/lock.ts";
 import { assertPinned } from "./context.ts";
 import { discoverLoaders } from "./discover.ts";
@@ -102,6 +103,8 @@ export async function buildSite(config: Config, options: SiteBuildOptions = {}):
   return withLock(
     cacheDir(siteRoot(config)),
     async () => {
+      // What the Framework of a killed build was writing into the cache: this build holds the cache now.
+      for (const d of await findFrameworkTemps(cacheDir(siteRoot(config)))) await rm(d.path, { force: true });
       const { preparation, pins, loaders, fingerprints, invalidation, frameworkEnv } = await prepareSite(
         config,
         options,

@@ -15,7 +15,9 @@ import path from "node:path";
  * - `<file>.<pid>.tmp` and `<file>.<pid>.<hex>.tmp`: a file being replaced by a rename (lineage records, pins.json,
  *   data/gc.json, the offload index, the lock), in the data and lineage directories and one level below;
  * - `.<name>.tmp-<pid>-<uuid>`, `.<name>.ready-<pid>-<uuid>`, `.<name>.old-<pid>-<uuid>`: a site or export being built
- *   beside <name>, and the previous one during the swap (siblingName).
+ *   beside <name>, and the previous one during the swap (siblingName);
+ * - `<output>.<pid>` and `<output>.<pid>.err` in Framework's loader cache (src/.observablehq/cache): the file a
+ *   Framework process writes a loader's output into before renaming it, named for that Framework process.
  */
 
 export type Alive = (pid: number) => boolean;
@@ -56,13 +58,15 @@ const REMOTE_TEMP = /^(\d+)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9
 const TEMP_NAME = /^(\d+)-[0-9a-f-]{36}/;
 const RENAME_TEMP = /\.(\d+)(?:\.[0-9a-f]+)?\.tmp$/;
 const SIBLING = /^\.(.+)\.(tmp|ready|old)-(\d+)-[0-9a-f-]{36}$/;
+// Framework's temp for a loader output: the output's name (which ends in a data extension), its pid, maybe ".err".
+const FRAMEWORK_TEMP = /\.[A-Za-z][A-Za-z0-9]*\.(\d+)(?:\.err)?$/;
 
 export interface Debris {
   /** Absolute path. */
   path: string;
   /** The dead process that made it. */
   pid: number;
-  kind: "staging" | "spill" | "temp-file" | "site";
+  kind: "staging" | "spill" | "temp-file" | "site" | "cache";
 }
 
 export interface DebrisDirs {
@@ -113,8 +117,23 @@ export async function findDebris(dirs: DebrisDirs, alive: Alive = pidAlive): Pro
       }
     }
   }
-  if (dirs.root) out.push(...(await findSiblings(dirs.root, undefined, alive)));
+  if (dirs.root) {
+    out.push(...(await findSiblings(dirs.root, undefined, alive)));
+    out.push(...(await findFrameworkTemps(path.join(dirs.root, "src", ".observablehq", "cache"), alive)));
+  }
   return out.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+/** The loader outputs that Framework processes now gone were writing into the cache (see the names above). */
+export async function findFrameworkTemps(cache: string, alive: Alive = pidAlive): Promise<Debris[]> {
+  const files = await readdir(cache, { recursive: true, withFileTypes: true }).catch(() => []);
+  const out: Debris[] = [];
+  for (const f of files) {
+    const pid = Number(FRAMEWORK_TEMP.exec(f.name)?.[1]);
+    if (f.isFile() && pid && !alive(pid) && !f.parentPath.includes(".labbook-stamps"))
+      out.push({ path: path.join(f.parentPath, f.name), pid, kind: "cache" });
+  }
+  return out;
 }
 
 /** Hidden `.<name>.<kind>-<pid>-<uuid>` siblings of dead processes in `parent` (of `name` only, when given). */

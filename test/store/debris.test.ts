@@ -73,6 +73,23 @@ describe("debris of killed processes", () => {
     expect(await readdir(spill)).toEqual([]);
   });
 
+  it("verify lists and gc removes the loader outputs a killed Framework was writing, never a live one's", async () => {
+    const dead = await runUntilKilled(project.root, `console.log("ready"); setInterval(() => {}, 1000);`);
+    const cache = path.join(project.root, "src", ".observablehq", "cache", "data");
+    await mkdir(cache, { recursive: true });
+    const names = ["x.json", `x.json.${dead}`, `y.zip.${dead}.err`, `x.json.${process.pid}`];
+    for (const name of names) await writeFile(path.join(cache, name), "{}");
+    const verify = await runCli(["verify", "--json"], project.env);
+    expect(JSON.parse(verify.stdout).debris).toMatchObject([
+      { kind: "cache", pid: dead, path: path.join(cache, `x.json.${dead}`) },
+      { kind: "cache", pid: dead, path: path.join(cache, `y.zip.${dead}.err`) },
+    ]);
+    const gc = await runCli(["gc", "--json"], project.env);
+    expect(gc.code).toBe(0);
+    expect(JSON.parse(gc.stdout).debris).toHaveLength(2);
+    expect((await readdir(cache)).sort()).toEqual(["x.json", `x.json.${process.pid}`]);
+  });
+
   it("a push sweeps the temp uploads a killed push of this host left on a directory remote", async () => {
     const remote = path.join(project.root, "remote");
     await runUntilKilled(
