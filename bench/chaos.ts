@@ -258,7 +258,14 @@ export function campaignCommands(project: ChaosProject): ChaosCommand[] {
       // An empty remote each time, so the push has every object to upload.
       prepare: () => rm(path.join(project.root, "remote"), { recursive: true, force: true }),
     },
-    { name: "build", args: () => ["build"] },
+    {
+      name: "build",
+      args: () => ["build"],
+      // No recorded fingerprints, so every loader runs again: the kill lands while Framework runs loaders, as it
+      // would after a re-pin, rather than in a build that only re-runs the build stamp.
+      prepare: () =>
+        rm(path.join(project.root, "src", ".observablehq", "cache", "labbook-fingerprints.json"), { force: true }),
+    },
   ];
 }
 

@@ -12,7 +12,13 @@ import { assertPinned } from "./context.ts";
 import { discoverLoaders } from "./discover.ts";
 import { loaderFingerprint } from "./fingerprint.ts";
 import { runFramework } from "./framework.ts";
-import { cacheDir, invalidateStale, unstampedOutputs, type Invalidation } from "./invalidate.ts";
+import {
+  cacheDir,
+  invalidateStale,
+  unstampedOutputs,
+  type InvalidateOptions,
+  type Invalidation,
+} from "./invalidate.ts";
 import { prepareOfflineNpmCache } from "./offline.ts";
 import { assertPageDeps } from "./page-deps.ts";
 import { prepareSiteData, type Preparation } from "./prepare.ts";
@@ -68,7 +74,11 @@ export async function prepareSite(config: Config, options: SiteBuildOptions = {}
  * Finds every loader under src/, checks the pin set pins what each reads, fingerprints them and removes the cached
  * outputs that went stale.
  */
-export async function invalidateSite(config: Config, env: NodeJS.ProcessEnv = process.env) {
+export async function invalidateSite(
+  config: Config,
+  env: NodeJS.ProcessEnv = process.env,
+  options: InvalidateOptions = {},
+) {
   const key = await pseudonymKey(config, env);
   const pinsFile = await readPins(config.lineageDir);
   const pins = pinSet(pinsFile, config.pinSet);
@@ -88,7 +98,7 @@ export async function invalidateSite(config: Config, env: NodeJS.ProcessEnv = pr
     pins,
     loaders,
     fingerprints,
-    invalidation: await invalidateStale(siteRoot(config), loaders, fingerprints),
+    invalidation: await invalidateStale(siteRoot(config), loaders, fingerprints, options),
   };
 }
 

@@ -39,6 +39,14 @@ export async function cachedOutputs(siteRoot: string, loader: Pick<SiteLoader, "
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
+export interface InvalidateOptions {
+  /**
+   * Whether a cached output must also carry a stamp of its loader's fingerprint (default true). `dev` re-checks on
+   * every change while its Framework keeps the fingerprints of its start: the stamps of what it re-ran are older.
+   */
+  stamps?: boolean;
+}
+
 export interface Invalidation {
   /** Loaders whose cached output was removed (or missing): Framework runs them. */
   rerun: string[];
@@ -54,6 +62,7 @@ export async function invalidateStale(
   siteRoot: string,
   loaders: readonly SiteLoader[],
   fingerprints: Record<string, string>,
+  options: InvalidateOptions = {},
 ): Promise<Invalidation> {
   const stored = await readFingerprints(siteRoot);
   const result: Invalidation = { rerun: [], kept: [] };
@@ -65,7 +74,7 @@ export async function invalidateStale(
       !loader.volatile &&
       stored[loader.name] === fingerprints[loader.name] &&
       present &&
-      (await allStamped(siteRoot, loader, fingerprints[loader.name]!));
+      (options.stamps === false || (await allStamped(siteRoot, loader, fingerprints[loader.name]!)));
     if (fresh) {
       result.kept.push(loader.name);
     } else {

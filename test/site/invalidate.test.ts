@@ -91,6 +91,16 @@ describe("invalidateStale", () => {
     expect(existsSync(cache("data/events.json"))).toBe(false);
   });
 
+  it("keeps an unstamped output whose fingerprint is recorded when told not to check stamps, as dev does", async () => {
+    const fingerprints = { events: "e1", experiments: "x1", stamp: "s1" };
+    await invalidateStale(site, loaders, fingerprints);
+    await fill({ events: "e0" });
+    expect((await invalidateStale(site, loaders, fingerprints, { stamps: false })).kept).toEqual([
+      "events",
+      "experiments",
+    ]);
+  });
+
   it("after a build, names and removes the outputs not made at its fingerprints", async () => {
     const fingerprints = { events: "e1", experiments: "x1", stamp: "s1" };
     await fill({ events: "e1" });
