@@ -11,7 +11,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["bin/**/*.js"],
-    languageOptions: { globals: { process: "readonly", console: "readonly" } },
+    files: ["bin/**/*.js", "loaders/**/*.mjs"],
+    languageOptions: { globals: { process: "readonly", console: "readonly", setInterval: "readonly" } },
   },
 );

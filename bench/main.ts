@@ -12,6 +12,10 @@ const benches: Record<string, { about: string; load: () => Promise<{ run(args: s
     about: "labbook verify of the largest version vs reading its file, cold and warm (--dataset NAME --runs R)",
     load: () => import("./verify.ts"),
   },
+  chaos: {
+    about: "kill -9 of ingest, run, pin, gc, push and build at random moments; verify, debris, next run (--kills N)",
+    load: () => import("./chaos.ts"),
+  },
   build: {
     about: "cold demo-site build from pins with no database; rebuild after a re-pin (--events N --runs R)",
     load: () => import("./build.ts"),

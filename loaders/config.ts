@@ -15,6 +15,11 @@ export interface Config {
   remote: string | undefined;
   duckdbPath: string;
   pinSet: string;
+  /**
+   * Told of each change committed to the store (a version and its record, pins.json, objects gc removed), in words
+   * such as "sessions@3f2a9c1d". The CLI uses it to say what an interrupted command had already committed.
+   */
+  onCommit?: (what: string) => void;
 }
 
 let envLoaded = false;

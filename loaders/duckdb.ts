@@ -32,7 +32,8 @@ export async function openDuckDB(
   if (options.readOnly) settings.access_mode = "READ_ONLY";
   if (options.tempDir) {
     await mkdir(options.tempDir, { recursive: true });
-    settings.temp_directory = path.join(options.tempDir, randomUUID());
+    // Named for this process, so that what a killed process spilled can be told apart and swept (store/debris.ts).
+    settings.temp_directory = path.join(options.tempDir, `${process.pid}-${randomUUID()}`);
   }
   const instance = await DuckDBInstance.create(options.path ?? ":memory:", settings);
   const con = await instance.connect();

@@ -63,6 +63,10 @@ export const commands: Record<string, Entry> = {
     summary: "Publish each dataset as an Apache Iceberg table: versions as snapshots, pin sets as tags",
     load: () => import("./commands/iceberg.ts"),
   },
+  restore: {
+    summary: "Bring offloaded versions back from an offload zip or archive: verified, never overwriting",
+    load: () => import("./commands/restore.ts"),
+  },
   "sync-duckdb": {
     summary: "Load a pin set into the persistent DuckDB research database, swapping tables atomically",
     load: () => import("./commands/sync-duckdb.ts"),

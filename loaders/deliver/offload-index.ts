@@ -6,7 +6,12 @@ import { LabbookError } from "../errors.ts";
 /** Where each offloaded version went: version → its zips. Local state beside the store, like data/gc.json. */
 export type OffloadIndex = Record<
   string,
-  { dataset: string; zips: { path: string; at: string; removedFromStore: boolean }[] }
+  {
+    dataset: string;
+    zips: { path: string; at: string; removedFromStore: boolean }[];
+    /** Each `labbook restore` that brought the version back from a zip. */
+    restored?: { path: string; at: string }[];
+  }
 >;
 
 /** data/offload/index.json */
@@ -34,13 +39,37 @@ export async function recordOffloaded(
   removed: boolean | { version: string }[],
 ): Promise<void> {
   const index = await readOffloadIndex(dataDir);
-  const rel = path.relative(dataDir, zip);
-  const where = rel.startsWith("..") || path.isAbsolute(rel) ? zip : rel.split(path.sep).join("/");
+  const where = zipPath(dataDir, zip);
   const gone = new Set(typeof removed === "boolean" ? [] : removed.map((r) => r.version));
   for (const v of versions) {
     const entry = (index[v.version] ??= { dataset: v.dataset, zips: [] });
     entry.zips.push({ path: where, at: at.toISOString(), removedFromStore: removed === true || gone.has(v.version) });
   }
+  await writeIndex(dataDir, index);
+}
+
+/** Notes that `labbook restore` brought these versions back from `zip`. Call with the store lock held. */
+export async function recordRestored(
+  dataDir: string,
+  zip: string,
+  versions: { dataset: string; version: string }[],
+  options: { at: Date },
+): Promise<void> {
+  const index = await readOffloadIndex(dataDir);
+  for (const v of versions) {
+    const entry = (index[v.version] ??= { dataset: v.dataset, zips: [] });
+    (entry.restored ??= []).push({ path: zipPath(dataDir, zip), at: options.at.toISOString() });
+  }
+  await writeIndex(dataDir, index);
+}
+
+/** A zip's path as the index keeps it: relative to the data dir when inside it. */
+function zipPath(dataDir: string, zip: string): string {
+  const rel = path.relative(dataDir, zip);
+  return rel.startsWith("..") || path.isAbsolute(rel) ? zip : rel.split(path.sep).join("/");
+}
+
+async function writeIndex(dataDir: string, index: OffloadIndex): Promise<void> {
   const file = offloadIndexPath(dataDir);
   await mkdir(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;

@@ -154,15 +154,11 @@ export async function offload(config: Config, options: OffloadOptions): Promise<
   await verifyZip(zip);
   log.info(`offload: ${plan.candidates.length} versions (${bytes} bytes) written to ${zip}`);
   if (!options.deleteSource) {
-    await withLock(
-      config.dataDir,
-      () => recordOffloaded(config.dataDir, zip, plan.candidates, at, false),
-      options.signal,
-    );
+    await withLock(config, () => recordOffloaded(config.dataDir, zip, plan.candidates, at, false), options.signal);
     return { dryRun: false, plan, zip, deleted: [], bytes };
   }
   const deleted = await withLock(
-    config.dataDir,
+    config,
     async () => {
       // Pins may have changed while the zip was written: decide again, holding the lock, by the same rules.
       const { versions: pinned } = await protectedVersions(config, {
@@ -174,8 +170,9 @@ export async function offload(config: Config, options: OffloadOptions): Promise<
       for (const c of plan.candidates.filter((c) => pinned.has(c.version)))
         log.warn(`${c.dataset}@${shortVersion(c.version)} was pinned meanwhile: kept in the store`);
       await recordOffloaded(config.dataDir, zip, plan.candidates, at, removable);
+      if (removable.length) config.onCommit?.(`offload of ${removable.length} objects to ${path.basename(zip)}`);
+      // Not stopped by an interrupt: the index lists them as removed already, and removing them takes moments.
       for (const c of removable) {
-        options.signal?.throwIfAborted();
         await rm(objectPath(config.dataDir, c.version), { force: true });
         if (c.rejects) await rm(c.rejects, { force: true });
         log.progress(`offload: removed ${c.dataset}@${shortVersion(c.version)}`);

@@ -1,9 +1,9 @@
-import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { LabbookError } from "../errors.ts";
 import { makeDir } from "../make-dir.ts";
+import { findSiblings, restoreSwapped, siblingName } from "../store/debris.ts";
 
 /** Turns a filesystem error on `target` into a message that says what to do. */
 export function writeError(target: string, error: unknown): LabbookError {
@@ -35,7 +35,10 @@ export async function stagingDir(parent: string, name: string): Promise<string> 
   try {
     await makeDir(parent);
     // mkdir, not mkdtemp: this directory becomes the export, and mkdtemp's mode 0700 ignores the umask.
-    const tmp = path.join(parent, `.${name}.tmp-${randomUUID()}`);
+    // Named for this process: what a killed build or export left is swept here by the next one (store/debris.ts).
+    await restoreSwapped(parent, name);
+    for (const d of await findSiblings(parent, name)) await rm(d.path, { recursive: true, force: true });
+    const tmp = path.join(parent, siblingName(name, "tmp"));
     await mkdir(tmp);
     return tmp;
   } catch (error) {
@@ -43,11 +46,20 @@ export async function stagingDir(parent: string, name: string): Promise<string> 
   }
 }
 
-/** Moves a finished temp directory to `final`, replacing an earlier export of the same name. */
+/**
+ * Moves a finished temp directory to `final`, replacing an earlier one of the same name. Replacing a directory takes
+ * two renames (Node has no renameat2 exchange), so the finished one is first renamed `.ready-`: a process killed
+ * between the two leaves `.ready-` and `.old-` siblings that name it, and the next build, export or store command
+ * puts the new one in place (restoreSwapped).
+ */
 export async function publishDir(tmp: string, final: string): Promise<void> {
   if (!existsSync(final)) return rename(tmp, final);
-  const old = path.join(path.dirname(final), `.${path.basename(final)}.old-${randomUUID()}`);
+  const parent = path.dirname(final);
+  const name = path.basename(final);
+  const ready = path.join(parent, siblingName(name, "ready"));
+  const old = path.join(parent, siblingName(name, "old"));
+  await rename(tmp, ready);
   await rename(final, old);
-  await rename(tmp, final);
+  await rename(ready, final);
   await rm(old, { recursive: true, force: true });
 }

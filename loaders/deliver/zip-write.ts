@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
 import { rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
@@ -6,6 +5,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import yazl from "yazl";
 import { LabbookError } from "../errors.ts";
+import { findSiblings, siblingName } from "../store/debris.ts";
 import { hashingStream } from "../store/objects.ts";
 import { writeError } from "./out-dir.ts";
 import { makeDir } from "../make-dir.ts";
@@ -44,10 +44,11 @@ export async function writeZip(
   options: WriteZipOptions,
 ): Promise<{ files: ZippedFile[]; size: number }> {
   const dir = path.dirname(target);
-  const tmp = path.join(dir, `.${path.basename(target)}.tmp-${randomUUID()}`);
+  const tmp = path.join(dir, siblingName(path.basename(target), "tmp"));
   try {
     await makeDir(dir);
-    await rm(tmp, { force: true });
+    // What a killed writer of the same zip left (store/debris.ts).
+    for (const d of await findSiblings(dir, path.basename(target))) await rm(d.path, { force: true });
   } catch (error) {
     throw writeError(dir, error);
   }

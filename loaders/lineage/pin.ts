@@ -42,7 +42,7 @@ export async function pin(
     }),
   );
   return withLock(
-    config.dataDir,
+    config,
     async () => {
       const pins = await readPins(config.lineageDir);
       const target = { ...pins[set] };
@@ -52,6 +52,7 @@ export async function pin(
         return { set, dataset, version, previous };
       });
       await writePins(config.lineageDir, { ...pins, [set]: target });
+      config.onCommit?.(`pin set "${set}" in lineage/pins.json`);
       return changes;
     },
     signal,
@@ -68,7 +69,7 @@ export async function unpin(
   assertPinSet(set);
   datasets.forEach(assertDatasetName);
   return withLock(
-    config.dataDir,
+    config,
     async () => {
       const pins: Pins = await readPins(config.lineageDir);
       const current = pins[set];
@@ -87,6 +88,7 @@ export async function unpin(
         return { set, dataset, version: null, previous };
       });
       await writePins(config.lineageDir, { ...pins, [set]: rest });
+      config.onCommit?.(`pin set "${set}" in lineage/pins.json`);
       return changes;
     },
     signal,

@@ -5,6 +5,7 @@ import { listVersions, readRecord, recordPath } from "../lineage/catalog.ts";
 import type { LineageRecord } from "../lineage/record.ts";
 import { withLock } from "../store/lock.ts";
 import { commitObject, type StagedFile } from "../store/objects.ts";
+import { shortVersion } from "../store/version.ts";
 import { stageFacetOf } from "./state.ts";
 
 /**
@@ -16,12 +17,12 @@ import { stageFacetOf } from "./state.ts";
  * the same bytes; git keeps its history.
  */
 export async function publishStage(
-  dirs: { dataDir: string; lineageDir: string },
+  dirs: { dataDir: string; lineageDir: string; onCommit?: (what: string) => void },
   dataset: string,
   staged: StagedFile,
   record: LineageRecord,
 ): Promise<{ stored: boolean; recorded: boolean; newVersion: boolean }> {
-  return withLock(dirs.dataDir, async () => {
+  return withLock(dirs, async () => {
     const stored = await commitObject(dirs.dataDir, staged);
     const version = staged.version;
     const file = recordPath(dirs.lineageDir, dataset, version);
@@ -37,6 +38,7 @@ export async function publishStage(
     const tmp = `${file}.${process.pid}.tmp`;
     await writeFile(tmp, `${JSON.stringify(record, null, 2)}\n`);
     await rename(tmp, file);
+    dirs.onCommit?.(`${dataset}@${shortVersion(version)}`);
     return { stored, recorded: true, newVersion };
   });
 }

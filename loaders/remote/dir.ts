@@ -1,15 +1,16 @@
-import { randomUUID } from "node:crypto";
 import { createReadStream, createWriteStream, existsSync } from "node:fs";
 import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { LabbookError } from "../errors.ts";
+import { deadRemoteTemp, remoteTempName } from "../store/debris.ts";
 import type { Remote } from "./remote.ts";
 
 /** A remote in a local or mounted directory. Uploads land in <dir>/tmp and are renamed into place. */
 export function directoryRemote(root: string): Remote {
   const full = (key: string) => path.join(root, ...key.split("/"));
+  let sweeping: Promise<void> | undefined;
   return {
     url: root,
     async list(prefix) {
@@ -26,8 +27,11 @@ export function directoryRemote(root: string): Remote {
       return out;
     },
     async upload(key, body, _size, check, signal) {
-      const tmp = path.join(root, "tmp", `${randomUUID()}.tmp`);
-      await mkdir(path.dirname(tmp), { recursive: true });
+      const tmpDir = path.join(root, "tmp");
+      sweeping ??= sweepTemps(tmpDir);
+      await sweeping;
+      const tmp = path.join(tmpDir, `${remoteTempName()}.tmp`);
+      await mkdir(tmpDir, { recursive: true });
       try {
         await pipeline(body, createWriteStream(tmp), { signal });
         check();
@@ -44,4 +48,11 @@ export function directoryRemote(root: string): Remote {
     },
     close() {},
   };
+}
+
+/** Removes the uploads that processes of this host left in tmp/ when they died (store/debris.ts), once per remote. */
+async function sweepTemps(tmpDir: string): Promise<void> {
+  for (const name of await readdir(tmpDir).catch(() => [])) {
+    if (name.endsWith(".tmp") && deadRemoteTemp(name.slice(0, -4))) await rm(path.join(tmpDir, name), { force: true });
+  }
 }

@@ -13,6 +13,7 @@ import { adoptObject, hashingStream, objectPath, tempPath } from "../store/objec
 import { checkObject, forgetVerified } from "../store/verified.ts";
 import { shortVersion } from "../store/version.ts";
 import type { TransferOptions, Wanted } from "./push.ts";
+import { recordFooterMismatches } from "./record-check.ts";
 import { objectKey, recordKey, type Remote } from "./remote.ts";
 
 export interface PullResult {
@@ -101,7 +102,7 @@ async function fetchObject(config: Config, remote: Remote, version: string, sign
         { code: "E_INTEGRITY" },
       );
     await withLock(
-      config.dataDir,
+      config,
       async () => {
         const local = objectPath(config.dataDir, version);
         if (existsSync(local) && !(await checkObject(config.dataDir, local, version)).intact)
@@ -116,7 +117,10 @@ async function fetchObject(config: Config, remote: Remote, version: string, sign
   }
 }
 
-/** A record is admitted only if it parses, describes this very version of this dataset, and gives its true size. */
+/**
+ * A record is admitted only if it parses, describes this very version of this dataset, and gives its true size, row
+ * count and schema (the last two read from the object's Parquet footer).
+ */
 async function fetchRecord(
   config: Config,
   remote: Remote,
@@ -142,5 +146,10 @@ async function fetchRecord(
         `${object.size}; refused`,
       { code: "E_INTEGRITY" },
     );
+  const mismatches = await recordFooterMismatches(record, objectPath(config.dataDir, version));
+  if (mismatches.length)
+    throw new LabbookError(`remote lineage record ${key} gives ${mismatches.join("; and ")}; refused`, {
+      code: "E_INTEGRITY",
+    });
   await writeRecord(config.lineageDir, dataset, record);
 }

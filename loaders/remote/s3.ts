@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import {
   CopyObjectCommand,
@@ -9,6 +8,7 @@ import {
   S3Client,
 } from "@aws-sdk/client-s3";
 import { LabbookError } from "../errors.ts";
+import { deadRemoteTemp, remoteTempName } from "../store/debris.ts";
 import type { Remote } from "./remote.ts";
 
 /** Parses s3://bucket/prefix; the prefix gets a trailing slash, or is empty. */
@@ -53,6 +53,17 @@ export function s3Remote(url: string, env: NodeJS.ProcessEnv = process.env): Rem
       cause: e,
     });
   };
+  // The temp keys that uploads of this host left when their process died (store/debris.ts), removed once per remote.
+  let sweeping: Promise<void> | undefined;
+  const sweepTemps = async () => {
+    const keys = await client
+      .send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `${prefix}tmp-` }))
+      .then((page) => (page.Contents ?? []).map((o) => o.Key!))
+      .catch(() => []);
+    for (const key of keys)
+      if (deadRemoteTemp(key.slice(prefix.length + 4)))
+        await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })).catch(() => {});
+  };
   return {
     url,
     async list(sub, signal) {
@@ -76,8 +87,10 @@ export function s3Remote(url: string, env: NodeJS.ProcessEnv = process.env): Rem
       // S3 has no rename: upload to a temp key, then copy server-side once the bytes are known to be right. The key
       // sits beside objects/, not in a tmp/ "folder": stores on a filesystem (s3rver, some gateways) remove a folder
       // when its last key goes, which can race another upload into that folder.
-      const tmp = `${prefix}tmp-${randomUUID()}`;
+      const tmp = `${prefix}tmp-${remoteTempName()}`;
+      sweeping ??= sweepTemps();
       try {
+        await sweeping;
         await client.send(new PutObjectCommand({ Bucket: bucket, Key: tmp, Body: body, ContentLength: size }), {
           abortSignal: signal,
         });

@@ -6,15 +6,23 @@ import { publishDir, stagingDir } from "../deliver/out-dir.ts";
 import { LabbookError } from "../errors.ts";
 import { pinSet, readPins } from "../lineage/pins.ts";
 import { silentLogger, type Logger } from "../log.ts";
+import { findFrameworkTemps } from "../store/debris.ts";
 import { withLock } from "../store/lock.ts";
 import { assertPinned } from "./context.ts";
 import { discoverLoaders } from "./discover.ts";
 import { loaderFingerprint } from "./fingerprint.ts";
 import { runFramework } from "./framework.ts";
-import { cacheDir, invalidateStale, type Invalidation } from "./invalidate.ts";
+import {
+  cacheDir,
+  invalidateStale,
+  unstampedOutputs,
+  type InvalidateOptions,
+  type Invalidation,
+} from "./invalidate.ts";
 import { prepareOfflineNpmCache } from "./offline.ts";
 import { assertPageDeps } from "./page-deps.ts";
 import { prepareSiteData, type Preparation } from "./prepare.ts";
+import { FINGERPRINTS_ENV } from "./stamps.ts";
 import { pseudonymKey } from "../pseudonym.ts";
 
 export interface SiteBuildOptions {
@@ -48,7 +56,7 @@ export async function prepareSite(config: Config, options: SiteBuildOptions = {}
   const log = options.log ?? silentLogger;
   const env = options.env ?? process.env;
   const preparation = await prepareSiteData(config, { log, signal: options.signal });
-  const { pins, loaders, invalidation } = await invalidateSite(config, env);
+  const { pins, loaders, fingerprints, invalidation } = await invalidateSite(config, env);
   await prepareOfflineNpmCache(config.root, siteRoot(config));
   const frameworkEnv: NodeJS.ProcessEnv = {
     ...env,
@@ -56,15 +64,21 @@ export async function prepareSite(config: Config, options: SiteBuildOptions = {}
     LABBOOK_DATA_DIR: config.dataDir,
     LABBOOK_LINEAGE_DIR: config.lineageDir,
     LABBOOK_PINS: config.pinSet,
+    // Each loader stamps its output with its fingerprint of this run (stamps.ts).
+    [FINGERPRINTS_ENV]: JSON.stringify(fingerprints),
   };
-  return { preparation, pins, loaders, invalidation, frameworkEnv };
+  return { preparation, pins, loaders, fingerprints, invalidation, frameworkEnv };
 }
 
 /**
  * Finds every loader under src/, checks the pin set pins what each reads, fingerprints them and removes the cached
  * outputs that went stale.
  */
-export async function invalidateSite(config: Config, env: NodeJS.ProcessEnv = process.env) {
+export async function invalidateSite(
+  config: Config,
+  env: NodeJS.ProcessEnv = process.env,
+  options: InvalidateOptions = {},
+) {
   const key = await pseudonymKey(config, env);
   const pinsFile = await readPins(config.lineageDir);
   const pins = pinSet(pinsFile, config.pinSet);
@@ -80,7 +94,12 @@ export async function invalidateSite(config: Config, env: NodeJS.ProcessEnv = pr
       keyId: key.id,
     });
   }
-  return { pins, loaders, invalidation: await invalidateStale(siteRoot(config), loaders, fingerprints) };
+  return {
+    pins,
+    loaders,
+    fingerprints,
+    invalidation: await invalidateStale(siteRoot(config), loaders, fingerprints, options),
+  };
 }
 
 /** `npm run build`: the static site from the pinned versions, re-running exactly the loaders whose inputs changed. */
@@ -94,7 +113,12 @@ export async function buildSite(config: Config, options: SiteBuildOptions = {}):
   return withLock(
     cacheDir(siteRoot(config)),
     async () => {
-      const { preparation, pins, invalidation, frameworkEnv } = await prepareSite(config, options);
+      // What the Framework of a killed build was writing into the cache: this build holds the cache now.
+      for (const d of await findFrameworkTemps(cacheDir(siteRoot(config)))) await rm(d.path, { force: true });
+      const { preparation, pins, loaders, fingerprints, invalidation, frameworkEnv } = await prepareSite(
+        config,
+        options,
+      );
       log.info(
         `build: pin set "${config.pinSet}" ready in ${((clock() - started) / 1000).toFixed(1)} s; ` +
           `loaders to run: ${invalidation.rerun.join(", ") || "none"}` +
@@ -111,6 +135,17 @@ export async function buildSite(config: Config, options: SiteBuildOptions = {}):
           output: options.frameworkOutput ?? process.stderr,
           signal: options.signal,
         });
+        // What the pages were built from must be what this build's loaders made, not what a loader of a killed
+        // build left in the cache meanwhile (its Framework still running then): checked, never trusted by mtime.
+        const foreign = await unstampedOutputs(siteRoot(config), loaders, fingerprints);
+        if (foreign.length)
+          throw new LabbookError(`loader outputs in the cache were not made by this build: ${foreign.join(", ")}`, {
+            code: "E_PIPELINE",
+            details: [
+              "Another build's loader (one of a killed build) wrote them while this one ran; they are removed.",
+              "The output directory is unchanged. Run labbook build again.",
+            ],
+          });
         await assertPageDeps(staging);
         pages = await listPages(staging);
         options.signal?.throwIfAborted();

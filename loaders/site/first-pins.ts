@@ -30,7 +30,7 @@ export async function createDefaultPins(config: Config, log: Logger, signal?: Ab
         versions[def.name] = result.version;
       }
       // The versions just ingested, not the newest by record time: identical bytes keep their first record.
-      await withLock(config.dataDir, async () => {
+      await withLock(config, async () => {
         const current = await readPins(config.lineageDir);
         // Another process may have pinned meanwhile: its pins win.
         if (!current.default) await writePins(config.lineageDir, { ...current, default: versions });

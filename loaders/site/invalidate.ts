@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { SiteLoader } from "./discover.ts";
+import { pruneStamps, stamped } from "./stamps.ts";
 
 /** Framework's loader cache under a site root (it reuses any output found there). */
 export const cacheDir = (siteRoot: string) => path.join(siteRoot, ".observablehq", "cache");
@@ -38,6 +39,14 @@ export async function cachedOutputs(siteRoot: string, loader: Pick<SiteLoader, "
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
+export interface InvalidateOptions {
+  /**
+   * Whether a cached output must also carry a stamp of its loader's fingerprint (default true). `dev` re-checks on
+   * every change while its Framework keeps the fingerprints of its start: the stamps of what it re-ran are older.
+   */
+  stamps?: boolean;
+}
+
 export interface Invalidation {
   /** Loaders whose cached output was removed (or missing): Framework runs them. */
   rerun: string[];
@@ -53,6 +62,7 @@ export async function invalidateStale(
   siteRoot: string,
   loaders: readonly SiteLoader[],
   fingerprints: Record<string, string>,
+  options: InvalidateOptions = {},
 ): Promise<Invalidation> {
   const stored = await readFingerprints(siteRoot);
   const result: Invalidation = { rerun: [], kept: [] };
@@ -60,7 +70,11 @@ export async function invalidateStale(
     const outputs = await cachedOutputs(siteRoot, loader);
     // A parameterized loader's outputs exist only for the pages built so far: none is not stale.
     const present = loader.file.includes("[") || existsSync(outputs[0]!);
-    const fresh = !loader.volatile && stored[loader.name] === fingerprints[loader.name] && present;
+    const fresh =
+      !loader.volatile &&
+      stored[loader.name] === fingerprints[loader.name] &&
+      present &&
+      (options.stamps === false || (await allStamped(siteRoot, loader, fingerprints[loader.name]!)));
     if (fresh) {
       result.kept.push(loader.name);
     } else {
@@ -88,4 +102,50 @@ async function writeFingerprints(siteRoot: string, fingerprints: Record<string, 
   const tmp = `${file}.${process.pid}.tmp`;
   await writeFile(tmp, `${JSON.stringify(fingerprints, null, 2)}\n`);
   await rename(tmp, file);
+}
+
+/**
+ * The cached outputs a loader printed itself (not the files Framework extracts from an archive), each of which must
+ * carry a stamp of `fingerprint` (stamps.ts).
+ */
+async function printedOutputs(siteRoot: string, loader: Pick<SiteLoader, "file">): Promise<string[]> {
+  const target = loader.file.replace(/\.[^.]+$/, "");
+  const outputs = await cachedOutputs(siteRoot, loader);
+  if (!ARCHIVE.test(target)) return outputs;
+  return outputs.filter((f) => ARCHIVE.test(f));
+}
+
+async function allStamped(siteRoot: string, loader: SiteLoader, fingerprint: string): Promise<boolean> {
+  for (const file of await printedOutputs(siteRoot, loader))
+    if (existsSync(file) && !(await stamped(siteRoot, file, fingerprint))) return false;
+  return true;
+}
+
+/**
+ * After Framework ran: every output in the cache must have been made at this build's fingerprints. One that was not
+ * (a loader of a killed build that its Framework renamed in meanwhile) is removed and named; the stamps of outputs no
+ * longer in the cache are dropped.
+ */
+export async function unstampedOutputs(
+  siteRoot: string,
+  loaders: readonly SiteLoader[],
+  fingerprints: Record<string, string>,
+): Promise<string[]> {
+  const bad: string[] = [];
+  const keep: { file: string; fingerprint: string }[] = [];
+  for (const loader of loaders) {
+    const fingerprint = fingerprints[loader.name];
+    if (!fingerprint) continue;
+    for (const file of await printedOutputs(siteRoot, loader)) {
+      if (!existsSync(file)) continue;
+      if (await stamped(siteRoot, file, fingerprint)) {
+        keep.push({ file, fingerprint });
+        continue;
+      }
+      bad.push(path.relative(cacheDir(siteRoot), file).split(path.sep).join("/"));
+      for (const output of await cachedOutputs(siteRoot, loader)) await rm(output, { recursive: true, force: true });
+    }
+  }
+  if (bad.length === 0) await pruneStamps(siteRoot, keep);
+  return bad;
 }

@@ -1,8 +1,10 @@
+import { createHash } from "node:crypto";
 import { once } from "node:events";
 import yazl from "yazl";
 import { isLabbookError } from "../errors.ts";
 import type { SiteContext } from "./context.ts";
 import type { LineageReads } from "./records.ts";
+import { stampOutput } from "./stamps.ts";
 
 /** What a TypeScript loader reads, declared in the loader file itself. */
 export interface LoaderDeclaration {
@@ -58,24 +60,33 @@ async function runLoader(file: string, definition: LoaderDefinition): Promise<vo
     // Imported here: a loader file imported only to be described loads no DuckDB and no config.
     const { siteContext } = await import("./context.ts");
     const value = await definition.compute(await siteContext(definition, process.env, file));
-    if (/\.zip\.[jt]s$/.test(file)) await writeZip(value as Record<string, unknown>);
-    else await write(JSON.stringify(value));
+    const digest = /\.zip\.[jt]s$/.test(file)
+      ? await writeZip(value as Record<string, unknown>)
+      : await write(JSON.stringify(value));
+    await stampOutput(process.env, file, digest);
   });
 }
 
-async function writeZip(files: Record<string, unknown>): Promise<void> {
+/** Writes the zip to stdout; returns the SHA-256 of its bytes. */
+async function writeZip(files: Record<string, unknown>): Promise<string> {
   const zip = new yazl.ZipFile();
   // A fixed mtime keeps the archive's bytes a function of its contents.
   const mtime = new Date(Date.UTC(2000, 0, 1));
   for (const [name, value] of Object.entries(files).sort(([a], [b]) => a.localeCompare(b)))
     zip.addBuffer(Buffer.from(JSON.stringify(value)), name, { mtime });
   zip.end();
+  const hash = createHash("sha256");
+  zip.outputStream.on("data", (chunk: Buffer) => hash.update(chunk));
   zip.outputStream.pipe(process.stdout);
   await once(zip.outputStream, "end");
+  return hash.digest("hex");
 }
 
-export async function write(text: string): Promise<void> {
-  if (!process.stdout.write(text)) await once(process.stdout, "drain");
+/** Writes a loader's output to stdout; returns the SHA-256 of its bytes, for its stamp (stamps.ts). */
+export async function write(text: string): Promise<string> {
+  const bytes = Buffer.from(text);
+  if (!process.stdout.write(bytes)) await once(process.stdout, "drain");
+  return createHash("sha256").update(bytes).digest("hex");
 }
 
 /** Runs a loader's body, turning an error into lines on stderr and exit code 1 (Framework then fails the build). */

@@ -6,6 +6,7 @@ import { readPins } from "../lineage/pins.ts";
 import { failingChecksOfEnv } from "../quality/failing.ts";
 import { discoverLoaders } from "./discover.ts";
 import { sqlRunner } from "./fingerprint.ts";
+import { watchdogImport } from "./framework.ts";
 import { footerHtml, pageLoaders } from "./footer.ts";
 import { dynamicPaths, sidebar, sitePages } from "./pages.ts";
 import { pseudonymKey, type PseudonymKey } from "../pseudonym.ts";
@@ -35,7 +36,8 @@ export async function siteConfig(env: NodeJS.ProcessEnv = process.env) {
     const markdown = await readFile(path.join(siteRoot, page.file), "utf8");
     footers.set(page.path, footerHtml(page, pageLoaders(page, markdown, loaders), facts));
   }
-  const node = [process.execPath, "--no-warnings=ExperimentalWarning", "--import", "tsx"];
+  // The watchdog kills a loader whose Framework is gone (see watchdog.mjs).
+  const node = [process.execPath, "--no-warnings=ExperimentalWarning", "--import", watchdogImport, "--import", "tsx"];
   return {
     pages: sidebar(pages),
     dynamicPaths: dynamicPaths(pages),

@@ -3,6 +3,7 @@ import { loadConfig, loadDotEnv } from "../config.ts";
 import { guarded, write } from "./loader.ts";
 import { pseudonymKey } from "../pseudonym.ts";
 import { runSqlLoader } from "./sql-loader.ts";
+import { stampOutput } from "./stamps.ts";
 
 const [file, ...args] = process.argv.slice(2);
 await guarded(async () => {
@@ -16,5 +17,6 @@ await guarded(async () => {
     }),
   );
   const key = await pseudonymKey(config, process.env);
-  await write(await runSqlLoader({ config, file: file!, params, key }));
+  const digest = await write(await runSqlLoader({ config, file: file!, params, key }));
+  await stampOutput(process.env, file!, digest);
 });

@@ -44,8 +44,11 @@ export type EmbeddedMode = "persistent" | "on-demand";
 
 interface State {
   password: string;
-  /** The server labbook started last: its postmaster pid, so a record outlived by its server is ignored. */
-  server?: { pid: number; mode: EmbeddedMode };
+  /**
+   * The server labbook started last: its postmaster pid, so a record outlived by its server is ignored. Written with
+   * only the port it is given before it starts, so that a starter killed during the start still leaves its mode.
+   */
+  server?: { pid?: number; port?: number; mode: EmbeddedMode };
 }
 
 export interface EmbeddedStatus {
@@ -94,8 +97,12 @@ async function writeState(paths: EmbeddedPaths, state: State): Promise<State> {
 }
 
 /** A server with no record of its own was not started by a labbook command, so none of them may stop it. */
-function modeOf(state: State | undefined, pm: { pid: number }): EmbeddedMode {
-  return state?.server?.pid === pm.pid ? state.server.mode : "persistent";
+function modeOf(state: State | undefined, pm: { pid: number; port: number }): EmbeddedMode {
+  const s = state?.server;
+  if (!s) return "persistent";
+  // A start that was recorded but whose starter died before it saw the pid: the port it chose names the server.
+  const ours = s.pid === undefined ? s.port === pm.port : s.pid === pm.pid;
+  return ours ? s.mode : "persistent";
 }
 
 /** Reads the running server's pid and port from postmaster.pid, or undefined when it is not running. */
@@ -230,6 +237,9 @@ export async function ensureEmbedded(
   let pm = await postmaster(paths);
   if (!pm) {
     const port = await freePort();
+    // Recorded before starting: pg_ctl starts a server that outlives us, so were we killed now, the record still says
+    // who stops it (an on-demand server is stopped by the next labbook process out, instead of running for good).
+    state = await writeState(paths, { ...state, server: { port, mode } });
     try {
       await pgCtl(await pgInstall(log), [
         "start",
@@ -257,11 +267,11 @@ export async function ensureEmbedded(
     pm = await postmaster(paths);
     if (!pm) throw new LabbookError("embedded PostgreSQL failed to start: no postmaster.pid", { code: "E_DATABASE" });
     if (started) {
-      state = await writeState(paths, { ...state, server: { pid: pm.pid, mode } });
+      state = await writeState(paths, { ...state, server: { pid: pm.pid, port: pm.port, mode } });
       log.info(`embedded PostgreSQL: started on 127.0.0.1:${pm.port} (${mode})`);
     }
   } else if (mode === "persistent" && modeOf(state, pm) === "on-demand") {
-    state = await writeState(paths, { ...state, server: { pid: pm.pid, mode } });
+    state = await writeState(paths, { ...state, server: { pid: pm.pid, port: pm.port, mode } });
     log.info('embedded PostgreSQL: it was started on demand; it now keeps running until "labbook db stop"');
   }
   await ensureDatabase(pm.port, state.password);

@@ -24,13 +24,13 @@ export function rejectsPath(dataDir: string, dataset: string, version: string): 
  * rename. Nothing is visible before the object is complete.
  */
 export async function commitVersion(
-  dirs: { dataDir: string; lineageDir: string },
+  dirs: { dataDir: string; lineageDir: string; onCommit?: (what: string) => void },
   dataset: string,
   staged: StagedFile,
   record: LineageRecord,
   rejects?: StagedFile,
 ): Promise<CommitResult> {
-  return withLock(dirs.dataDir, async () => {
+  return withLock(dirs, async () => {
     const stored = await commitObject(dirs.dataDir, staged);
     let rejectsFile: string | undefined;
     if (rejects) {
@@ -40,6 +40,7 @@ export async function commitVersion(
     }
     // Reproducing an older version's bytes makes it the latest again; re-running on unchanged data writes nothing.
     const written = await writeRecord(dirs.lineageDir, dataset, record, { replaceUnlessLatest: true });
+    if (stored || written !== "kept") dirs.onCommit?.(`${dataset}@${shortVersion(staged.version)}`);
     return { stored, reproduced: written === "replaced", rejectsPath: rejectsFile };
   });
 }

@@ -3,6 +3,7 @@ import type { Config } from "../config.ts";
 import { listDatasets, listVersions } from "../lineage/catalog.ts";
 import { protectedVersions } from "../lineage/history.ts";
 import { silentLogger, type Logger } from "../log.ts";
+import { findDebris, sweepDebris, type Debris } from "./debris.ts";
 import { listObjects } from "./inventory.ts";
 import { withLock } from "./lock.ts";
 import { forgetVerified } from "./verified.ts";
@@ -35,6 +36,8 @@ export interface GcResult {
   /** Objects with no lineage record in the working tree: kept, since another branch's records may describe them. */
   unrecorded: string[];
   history: { refs: number; commits: number; truncated: number } | null;
+  /** Temp files and directories that dead processes left (debris.ts): removed, or with --dry-run found. */
+  debris: Debris[];
 }
 
 /**
@@ -48,9 +51,11 @@ export async function collectGarbage(config: Config, options: GcOptions = {}): P
   const log = options.log ?? silentLogger;
   const keepLast = options.keepLast ?? 1;
   const dryRun = options.dryRun ?? false;
+  // The data directory only: gc sweeps debris itself, below, to report what it removed.
   return withLock(
     config.dataDir,
     async () => {
+      const debris = dryRun ? await findDebris(config) : await sweepDebris(config);
       // Fails closed: unreadable history refuses, and only a project outside git falls back to the working tree.
       const { versions: keep, history } = await protectedVersions(config, {
         action: "gc",
@@ -87,8 +92,9 @@ export async function collectGarbage(config: Config, options: GcOptions = {}): P
         for (const r of removed) tombstones[r.version] = { dataset: r.dataset, size: r.size, removedAt: now };
         // Tombstones first: a crash mid-way leaves a listed-but-present object, which verify still checks.
         await addTombstones(config.dataDir, tombstones);
+        config.onCommit?.(`gc of ${removed.length} objects (data/gc.json)`);
+        // Not stopped by an interrupt: the objects are listed as removed already, and removing them takes moments.
         for (const r of removed) {
-          options.signal?.throwIfAborted();
           await rm(r.path, { force: true });
           await forgetVerified(config.dataDir, r.path, r.version);
           log.progress(`gc: removed ${r.dataset}@${shortVersion(r.version)}`);
@@ -101,6 +107,7 @@ export async function collectGarbage(config: Config, options: GcOptions = {}): P
         kept,
         unrecorded,
         history,
+        debris,
       };
     },
     options.signal,

@@ -1,21 +1,33 @@
-import { mkdir, open, readFile, rm, stat } from "node:fs/promises";
+import { link, mkdir, open, readFile, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { LabbookError } from "../errors.ts";
+import { pidAlive as alive, sweepDebris, type DebrisDirs } from "./debris.ts";
 
 export interface Lock {
   release(): Promise<void>;
 }
 
-function alive(pid: number): boolean {
+const STORE_LOCK = "store.lock";
+
+/**
+ * An empty lock file was left by an older labbook that died between creating the file and writing its pid (this one
+ * never makes one: see createLock). Its age guards against such a writer that is still between the two steps.
+ */
+const EMPTY_LOCK_AGE_MS = 5_000;
+
+/**
+ * Creates the lock file already holding our pid, or fails with EEXIST: the pid goes into a temp file of our own that
+ * is then hard-linked to the lock's name, which fails when that name exists. So no one ever sees the lock empty.
+ */
+async function createLock(file: string): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, String(process.pid));
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
+    await link(tmp, file);
+  } finally {
+    await rm(tmp, { force: true });
   }
 }
-
-const STORE_LOCK = "store.lock";
 
 /**
  * Takes a lock in `dataDir`, by default the store's writer lock: a file created with O_EXCL that holds the owner's
@@ -33,9 +45,7 @@ export async function acquireLock(
   for (let wait = 20; ; wait = Math.min(wait * 2, 500)) {
     signal?.throwIfAborted();
     try {
-      const handle = await open(file, "wx");
-      await handle.writeFile(String(process.pid));
-      await handle.close();
+      await createLock(file);
       let released = false;
       return {
         async release() {
@@ -48,9 +58,14 @@ export async function acquireLock(
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
     }
-    const owner = Number(await readFile(file, "utf8").catch(() => ""));
+    const content = await readFile(file, "utf8").catch(() => undefined);
+    const owner = Number(content);
     if (owner && !alive(owner)) {
       await takeOverStale(file, owner);
+      continue;
+    }
+    if (content === "" && (await ageMs(file)) > EMPTY_LOCK_AGE_MS) {
+      await takeOverStale(file, "");
       continue;
     }
     if (Date.now() > deadline) {
@@ -69,12 +84,20 @@ export async function acquireLock(
   }
 }
 
+async function ageMs(file: string): Promise<number> {
+  return stat(file).then(
+    (s) => Date.now() - s.mtimeMs,
+    () => 0,
+  );
+}
+
 /**
- * Removes a lock file left by `deadPid`. Two processes can find the same dead owner; if the first removed the file
- * and took the lock, a plain rm by the second would remove the live lock. So takeovers are serialised by a guard
- * file, and the owner is read again under it: only a file that still names the dead process is removed.
+ * Removes a lock file left by `deadPid` ("" for an empty file left by a writer that died before writing its pid).
+ * Two processes can find the same dead owner; if the first removed the file and took the lock, a plain rm by the
+ * second would remove the live lock. So takeovers are serialised by a guard file, and the owner is read again under
+ * it: only a file that still names the dead process (or is still empty and old) is removed.
  */
-export async function takeOverStale(file: string, deadPid: number): Promise<void> {
+export async function takeOverStale(file: string, deadPid: number | ""): Promise<void> {
   const guard = `${file}.takeover`;
   let handle;
   try {
@@ -82,28 +105,40 @@ export async function takeOverStale(file: string, deadPid: number): Promise<void
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
     // A takeover takes milliseconds: an older guard was left by a process that died during one.
-    const since = await stat(guard).then(
-      (s) => Date.now() - s.mtimeMs,
-      () => 0,
-    );
-    if (since > 10_000) await rm(guard, { force: true });
+    if ((await ageMs(guard)) > 10_000) await rm(guard, { force: true });
     return;
   }
   try {
     await handle.close();
-    if (Number(await readFile(file, "utf8").catch(() => "")) === deadPid) await rm(file, { force: true });
+    const content = await readFile(file, "utf8").catch(() => undefined);
+    const stale =
+      deadPid === "" ? content === "" && (await ageMs(file)) > EMPTY_LOCK_AGE_MS : Number(content) === deadPid;
+    if (stale) await rm(file, { force: true });
   } finally {
     await rm(guard, { force: true });
   }
 }
 
+const swept = new Set<string>();
+
+/**
+ * Runs `fn` holding a lock. Given the store's directories (not only the data directory), taking the store lock also
+ * sweeps what dead processes left there (see debris.ts): no one else can be committing while we hold it, and what a
+ * live process is writing carries its live pid.
+ */
 export async function withLock<T>(
-  dataDir: string,
+  where: string | DebrisDirs,
   fn: () => Promise<T>,
   signal?: AbortSignal,
   name = STORE_LOCK,
 ): Promise<T> {
+  const dataDir = typeof where === "string" ? where : where.dataDir;
   const lock = await acquireLock(dataDir, undefined, signal, name);
+  // Once per process is enough: debris is what processes that died before us left.
+  if (typeof where !== "string" && name === STORE_LOCK && !swept.has(dataDir)) {
+    swept.add(dataDir);
+    await sweepDebris({ dataDir, lineageDir: where.lineageDir, root: where.root });
+  }
   try {
     return await fn();
   } finally {

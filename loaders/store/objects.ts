@@ -1,9 +1,10 @@
-import { createHash, randomUUID } from "node:crypto";
+import { createHash } from "node:crypto";
 import { createWriteStream, existsSync } from "node:fs";
 import { link, mkdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { tempName } from "./debris.ts";
 import { fifoReader, makeFifo } from "./fifo.ts";
 import { hashFile } from "./hash.ts";
 import { markVerified } from "./verified.ts";
@@ -32,10 +33,10 @@ export interface StagedFile {
   discard(): Promise<void>;
 }
 
-/** A fresh temp path under data/tmp; the caller removes it. */
+/** A fresh temp path under data/tmp, named for this process (debris.ts); the caller removes it. */
 export async function tempPath(dataDir: string, suffix: string): Promise<string> {
   await mkdir(tmpDir(dataDir), { recursive: true });
-  return path.join(tmpDir(dataDir), `${randomUUID()}${suffix}`);
+  return path.join(tmpDir(dataDir), tempName(suffix));
 }
 
 /** A sha256 that counts bytes as they pass through. */

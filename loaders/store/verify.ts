@@ -12,6 +12,7 @@ import {
 import { allPinnedVersions, readPins } from "../lineage/pins.ts";
 import { silentLogger, type Logger } from "../log.ts";
 import { mapLimit } from "../pool.ts";
+import { findDebris, type Debris } from "./debris.ts";
 import { listObjects } from "./inventory.ts";
 import { hashFile, objectPath } from "./objects.ts";
 import { parquetRowCount } from "./parquet.ts";
@@ -50,6 +51,8 @@ export interface VerifyResult {
   mbPerSecond: number;
   problems: VerifyProblem[];
   absent: AbsentVersion[];
+  /** Temp files that dead processes left (debris.ts): not a problem of the store; gc or the next write removes them. */
+  debris: Debris[];
 }
 
 export interface VerifyOptions {
@@ -236,5 +239,6 @@ export async function verifyStore(config: Config, options: VerifyOptions = {}): 
     mbPerSecond: seconds > 0 ? bytes / 1e6 / seconds : 0,
     problems,
     absent,
+    debris: await findDebris(config),
   };
 }

@@ -14,7 +14,7 @@ import { hashFile, objectPath } from "../../loaders/store/objects.ts";
 import { verifyStore } from "../../loaders/store/verify.ts";
 import { shortVersion } from "../../loaders/store/version.ts";
 import { runCli } from "../util/cli.ts";
-import { shallowClone } from "../util/project.ts";
+import { flipByte, shallowClone } from "../util/project.ts";
 import { listTree } from "../util/tree.ts";
 import { createTestProject, type TestProject } from "./_project.ts";
 
@@ -228,5 +228,40 @@ describe("offload", () => {
     const bad = await runCli(["offload", "--days-old", "soon"], project.env);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--days-old takes a whole number from 0 to 100000, got "soon"');
+  });
+
+  it("CLI: restore verifies the zip, brings the version back without overwriting anything, and notes it", async () => {
+    const zip = path.join(project.config.dataDir, "offload", "offload-20251201T000000Z.zip");
+    const record = recordPath(project.config.lineageDir, "behavioral_events", unpinned);
+    const recordBefore = await readFile(record);
+    // A corrupt copy restores nothing.
+    const bad = path.join(project.root, "bad.zip");
+    await cp(zip, bad);
+    await flipByte(bad);
+    const refused = await runCli(["restore", bad, "--json"], project.env);
+    expect(refused.code).toBe(1);
+    expect(JSON.parse(refused.stdout).error).toMatchObject({ code: "E_INTEGRITY" });
+    expect(exists(unpinned)).toBe(false);
+
+    const restored = await runCli(["restore", zip, "--json"], project.env);
+    expect(restored.code, restored.stderr).toBe(0);
+    const result = JSON.parse(restored.stdout);
+    expect(result).toMatchObject({
+      restored: [{ dataset: "behavioral_events", version: unpinned }],
+      present: 0,
+      records: 0,
+      skipped: [],
+    });
+    expect(result.kept).toContain(`lineage/behavioral_events/${unpinned.slice(7)}.json`);
+    expect((await hashFile(objectPath(project.config.dataDir, unpinned))).version).toBe(unpinned);
+    expect(await readFile(record)).toEqual(recordBefore);
+    expect((await readOffloadIndex(project.config.dataDir))[unpinned]!.restored).toEqual([
+      { path: "offload/offload-20251201T000000Z.zip", at: expect.any(String) },
+    ]);
+    const verify = await runCli(["verify", `behavioral_events@${unpinned}`, "--json"], project.env);
+    expect(JSON.parse(verify.stdout)).toMatchObject({ ok: true, checked: 1 });
+    // Again: everything is in place already.
+    const again = JSON.parse((await runCli(["restore", zip, "--json"], project.env)).stdout);
+    expect(again).toMatchObject({ restored: [], present: 1, records: 0 });
   });
 });

@@ -186,6 +186,32 @@ describe.each(kinds)("push and pull with a $name remote", (kind) => {
     expect(existsSync(objectPath(p.config.dataDir, e2))).toBe(true);
   });
 
+  it("refuses a remote lineage record whose row count or schema disagrees with the object's footer", async () => {
+    const pushed = await cli("push");
+    expect(pushed.code, pushed.stderr).toBe(0);
+    const record = JSON.parse(await readFile(recordPath(p.config.lineageDir, PH, ph), "utf8"));
+    record.outputs[0].outputFacets.outputStatistics.rowCount = 31;
+    record.outputs[0].facets.schema.fields[0].type = "BIGINT";
+    const text = Buffer.from(JSON.stringify(record));
+    const remote = openRemote({ ...p.config, remote: env.LABBOOK_REMOTE }, { ...process.env, ...env });
+    await remote.upload(recordKey(PH, ph), Readable.from([text]), text.length, () => {});
+    remote.close();
+
+    await rm(p.config.dataDir, { recursive: true });
+    await rm(path.join(p.config.lineageDir, PH), { recursive: true });
+    const r = await cli("pull", "--json");
+    expect(r.code).toBe(1);
+    const detail: string = JSON.parse(r.stdout).error.details[0];
+    expect(detail).toMatch(
+      new RegExp(
+        `^${PH}@${shortVersion(ph)}: remote lineage record ${recordKey(PH, ph)} gives a row count of 31, but the ` +
+          `object has 30 rows; and the schema \\(id BIGINT, .*\\), but the object's is \\(id VARCHAR, .*\\); refused$`,
+      ),
+    );
+    expect(existsSync(recordPath(p.config.lineageDir, PH, ph))).toBe(false);
+    expect(existsSync(recordPath(p.config.lineageDir, EP, e2))).toBe(true);
+  });
+
   it("pushes only the named pin set's objects with --pins", async () => {
     await pin(p.config, "other", [{ dataset: EP, version: e1 }]);
     const r = await cli("push", "--pins", "other", "--json");

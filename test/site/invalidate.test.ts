@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loaderFiles, type SiteLoader } from "../../loaders/site/discover.ts";
-import { cachedOutputs, invalidateStale } from "../../loaders/site/invalidate.ts";
+import { cachedOutputs, invalidateStale, unstampedOutputs } from "../../loaders/site/invalidate.ts";
+import { fileDigest, recordStamp } from "../../loaders/site/stamps.ts";
 
 const loaders: SiteLoader[] = [
   { name: "events", file: "data/events.json.ts", kind: "ts", reads: ["behavioral_events"] },
@@ -15,11 +16,15 @@ const loaders: SiteLoader[] = [
 describe("invalidateStale", () => {
   let site: string;
   const cache = (...p: string[]) => path.join(site, ".observablehq", "cache", ...p);
-  const fill = async () => {
+  /** Cached outputs as the loaders leave them: each printed one stamped with the fingerprint it was made from. */
+  const fill = async (fingerprints: Record<string, string> = { events: "e1", experiments: "x1" }) => {
     for (const file of [cache("data/events.json"), cache("data/experiments.zip"), cache("data/experiments/p1.json")]) {
       await mkdir(path.dirname(file), { recursive: true });
       await writeFile(file, "{}");
     }
+    const digest = await fileDigest(cache("data/events.json"));
+    for (const fingerprint of [fingerprints.events, fingerprints.experiments])
+      if (fingerprint) await recordStamp(site, digest, fingerprint);
   };
   beforeEach(async () => {
     site = await mkdtemp(path.join(tmpdir(), "labbook-invalidate-"));
@@ -72,6 +77,38 @@ describe("invalidateStale", () => {
     expect((await invalidateStale(site, loaders, fingerprints)).kept).toContain("events");
     await rm(cache("data/events.json"));
     expect((await invalidateStale(site, loaders, fingerprints)).rerun).toContain("events");
+  });
+
+  it("re-runs a loader whose cached output carries no stamp of its fingerprint, however fresh it looks", async () => {
+    const fingerprints = { events: "e1", experiments: "x1", stamp: "s1" };
+    await invalidateStale(site, loaders, fingerprints);
+    // Made at other pins (a killed build's loader), renamed in after the fingerprints were recorded.
+    await fill({ events: "e0" });
+    expect(await invalidateStale(site, loaders, fingerprints)).toEqual({
+      rerun: ["events", "experiments", "stamp"],
+      kept: [],
+    });
+    expect(existsSync(cache("data/events.json"))).toBe(false);
+  });
+
+  it("keeps an unstamped output whose fingerprint is recorded when told not to check stamps, as dev does", async () => {
+    const fingerprints = { events: "e1", experiments: "x1", stamp: "s1" };
+    await invalidateStale(site, loaders, fingerprints);
+    await fill({ events: "e0" });
+    expect((await invalidateStale(site, loaders, fingerprints, { stamps: false })).kept).toEqual([
+      "events",
+      "experiments",
+    ]);
+  });
+
+  it("after a build, names and removes the outputs not made at its fingerprints", async () => {
+    const fingerprints = { events: "e1", experiments: "x1", stamp: "s1" };
+    await fill({ events: "e1" });
+    expect(await unstampedOutputs(site, loaders, fingerprints)).toEqual(["data/experiments.zip"]);
+    expect(existsSync(cache("data/experiments.zip"))).toBe(false);
+    expect(existsSync(cache("data/experiments/p1.json"))).toBe(false);
+    expect(existsSync(cache("data/events.json"))).toBe(true);
+    expect(await unstampedOutputs(site, loaders, fingerprints)).toEqual([]);
   });
 
   it("treats an unreadable fingerprint file as all changed", async () => {

@@ -135,4 +135,52 @@ describe("connect and close on the embedded server: the last labbook process out
     expect(await b.close()).toBe(0);
     expect(await embeddedStatus(dataDir)).toMatchObject({ running: true, mode: "persistent" });
   });
+
+  it("a starter killed while the server starts leaves it on demand: the next labbook process out stops it", async () => {
+    // A cluster that exists and is stopped, so the child gets straight to starting it.
+    await startEmbedded(dataDir, undefined, "on-demand");
+    await stopEmbedded(dataDir);
+    const starter = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "--input-type=module",
+        "-e",
+        `const { startEmbedded } = await import(${moduleUrl("sources/embedded.ts")});
+         await startEmbedded(${JSON.stringify(dataDir)}, undefined, "on-demand");`,
+      ],
+      { cwd: projectRoot, stdio: "ignore" },
+    );
+    children.add(starter);
+    // Killed (node alone, as kill -9 does) once it has handed the start to pg_ctl, which goes on without it.
+    for (let i = 0; i < 6000 && !(await childrenNamed(starter.pid!, "pg_ctl")).length; i++)
+      await new Promise((r) => setTimeout(r, 5));
+    starter.kill("SIGKILL");
+    let status = await embeddedStatus(dataDir);
+    for (let i = 0; i < 600 && !status.running; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      status = await embeddedStatus(dataDir);
+    }
+    expect(status).toMatchObject({ running: true, mode: "on-demand" });
+    const a = await hold(env);
+    expect(await a.close()).toBe(0);
+    expect((await embeddedStatus(dataDir)).running).toBe(false);
+  });
 });
+
+/** Pids of the processes named `name` whose parent is `ppid`, from /proc. */
+async function childrenNamed(ppid: number, name: string): Promise<number[]> {
+  const { readdir, readFile } = await import("node:fs/promises");
+  const out: number[] = [];
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => "");
+    // pid (comm) state ppid …; comm may hold spaces, so split after its closing parenthesis.
+    const close = stat.lastIndexOf(")");
+    const comm = stat.slice(stat.indexOf("(") + 1, close);
+    const ppidOf = Number(stat.slice(close + 2).split(" ")[1]);
+    if (comm === name && ppidOf === ppid) out.push(Number(entry));
+  }
+  return out;
+}

@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -56,5 +56,28 @@ describe("store lock", () => {
     await writeFile(lockFile(), other);
     await lock.release();
     expect(await readFile(lockFile(), "utf8")).toBe(other);
+  });
+
+  it("takes over an empty lock file, left by a writer that died before writing its pid, once it is old", async () => {
+    await writeFile(lockFile(), "");
+    const old = new Date(Date.now() - 60_000);
+    await utimes(lockFile(), old, old);
+    const lock = await acquireLock(dir, 1000);
+    expect(await readFile(lockFile(), "utf8")).toBe(String(process.pid));
+    await lock.release();
+  });
+
+  it("leaves a fresh empty lock file alone: its writer may be about to write its pid", async () => {
+    await writeFile(lockFile(), "");
+    const error = await acquireLock(dir, 100).catch((e) => e);
+    expect(isLabbookError(error, "E_LOCKED")).toBe(true);
+    expect(await readFile(lockFile(), "utf8")).toBe("");
+  });
+
+  it("never shows an empty lock file: the pid is in place when the name appears", async () => {
+    const lock = await acquireLock(dir);
+    expect(await readFile(lockFile(), "utf8")).toBe(String(process.pid));
+    expect(await readdir(dir)).toEqual(["store.lock"]);
+    await lock.release();
   });
 });

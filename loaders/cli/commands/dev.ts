@@ -51,7 +51,7 @@ function watchInputs(ctx: CommandContext): () => void {
   let layout = false;
   const root = siteRoot(ctx.config);
   const refresh = async () => {
-    const { invalidation, loaders } = await invalidateSite(ctx.config);
+    const { invalidation, loaders } = await invalidateSite(ctx.config, process.env, { stamps: false });
     const now = new Date();
     const stale = loaders.filter((l) => invalidation.rerun.includes(l.name) && !l.volatile);
     if (stale.length) ctx.log.info(`dev: inputs changed; re-running ${stale.map((l) => l.name).join(", ")}`);

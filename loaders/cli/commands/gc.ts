@@ -13,7 +13,9 @@ export default defineCommand({
     "any commit reachable from a branch or tag pinned it, when it is among the newest N versions of its dataset, or\n" +
     "when no lineage record here describes it. Lineage records stay; removed versions are listed in data/gc.json.\n" +
     "If any reachable commit's pins cannot be read (a pins.json that does not parse, a missing git object, a shallow\n" +
-    "clone) it refuses and removes nothing. Outside a git repository only the working tree's pins protect.",
+    "clone) it refuses and removes nothing. Outside a git repository only the working tree's pins protect.\n" +
+    "It also removes the temp files that killed labbook processes left (staging files in data/tmp, *.<pid>.tmp,\n" +
+    ".dist.tmp-* beside dist/): only those whose process is gone.",
   options: {
     "dry-run": { type: "boolean", description: "Only print what would be removed" },
     "keep-last": {
@@ -40,6 +42,7 @@ export default defineCommand({
     if (ctx.json) return printJson(ctx, result);
     const verb = dryRun ? "would remove" : "removed";
     for (const r of result.removed) ctx.out(`${verb} ${r.dataset}@${shortVersion(r.version)}  ${formatBytes(r.size)}`);
+    for (const d of result.debris) ctx.out(`${verb} ${d.path}  (left by process ${d.pid}, which is gone)`);
     for (const p of result.unrecorded) ctx.log.warn(`kept ${p}: no lineage record describes it`);
     const h = result.history;
     ctx.log.info(
