@@ -1,8 +1,10 @@
+import { existsSync } from "node:fs";
 import { mkdir, rename } from "node:fs/promises";
 import path from "node:path";
 import { writeRecord } from "../lineage/catalog.ts";
 import type { LineageRecord } from "../lineage/record.ts";
 import { withLock } from "./lock.ts";
+import { manifestPath } from "./manifest.ts";
 import { commitObject, type StagedFile } from "./objects.ts";
 import { hexOf, shortVersion } from "./version.ts";
 
@@ -41,6 +43,38 @@ export async function commitVersion(
     // Reproducing an older version's bytes makes it the latest again; re-running on unchanged data writes nothing.
     const written = await writeRecord(dirs.lineageDir, dataset, record, { replaceUnlessLatest: true });
     return { stored, reproduced: written === "replaced", rejectsPath: rejectsFile };
+  });
+}
+
+/**
+ * Publishes a partitioned version under the store lock: the partition objects it wrote first, then its manifest, then
+ * the lineage record, each by rename. A crash before the manifest leaves objects that no manifest names (gc and
+ * verify report them as unrecorded) and the previous version intact; never a manifest naming an absent object.
+ */
+export async function commitPartitioned(
+  dirs: { dataDir: string; lineageDir: string },
+  dataset: string,
+  written: StagedFile[],
+  manifest: StagedFile,
+  record: LineageRecord,
+  rejects?: StagedFile,
+): Promise<CommitResult> {
+  return withLock(dirs.dataDir, async () => {
+    for (const part of written) await commitObject(dirs.dataDir, part);
+    let rejectsFile: string | undefined;
+    if (rejects) {
+      rejectsFile = rejectsPath(dirs.dataDir, dataset, manifest.version);
+      await mkdir(path.dirname(rejectsFile), { recursive: true });
+      await rename(rejects.path, rejectsFile);
+    }
+    const dest = manifestPath(dirs.dataDir, manifest.version);
+    const stored = !existsSync(dest);
+    if (stored) {
+      await mkdir(path.dirname(dest), { recursive: true });
+      await rename(manifest.path, dest);
+    } else await manifest.discard();
+    const written_ = await writeRecord(dirs.lineageDir, dataset, record, { replaceUnlessLatest: true });
+    return { stored, reproduced: written_ === "replaced", rejectsPath: rejectsFile };
   });
 }
 

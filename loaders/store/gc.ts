@@ -4,6 +4,7 @@ import { listDatasets, listVersions } from "../lineage/catalog.ts";
 import { protectedVersions } from "../lineage/history.ts";
 import { silentLogger, type Logger } from "../log.ts";
 import { listObjects } from "./inventory.ts";
+import { readManifest } from "./manifest.ts";
 import { withLock } from "./lock.ts";
 import { forgetVerified } from "./verified.ts";
 import { addTombstones, type Tombstones } from "./tombstones.ts";
@@ -22,9 +23,12 @@ export interface GcOptions {
 
 export interface GcRemoved {
   dataset: string;
+  /** The version removed, or for a partition object (`partition`) the object's own hash. */
   version: string;
   path: string;
   size: number;
+  /** A partition object that no kept version's manifest names. */
+  partition?: true;
 }
 
 export interface GcResult {
@@ -69,8 +73,37 @@ export async function collectGarbage(config: Config, options: GcOptions = {}): P
       const removed: GcRemoved[] = [];
       const unrecorded: string[] = [];
       let kept = 0;
-      for (const file of await listObjects(config.dataDir)) {
+      const files = await listObjects(config.dataDir);
+      // Partition objects belong to the versions whose manifests name them: kept while any of those is kept.
+      const usedBy = new Map<string, { dataset: string; kept: boolean }[]>();
+      for (const file of files) {
         const dataset = file.version && datasetOf.get(file.version);
+        if (file.kind !== "manifest" || !dataset) continue;
+        const manifest = await readManifest(config.dataDir, file.version!, dataset).catch(() => undefined);
+        if (!manifest) {
+          // A manifest that cannot be read names objects gc cannot know: keep it, and so every unnamed object.
+          keep.add(file.version!);
+          usedBy.set("*", [{ dataset, kept: true }]);
+          continue;
+        }
+        for (const p of manifest.partitions)
+          usedBy.set(p.object, [...(usedBy.get(p.object) ?? []), { dataset, kept: keep.has(file.version!) }]);
+      }
+      for (const file of files) {
+        const dataset = file.version && datasetOf.get(file.version);
+        const users = file.version && file.kind === "object" ? usedBy.get(file.version) : undefined;
+        if (!dataset && users) {
+          if (users.some((u) => u.kept)) kept++;
+          else
+            removed.push({
+              dataset: users[0]!.dataset,
+              version: file.version!,
+              path: file.path,
+              size: (await stat(file.path)).size,
+              partition: true,
+            });
+          continue;
+        }
         if (!file.version || !dataset) {
           unrecorded.push(file.path);
           continue;
@@ -84,7 +117,8 @@ export async function collectGarbage(config: Config, options: GcOptions = {}): P
       if (!dryRun && removed.length) {
         const now = (options.now ?? (() => new Date()))().toISOString();
         const tombstones: Tombstones = {};
-        for (const r of removed) tombstones[r.version] = { dataset: r.dataset, size: r.size, removedAt: now };
+        for (const r of removed.filter((r) => !r.partition))
+          tombstones[r.version] = { dataset: r.dataset, size: r.size, removedAt: now };
         // Tombstones first: a crash mid-way leaves a listed-but-present object, which verify still checks.
         await addTombstones(config.dataDir, tombstones);
         for (const r of removed) {

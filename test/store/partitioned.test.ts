@@ -1,0 +1,110 @@
+import { existsSync } from "node:fs";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { runSql } from "../../loaders/deliver/sql.ts";
+import { pin, unpin } from "../../loaders/lineage/pin.ts";
+import { collectGarbage } from "../../loaders/store/gc.ts";
+import { readableFiles, versionFiles } from "../../loaders/store/files.ts";
+import { manifestPath } from "../../loaders/store/manifest.ts";
+import { objectPath } from "../../loaders/store/objects.ts";
+import { verifyStore } from "../../loaders/store/verify.ts";
+import { createProject, dayRows, flipByte, makePartitionedVersion, type TestProject } from "../util/project.ts";
+
+const DS = "experiment_protocols";
+const T0 = Date.parse("2025-07-01T00:00:00Z");
+
+/** Versions made of partitions, read, verified and collected like single-object ones. */
+describe("partitioned versions in the store", () => {
+  let p: TestProject;
+  let v1: { version: string; objects: Record<string, string> };
+  let v2: { version: string; objects: Record<string, string> };
+  beforeEach(async () => {
+    p = await createProject();
+    const day1 = dayRows("2025-06-01", 10);
+    v1 = await makePartitionedVersion(
+      p.config,
+      DS,
+      { "2025-06-01": day1, "2025-06-02": dayRows("2025-06-02", 5, 10) },
+      T0,
+    );
+    // The next version changes day 2 and adds day 3: day 1's object is shared.
+    v2 = await makePartitionedVersion(
+      p.config,
+      DS,
+      { "2025-06-01": day1, "2025-06-02": dayRows("2025-06-02", 6, 10), "2025-06-03": dayRows("2025-06-03", 4, 16) },
+      T0 + 1000,
+    );
+  });
+  afterEach(() => p.remove());
+  const present = (object: string) => existsSync(objectPath(p.config.dataDir, object));
+
+  it("shares the object of an unchanged partition between versions", () => {
+    expect(v2.objects["2025-06-01"]).toBe(v1.objects["2025-06-01"]);
+    expect(v2.objects["2025-06-02"]).not.toBe(v1.objects["2025-06-02"]);
+  });
+
+  it("reads a version's partitions as one table", async () => {
+    const files = (await readableFiles(p.config.dataDir, v2.version, DS))!;
+    expect(files).toEqual(Object.values(v2.objects).map((o) => objectPath(p.config.dataDir, o)));
+    expect(await versionFiles(p.config.dataDir, v2.version)).toEqual(files);
+    await pin(p.config, "default", [{ dataset: DS, version: v2.version }]);
+    const result = await runSql(p.config, `SELECT count(*)::INTEGER AS n, max(id)::INTEGER AS top FROM ${DS}`);
+    expect(result.rows).toEqual([{ n: 20, top: 19 }]);
+  });
+
+  it("refuses to read a version one of whose partition objects is corrupt, naming it", async () => {
+    const file = objectPath(p.config.dataDir, v2.objects["2025-06-03"]!);
+    await flipByte(file);
+    await expect(readableFiles(p.config.dataDir, v2.version, DS)).rejects.toMatchObject({
+      code: "E_INTEGRITY",
+      message: `${DS}@${v2.version.slice(7, 19)} is corrupt: ${file} does not hold its partition object ${v2.objects["2025-06-03"]}`,
+    });
+  });
+
+  it("verify checks the manifest and each object once, and names a corrupt partition and the versions that use it", async () => {
+    let result = await verifyStore(p.config);
+    expect(result.problems).toEqual([]);
+    // Two manifests, four distinct partition objects.
+    expect(result.checked).toBe(4);
+    const shared = v1.objects["2025-06-01"]!;
+    await flipByte(objectPath(p.config.dataDir, shared));
+    result = await verifyStore(p.config);
+    expect(result.problems).toEqual([
+      {
+        kind: "corrupt",
+        dataset: DS,
+        version: v2.version,
+        path: objectPath(p.config.dataDir, shared),
+        detail: expect.stringContaining(
+          `partition 2025-06-01 (object ${shared.slice(7, 19)}) of ${DS}@${v2.version.slice(7, 19)}, ${DS}@${v1.version.slice(7, 19)}: the bytes hash to`,
+        ),
+      },
+    ]);
+  });
+
+  it("verify names a corrupt manifest", async () => {
+    await flipByte(manifestPath(p.config.dataDir, v1.version));
+    const { problems } = await verifyStore(p.config);
+    expect(problems[0]).toMatchObject({
+      kind: "corrupt",
+      version: v1.version,
+      path: manifestPath(p.config.dataDir, v1.version),
+    });
+    // The object only that manifest named has nothing left that vouches for it.
+    expect(problems.slice(1)).toMatchObject([{ kind: "orphaned", version: v1.objects["2025-06-02"] }]);
+  });
+
+  it("gc after unpinning keeps the partitions a pinned version still shares", async () => {
+    // Outside git, gc protects the working tree's pins.
+    await pin(p.config, "default", [{ dataset: DS, version: v1.version }]);
+    expect((await collectGarbage(p.config, { keepLast: 1 })).removed).toEqual([]);
+    await unpin(p.config, "default", []);
+    const gc = await collectGarbage(p.config, { keepLast: 1 });
+    expect(gc.removed.map((r) => r.version).sort()).toEqual([v1.version, v1.objects["2025-06-02"]!].sort());
+    expect(existsSync(manifestPath(p.config.dataDir, v1.version))).toBe(false);
+    expect(present(v1.objects["2025-06-02"]!)).toBe(false);
+    // Shared with the kept v2.
+    expect(present(v1.objects["2025-06-01"]!)).toBe(true);
+    expect(await readableFiles(p.config.dataDir, v2.version, DS)).toHaveLength(3);
+    expect((await verifyStore(p.config)).problems).toEqual([]);
+  });
+});
