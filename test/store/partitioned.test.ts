@@ -1,4 +1,10 @@
 import { existsSync } from "node:fs";
+import { mkdtemp, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { directoryRemote } from "../../loaders/remote/dir.ts";
+import { pull } from "../../loaders/remote/pull.ts";
+import { push } from "../../loaders/remote/push.ts";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runSql } from "../../loaders/deliver/sql.ts";
 import { pin, unpin } from "../../loaders/lineage/pin.ts";
@@ -91,6 +97,35 @@ describe("partitioned versions in the store", () => {
     });
     // The object only that manifest named has nothing left that vouches for it.
     expect(problems.slice(1)).toMatchObject([{ kind: "orphaned", version: v1.objects["2025-06-02"] }]);
+  });
+
+  it("push sends each object once and the manifest; pull fetches only the partitions the store lacks", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "labbook-remote-"));
+    const remote = directoryRemote(dir);
+    try {
+      const pushed = await push(p.config, remote, [
+        { dataset: DS, version: v1.version },
+        { dataset: DS, version: v2.version },
+      ]);
+      expect(pushed.pushed).toHaveLength(2);
+      expect([...(await remote.list("objects/")).keys()].filter((k) => k.endsWith(".parquet"))).toHaveLength(4);
+      // This store keeps v1; v2's manifest and its own two objects go, as on a machine that never pulled v2.
+      const own = [v2.objects["2025-06-02"]!, v2.objects["2025-06-03"]!];
+      await rm(manifestPath(p.config.dataDir, v2.version));
+      for (const o of own) await rm(objectPath(p.config.dataDir, o));
+      const pulled = await pull(p.config, remote, [{ dataset: DS, version: v2.version }]);
+      const sizes = await Promise.all(own.map(async (o) => (await stat(objectPath(p.config.dataDir, o))).size));
+      expect(pulled.bytes).toBe(sizes[0]! + sizes[1]!);
+      expect(pulled.pulled).toEqual([{ dataset: DS, version: v2.version, size: sizes[0]! + sizes[1]! }]);
+      expect(await readableFiles(p.config.dataDir, v2.version, DS)).toHaveLength(3);
+      // Again: everything is local.
+      expect(await pull(p.config, remote, [{ dataset: DS, version: v2.version }])).toMatchObject({
+        present: 1,
+        bytes: 0,
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("gc after unpinning keeps the partitions a pinned version still shares", async () => {
