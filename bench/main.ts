@@ -12,6 +12,10 @@ const benches: Record<string, { about: string; load: () => Promise<{ run(args: s
     about: "labbook verify of the largest version vs reading its file, cold and warm (--dataset NAME --runs R)",
     load: () => import("./verify.ts"),
   },
+  incremental: {
+    about: "partitioned ingest after one new day and ten old updates vs a full one (--grain day|month)",
+    load: () => import("./incremental.ts"),
+  },
   build: {
     about: "cold demo-site build from pins with no database; rebuild after a re-pin (--events N --runs R)",
     load: () => import("./build.ts"),

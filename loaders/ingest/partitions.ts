@@ -32,6 +32,10 @@ export interface PartitionsFacet {
   partitions: (PartitionEntry & { fingerprint: string; status: "written" | "reused" })[];
 }
 
+/** "3 of 7 partitions written, 4 reused": what an ingest of a partitioned dataset did, from its facet. */
+export const partitionsSummary = (f: Pick<PartitionsFacet, "written" | "reused">) =>
+  `${f.written} of ${f.written + f.reused} partitions written, ${f.reused} reused`;
+
 /** The partition key of a row, in PostgreSQL (its session in UTC): "YYYY-MM-DD" or "YYYY-MM". */
 export const pgPartitionKey = (p: Partitioning) =>
   `to_char(${quoteIdent(p.column)}, '${p.grain === "day" ? "YYYY-MM-DD" : "YYYY-MM"}')`;

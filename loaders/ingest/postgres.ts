@@ -24,6 +24,7 @@ import {
   fingerprintPartitions,
   partitionFilter,
   PARTITIONS_SETTING,
+  partitionsSummary,
   planPartitions,
   writePartitions,
   type PartitionRun,
@@ -336,7 +337,7 @@ export async function ingestPostgres(
       // The committed files were renamed away; what is left (the exported rows before the split) goes in `finally`.
       for (const w of warnings) log.warn(w);
       const { written, reused } = made.facet;
-      const parts = `${written} of ${written + reused} partitions written, ${reused} reused`;
+      const parts = partitionsSummary(made.facet);
       log.info(
         committed.stored
           ? `${def.name}: new version ${shortVersion(made.manifest.version)} (${made.rowCount.toLocaleString("en")} rows; ${parts})`

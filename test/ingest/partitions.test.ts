@@ -3,7 +3,13 @@ import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PartitionsFacet } from "../../loaders/ingest/partitions.ts";
+import { getDataset } from "../../loaders/datasets/index.ts";
+import { ingestPostgres } from "../../loaders/ingest/postgres.ts";
 import { listVersions, readRecord } from "../../loaders/lineage/catalog.ts";
+import { silentLogger } from "../../loaders/log.ts";
+import { connect } from "../../loaders/sources/postgres.ts";
+import { listObjects } from "../../loaders/store/inventory.ts";
+import { runCli } from "../util/cli.ts";
 import { readableFiles } from "../../loaders/store/files.ts";
 import { manifestPath, readManifest } from "../../loaders/store/manifest.ts";
 import { objectPath } from "../../loaders/store/objects.ts";
@@ -117,6 +123,38 @@ describe("partitioned ingest", () => {
       expect(full.partitions!.written).toBe(total);
     });
   }
+
+  it("an interrupted incremental ingest leaves the store as it was", async () => {
+    const [latest] = await listVersions(project.config.lineageDir, DS);
+    const objectsBefore = (await listObjects(project.config.dataDir)).map((f) => f.path);
+    await project.db.sql.unsafe(
+      `UPDATE "${table}" SET "timeOfDay" = ("timeOfDay" + 1) % 24 WHERE id = (SELECT id FROM "${table}" ORDER BY id LIMIT 1)`,
+    );
+    const stop = new AbortController();
+    // Interrupted after its partitions are written and staged, just before the commit.
+    const log = {
+      ...silentLogger,
+      progress: (m: string) => m.includes("quality checks") && stop.abort(new Error("stop")),
+    };
+    const database = await connect(project.config, { max: 1 });
+    try {
+      const def = { ...getDataset(DS), partitioning: BY_DAY };
+      await expect(
+        ingestPostgres(def, database, "pascal", project.config, { log, signal: stop.signal }),
+      ).rejects.toThrow("stop");
+    } finally {
+      await database.close();
+    }
+    expect((await listVersions(project.config.lineageDir, DS))[0]!.version).toBe(latest!.version);
+    expect((await listObjects(project.config.dataDir)).map((f) => f.path)).toEqual(objectsBefore);
+    expect(await readableFiles(project.config.dataDir, latest!.version, DS)).toBeDefined();
+  });
+
+  it("labbook show says how many partitions the ingest wrote and reused", async () => {
+    const r = await runCli(["show", `${DS}@latest`], project.env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/behavioral_events@[0-9a-f]{12}: \d+ of \d+ partitions written, \d+ reused/);
+  });
 
   it("leaves no staged file behind", async () => {
     expect(await readdir(path.join(project.config.dataDir, "tmp")).catch(() => [])).toEqual(
