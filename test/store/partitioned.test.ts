@@ -8,6 +8,7 @@ import { push } from "../../loaders/remote/push.ts";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runSql } from "../../loaders/deliver/sql.ts";
 import { pin, unpin } from "../../loaders/lineage/pin.ts";
+import { diffVersions } from "../../loaders/store/diff.ts";
 import { collectGarbage } from "../../loaders/store/gc.ts";
 import { readableFiles, versionFiles } from "../../loaders/store/files.ts";
 import { manifestPath } from "../../loaders/store/manifest.ts";
@@ -126,6 +127,13 @@ describe("partitioned versions in the store", () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it("diff compares only the partitions whose objects differ, and counts the shared ones as unchanged", async () => {
+    const d = await diffVersions(p.config, DS, v1.version, v2.version);
+    expect(d.rows).toMatchObject({ added: 5, removed: 0, changed: 0, unchanged: 15 });
+    expect([d.from.rows, d.to.rows]).toEqual([15, 20]);
+    expect((await diffVersions(p.config, DS, v2.version, v2.version)).rows).toMatchObject({ added: 0, unchanged: 20 });
   });
 
   it("gc after unpinning keeps the partitions a pinned version still shares", async () => {
