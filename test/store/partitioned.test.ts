@@ -8,6 +8,7 @@ import { push } from "../../loaders/remote/push.ts";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runSql } from "../../loaders/deliver/sql.ts";
 import { pin, unpin } from "../../loaders/lineage/pin.ts";
+import { siteContext, withPinnedViews } from "../../loaders/site/context.ts";
 import { diffVersions } from "../../loaders/store/diff.ts";
 import { collectGarbage } from "../../loaders/store/gc.ts";
 import { readableFiles, versionFiles } from "../../loaders/store/files.ts";
@@ -56,6 +57,19 @@ describe("partitioned versions in the store", () => {
     await pin(p.config, "default", [{ dataset: DS, version: v2.version }]);
     const result = await runSql(p.config, `SELECT count(*)::INTEGER AS n, max(id)::INTEGER AS top FROM ${DS}`);
     expect(result.rows).toEqual([{ n: 20, top: 19 }]);
+  });
+
+  it("the site's loaders see a pinned partitioned version as one view", async () => {
+    await pin(p.config, "default", [{ dataset: DS, version: v2.version }]);
+    const ctx = await siteContext("catalog", p.env);
+    expect(ctx.objects).toMatchObject([
+      { dataset: DS, version: v2.version, path: manifestPath(p.config.dataDir, v2.version) },
+    ]);
+    expect(ctx.objects[0]!.files).toHaveLength(3);
+    const n = await withPinnedViews(ctx, async (con) =>
+      Number((await con.runAndReadAll(`SELECT count(*) FROM ${DS}`)).getRows()[0]![0]),
+    );
+    expect(n).toBe(20);
   });
 
   it("refuses to read a version one of whose partition objects is corrupt, naming it", async () => {
