@@ -6,6 +6,7 @@ import { entryOf, listVersions, readRecord, recordPath } from "../lineage/catalo
 import { readGitInfo } from "../lineage/git.ts";
 import { pinSet, readPins } from "../lineage/pins.ts";
 import { silentLogger, type Logger } from "../log.ts";
+import { LabbookError } from "../errors.ts";
 import { requireFiles } from "../store/files.ts";
 import { pinnedObjects } from "../store/pinned.ts";
 import { objectPath } from "../store/objects.ts";
@@ -59,6 +60,14 @@ export async function createArchive(
   const pins = await readPins(config.lineageDir);
   const chosen = pinSet(pins, request.set);
   const objects = await pinnedObjects(config, request.set, pins);
+  const partitioned = objects.filter(
+    (o) => o.files.length !== 1 || o.files[0] !== objectPath(config.dataDir, o.version),
+  );
+  if (partitioned.length)
+    throw new LabbookError(
+      `archive does not yet hold versions made of partitions: ${partitioned.map((o) => `${o.dataset}@${o.version.slice(7, 19)}`).join(", ")}`,
+      { code: "E_USAGE", details: ["Export them instead (labbook export), or pin single-object versions."] },
+    );
   const datasets: ReadmeInput["datasets"] = [];
   for (const o of objects) {
     const e = entryOf(o.dataset, await readRecord(config.lineageDir, o.dataset, o.version));
