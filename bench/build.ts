@@ -3,7 +3,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { parquet, queryRows, withDuckDB } from "../loaders/duckdb.ts";
 import { readPins, writePins } from "../loaders/lineage/pins.ts";
-import { siteLoaders } from "../loaders/site/manifest.ts";
+import { discoverLoaders } from "../loaders/site/discover.ts";
 import { objectPath } from "../loaders/store/objects.ts";
 import { createSiteProject, type SiteProject } from "../test/util/site.ts";
 import { mark, median, whole } from "./util.ts";
@@ -62,7 +62,7 @@ export async function run(args: string[]): Promise<void> {
       default: { ...pins.default, experiment_protocols: ingested[0]!.version },
     });
     const repinned = await build(project, { DATABASE_URL: NO_DATABASE });
-    const expected = siteLoaders
+    const expected = (await discoverLoaders(path.join(project.root, "src")))
       .filter((l) => l.volatile || l.reads === "all" || l.reads.includes("experiment_protocols"))
       .map((l) => l.name);
     const onlyThose = JSON.stringify(repinned.rerun) === JSON.stringify(expected);

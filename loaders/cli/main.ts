@@ -1,7 +1,8 @@
 import { parseArgs } from "node:util";
 import { loadConfig, loadDotEnv } from "../config.ts";
 import { LabbookError, isLabbookError, usageError } from "../errors.ts";
-import { stderrLogger } from "../log.ts";
+import { stderrLogger, type Logger } from "../log.ts";
+import { parseDatabaseUrl, redactSecrets } from "../sources/database-url.ts";
 import { labbookVersion } from "../version.ts";
 import { joinNegativeNumbers } from "./args.ts";
 import type { CommandContext, CommandDef } from "./command.ts";
@@ -20,7 +21,7 @@ export async function main(argv: string[], signal: AbortSignal): Promise<number>
     return 0;
   }
   const json = rest.includes("--json");
-  const log = stderrLogger(process.stderr);
+  const log = redacting(stderrLogger(process.stderr));
   try {
     const entry = commands[name];
     if (!entry) throw usageError(`unknown command: ${name}`, [`Run "labbook --help" to list the commands.`]);
@@ -73,12 +74,36 @@ function report(error: unknown, json: boolean): number {
         code: "E_IO",
         cause: error,
       });
-  if (json)
-    process.stdout.write(`${JSON.stringify({ error: { code: e.code, message: e.message, details: e.details } })}\n`);
-  process.stderr.write(`error: ${e.message}\n`);
-  for (const line of e.details) process.stderr.write(`  ${line}\n`);
-  if (!isLabbookError(error) && process.env.LABBOOK_DEBUG) process.stderr.write(`${(error as Error)?.stack}\n`);
+  const message = hide(e.message);
+  const details = e.details.map(hide);
+  if (json) process.stdout.write(`${JSON.stringify({ error: { code: e.code, message, details } })}\n`);
+  process.stderr.write(`error: ${message}\n`);
+  for (const line of details) process.stderr.write(`  ${line}\n`);
+  if (!isLabbookError(error) && process.env.LABBOOK_DEBUG)
+    process.stderr.write(`${hide(String((error as Error)?.stack))}\n`);
   return e.exitCode;
+}
+
+/**
+ * The last guard of "no password in any message": whatever a library or a server put in an error or a log line, the
+ * password of DATABASE_URL (read after .env is loaded) and that of any URL quoted in it are masked before printing.
+ */
+function hide(text: string): string {
+  let secrets: string[] = [];
+  try {
+    if (process.env.DATABASE_URL) secrets = parseDatabaseUrl(process.env.DATABASE_URL).secrets;
+  } catch {
+    // Malformed: connect() refuses it with a message that quotes none of it.
+  }
+  return redactSecrets(text, secrets);
+}
+
+function redacting(log: Logger): Logger {
+  return {
+    info: (m) => log.info(hide(m)),
+    warn: (m) => log.warn(hide(m)),
+    progress: (m) => log.progress(hide(m)),
+  };
 }
 
 // Node ignores SIGPIPE, so a reader that stops early (labbook sql … | head) shows up as EPIPE. That is not a failure:

@@ -81,4 +81,8 @@ export const commands: Record<string, Entry> = {
     load: () => import("./commands/build.ts"),
   },
   dev: { summary: "Preview the report site with live reload (npm run dev)", load: () => import("./commands/dev.ts") },
+  new: {
+    summary: "Start a report page: a Markdown page and its SQL loader in src/",
+    load: () => import("./commands/new.ts"),
+  },
 };

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { COMPLETION_QUALITIES, ENGAGEMENT_LEVELS, EVENT_TYPES } from "../sources/enums.ts";
-import { cuid, int, json, text, timestamp } from "./columns.ts";
+import { cuid, int, json, personId, text, timestamp } from "./columns.ts";
 import { defineDataset } from "./define.ts";
 
 export const behavioralEvents = defineDataset({
@@ -9,7 +9,7 @@ export const behavioralEvents = defineDataset({
   source: { kind: "postgres", table: "behavioralEvent", timeColumn: "timestamp", userColumn: "userId" },
   schema: z.object({
     id: cuid(),
-    userId: text(),
+    userId: personId(),
     eventType: z.enum(EVENT_TYPES),
     eventData: json(),
     timestamp: timestamp(),

@@ -10,6 +10,8 @@ export interface ColumnMeta {
   /** A timestamp that must not lie after the time of validation. */
   notFuture?: boolean;
   description?: string;
+  /** The value identifies a person (a user id): every view a report loader reads shows it pseudonymized. */
+  identifiesPerson?: boolean;
 }
 
 /** Prisma's cuid(): "c" and 24 lower-case base-36 characters. */
@@ -19,6 +21,12 @@ export const EARLIEST_TIMESTAMP = new Date("2000-01-01T00:00:00.000Z");
 export const cuid = () => z.string().regex(CUID_PATTERN, "not a cuid");
 
 export const text = () => z.string();
+
+/**
+ * A column whose value identifies a person, such as a user id. Published pages never see it raw: the views that
+ * report loaders read replace it with a keyed pseudonym (see loaders/pseudonym.ts).
+ */
+export const personId = () => z.string().meta({ identifiesPerson: true } satisfies ColumnMeta);
 
 export const int = (min?: number, max?: number) => {
   let s = z.int();

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { LOCATIONS, MOODS } from "../sources/enums.ts";
-import { cuid, float, int, text, timestamp } from "./columns.ts";
+import { cuid, float, int, personId, text, timestamp } from "./columns.ts";
 import { defineDataset } from "./define.ts";
 
 export const contextMetadata = defineDataset({
@@ -9,7 +9,7 @@ export const contextMetadata = defineDataset({
   source: { kind: "postgres", table: "contextMetadata", timeColumn: "timestamp", userColumn: "userId" },
   schema: z.object({
     id: cuid(),
-    userId: text(),
+    userId: personId(),
     timestamp: timestamp(),
     mood: z.enum(MOODS).nullable(),
     energyLevel: int(1, 10).nullable(),

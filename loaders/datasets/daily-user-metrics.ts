@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { PHASE_TYPES } from "../sources/enums.ts";
-import { date, float, int, text } from "./columns.ts";
+import { date, float, int, personId, text } from "./columns.ts";
 import { defineDataset } from "./define.ts";
 
 export const dailyUserMetrics = defineDataset({
@@ -9,7 +9,7 @@ export const dailyUserMetrics = defineDataset({
     "Per user and UTC day with events: events, sessions started, their minutes, the mean score, the engagement mix " +
     "and the phase the user's protocol assigns to that day (null outside a protocol).",
   schema: z.object({
-    userId: text(),
+    userId: personId(),
     day: date(),
     events: int(1),
     sessions: int(0),

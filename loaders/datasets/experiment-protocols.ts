@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { DESIGN_TYPES } from "../sources/enums.ts";
-import { cuid, int, json, text, timestamp } from "./columns.ts";
+import { cuid, int, json, personId, text, timestamp } from "./columns.ts";
 import { defineDataset } from "./define.ts";
 
 export const experimentProtocols = defineDataset({
@@ -9,7 +9,7 @@ export const experimentProtocols = defineDataset({
   source: { kind: "postgres", table: "experimentProtocol", timeColumn: "startDate", userColumn: "userId" },
   schema: z.object({
     id: cuid(),
-    userId: text(),
+    userId: personId(),
     protocolName: text(),
     hypothesis: text(),
     startDate: timestamp(),

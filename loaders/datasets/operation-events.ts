@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { int, text, timestamp } from "./columns.ts";
+import { int, personId, text, timestamp } from "./columns.ts";
 import { defineDataset } from "./define.ts";
 
 export const operationEvents = defineDataset({
@@ -14,7 +14,7 @@ export const operationEvents = defineDataset({
     timestamp: timestamp(),
     service: text(),
     operation: text(),
-    userId: text().nullable(),
+    userId: personId().nullable(),
     status: z.enum(["ok", "error"]),
     durationMs: int(0).nullable(),
     message: text().nullable(),

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { PHASE_SERIES_SQL } from "../site/phase-series.ts";
 import { PHASE_TYPES } from "../sources/enums.ts";
-import { date, float, int, text } from "./columns.ts";
+import { date, float, int, personId, text } from "./columns.ts";
 import { defineDataset } from "./define.ts";
 
 /**
@@ -16,7 +16,7 @@ export const phaseObservations = defineDataset({
     "missing, never zero.",
   schema: z.object({
     protocolId: text(),
-    userId: text(),
+    userId: personId(),
     /** The protocol's primaryOutcome: the behavioral_events column that `value` averages. */
     outcome: text(),
     date: date(),

@@ -6,6 +6,8 @@ export interface CompiledColumn {
   name: string;
   duckdbType: "VARCHAR" | "INTEGER" | "BIGINT" | "DOUBLE" | "BOOLEAN" | "TIMESTAMPTZ" | "JSON" | "DATE";
   nullable: boolean;
+  /** Marked with personId(): pages see it pseudonymized. */
+  identifiesPerson: boolean;
   /** Each rule is a SQL predicate that holds for valid non-null values, and a human name for it. */
   rules: { sql: string; rule: string }[];
 }
@@ -23,6 +25,13 @@ const metaOf = (s: z.ZodType): ColumnMeta => (z.globalRegistry.get(s) as ColumnM
  */
 export function compileSchema(schema: z.ZodObject): CompiledColumn[] {
   return Object.entries(schema.shape).map(([name, s]) => compileColumn(name, s as z.ZodType));
+}
+
+/** The columns of a schema that identify a person (declared with personId()). */
+export function personColumns(schema: z.ZodObject): string[] {
+  return compileSchema(schema)
+    .filter((c) => c.identifiesPerson)
+    .map((c) => c.name);
 }
 
 function compileColumn(name: string, schema: z.ZodType): CompiledColumn {
@@ -112,7 +121,7 @@ function compileColumn(name: string, schema: z.ZodType): CompiledColumn {
       throw new Error(`compileSchema: column ${name}: unsupported zod type ${def.type}`);
   }
   if (!nullable) rules.unshift({ sql: `${col} IS NOT NULL`, rule: "not null" });
-  return { name, duckdbType, nullable, rules };
+  return { name, duckdbType, nullable, identifiesPerson: meta.identifiesPerson === true, rules };
 }
 
 function fmt(v: unknown): string {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { float, int, text, time } from "./columns.ts";
+import { float, int, personId, text, time } from "./columns.ts";
 import { defineDataset } from "./define.ts";
 
 /**
@@ -14,7 +14,7 @@ export const sessions = defineDataset({
     "is the id of its first event.",
   schema: z.object({
     sessionId: text(),
-    userId: text(),
+    userId: personId(),
     start: time(),
     end: time(),
     durationSeconds: float(),

@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { LabbookError } from "../errors.ts";
+import { makeDir } from "../make-dir.ts";
 
 /** Turns a filesystem error on `target` into a message that says what to do. */
 export function writeError(target: string, error: unknown): LabbookError {
@@ -14,9 +15,11 @@ export function writeError(target: string, error: unknown): LabbookError {
         ? "read-only file system"
         : code === "ENOTDIR" || code === "EEXIST"
           ? "a path component is a file, not a directory"
-          : code === "ENOSPC"
-            ? "no space left on the device"
-            : (error as Error).message;
+          : code === "ENOENT"
+            ? "the file system does not let a directory be made there"
+            : code === "ENOSPC"
+              ? "no space left on the device"
+              : (error as Error).message;
   return new LabbookError(`cannot write to ${target}: ${reason}`, {
     code: "E_IO",
     cause: error,
@@ -30,7 +33,7 @@ export function writeError(target: string, error: unknown): LabbookError {
  */
 export async function stagingDir(parent: string, name: string): Promise<string> {
   try {
-    await mkdir(parent, { recursive: true });
+    await makeDir(parent);
     // mkdir, not mkdtemp: this directory becomes the export, and mkdtemp's mode 0700 ignores the umask.
     const tmp = path.join(parent, `.${name}.tmp-${randomUUID()}`);
     await mkdir(tmp);

@@ -1,29 +1,18 @@
-import {
-  DuckDBTimestampTZValue,
-  DuckDBTimestampValue,
-  JSDuckDBValueConverter,
-  StatementType,
-  type DuckDBConnection,
-  type DuckDBPreparedStatement,
-  type DuckDBValueConverter,
-  type JS,
-} from "@duckdb/node-api";
+import { StatementType, type DuckDBConnection, type DuckDBPreparedStatement } from "@duckdb/node-api";
 import type { Config } from "../config.ts";
 import { sqlString } from "../datasets/rules.ts";
 import { withDuckDB } from "../duckdb.ts";
 import { LabbookError } from "../errors.ts";
 import { spillDir } from "../store/objects.ts";
 import { attachPinned } from "../store/pinned.ts";
+import { jsonRows } from "./json-values.ts";
 
 export interface SqlResult {
   pinSet: string;
   /** The views the query could use: dataset → version. */
   views: Record<string, string>;
   columns: { name: string; type: string }[];
-  /**
-   * JSON-ready values: integers as numbers (as strings beyond 2^53), timestamps as ISO 8601 UTC with milliseconds, or
-   * microseconds when the value has them (as exports write them).
-   */
+  /** JSON-ready values (see json-values.ts): dates as YYYY-MM-DD, timestamps as ISO 8601 UTC, safe integers as numbers. */
   rows: Record<string, unknown>[];
 }
 
@@ -59,7 +48,7 @@ export async function runSql(
           pinSet,
           views,
           columns: names.map((name, i) => ({ name, type: types[i]! })),
-          rows: reader.convertRowObjects(exactTimestamps).map((row) => plain(row) as Record<string, unknown>),
+          rows: jsonRows(reader),
         };
       } catch (e) {
         if (options.signal?.aborted) throw options.signal.reason;
@@ -84,7 +73,7 @@ export async function runSql(
  * Run once the views exist: from here DuckDB may open only the pinned objects (and spill to its temp directory), so
  * no query can read other files or write any, and locking the configuration keeps a query from undoing it.
  */
-async function lockDown(con: DuckDBConnection, files: string[]): Promise<void> {
+export async function lockDown(con: DuckDBConnection, files: string[]): Promise<void> {
   await con.run(`SET allowed_paths = [${files.map(sqlString).join(", ")}]`);
   await con.run("SET enable_external_access = false");
   await con.run("SET lock_configuration = true");
@@ -130,32 +119,4 @@ async function isSelect(con: DuckDBConnection, query: string): Promise<boolean> 
     [query],
   );
   return reader.getRowObjectsJS()[0]?.failed === false;
-}
-
-/** DuckDB's JS values, except that timestamps become ISO text that keeps their microseconds (a Date cannot). */
-const exactTimestamps: DuckDBValueConverter<JS> = (value, type, converter) =>
-  value instanceof DuckDBTimestampValue || value instanceof DuckDBTimestampTZValue
-    ? (isoFromMicros(value.micros) ?? value.toString())
-    : JSDuckDBValueConverter(value, type, converter);
-
-/**
- * ISO 8601 UTC: milliseconds, plus three more digits when the value has microseconds, as exports write timestamps.
- * Undefined beyond what a Date holds (such as infinity).
- */
-function isoFromMicros(micros: bigint): string | undefined {
-  const rest = ((micros % 1000n) + 1000n) % 1000n;
-  const date = new Date(Number((micros - rest) / 1000n));
-  if (Number.isNaN(date.getTime())) return undefined;
-  const iso = date.toISOString();
-  return rest === 0n ? iso : `${iso.slice(0, -1)}${String(rest).padStart(3, "0")}Z`;
-}
-
-/** DuckDB's JS values made JSON-ready, nested values included. */
-function plain(value: unknown): unknown {
-  if (typeof value === "bigint") return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
-  if (value instanceof Date) return value.toISOString();
-  if (Array.isArray(value)) return value.map(plain);
-  if (value && typeof value === "object")
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
-  return value;
 }

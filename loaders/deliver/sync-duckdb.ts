@@ -11,6 +11,7 @@ import { parquetRowCount, parquetSchema } from "../store/parquet.ts";
 import { readPins } from "../lineage/pins.ts";
 import { pinnedObjects, type PinnedDataset } from "../store/pinned.ts";
 import { shortVersion } from "../store/version.ts";
+import { makeDir } from "../make-dir.ts";
 
 export const SCHEMA = "research";
 /** Tables being loaded, before the swap. A run that was interrupted leaves them; the next run drops them. */
@@ -50,7 +51,7 @@ export interface SyncResult {
 export async function openResearchDb(config: Config, file = config.duckdbPath) {
   const spill = path.join(tmpDir(config.dataDir), "duckdb");
   try {
-    await mkdir(path.dirname(file), { recursive: true });
+    await makeDir(path.dirname(file));
     await mkdir(spill, { recursive: true });
     const instance = await DuckDBInstance.fromCache(file, {
       memory_limit: "512MB",

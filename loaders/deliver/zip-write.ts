@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -8,6 +8,7 @@ import yazl from "yazl";
 import { LabbookError } from "../errors.ts";
 import { hashingStream } from "../store/objects.ts";
 import { writeError } from "./out-dir.ts";
+import { makeDir } from "../make-dir.ts";
 
 /** One entry of a zip: a file streamed from disk, or a small text made in memory. */
 export type ZipSource =
@@ -45,7 +46,7 @@ export async function writeZip(
   const dir = path.dirname(target);
   const tmp = path.join(dir, `.${path.basename(target)}.tmp-${randomUUID()}`);
   try {
-    await mkdir(dir, { recursive: true });
+    await makeDir(dir);
     await rm(tmp, { force: true });
   } catch (error) {
     throw writeError(dir, error);

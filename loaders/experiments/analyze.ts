@@ -10,7 +10,6 @@ import type { Config } from "../config.ts";
 import { queryRows, withDuckDB } from "../duckdb.ts";
 import { LabbookError } from "../errors.ts";
 import { pinSet, readPins } from "../lineage/pins.ts";
-import { pinnedReads, siteLoader } from "../site/manifest.ts";
 import {
   readPhaseAssignments,
   readPhaseSeries,
@@ -37,13 +36,19 @@ export interface ProtocolResult {
   analysis: ProtocolAnalysis;
 }
 
-/**
- * `analyzeProtocols` over a pin set's datasets, after checking that the set pins each one the analysis reads: the
- * experiment pages' loader runs the same analysis, so its declared reads are the analysis's.
- */
+/** The datasets the analysis reads: `labbook analyze` and the experiment pages' loader (which declares these). */
+export const ANALYSIS_READS = ["behavioral_events", "experiment_protocols", "phase_assignments"] as const;
+
+/** `analyzeProtocols` over a pin set's datasets, after checking that the set pins each one the analysis reads. */
 export async function analyzePinned(config: Config, set: string, only?: string): Promise<ProtocolResult[]> {
   const pins = await readPins(config.lineageDir);
-  pinnedReads(siteLoader("experiments"), set, pinSet(pins, set), "labbook analyze");
+  const chosen = pinSet(pins, set);
+  const unpinned = ANALYSIS_READS.filter((d) => !chosen[d]);
+  if (unpinned.length)
+    throw new LabbookError(`pin set "${set}" does not pin ${unpinned.join(", ")}, which labbook analyze reads`, {
+      code: "E_NOT_FOUND",
+      details: [`Pin them with "labbook pin ${set} <dataset>".`],
+    });
   return withDuckDB(async (con) => {
     await attachPinned(con, config, set, pins);
     return analyzeProtocols(con, only);

@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
-import { link, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { link, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { buffer } from "node:stream/consumers";
 import { isLabbookError, LabbookError } from "../errors.ts";
 import { parseS3Url, s3Remote } from "../remote/s3.ts";
+import { makeDir } from "../make-dir.ts";
 
 /**
  * Where Iceberg tables are written: a directory or an S3 prefix. Keys are relative ("events/metadata/v1.metadata.json").
@@ -50,7 +51,7 @@ export function directoryWarehouse(dir: string): Warehouse {
     },
     async write(key, bytes, options = {}) {
       const target = full(key);
-      await mkdir(path.dirname(target), { recursive: true });
+      await makeDir(path.dirname(target));
       // Beside its target, hidden: Iceberg engines ignore dot files, and a rename within a directory is atomic.
       const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${randomUUID()}.tmp`);
       try {

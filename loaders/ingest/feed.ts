@@ -1,6 +1,7 @@
 import type net from "node:net";
+import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import type { Sql } from "postgres";
+import type { PendingQuery, Row, Sql } from "postgres";
 import { coalesce, fifoWriter, releaseReader } from "../store/fifo.ts";
 
 /**
@@ -18,7 +19,7 @@ export async function feedCopy(
   let writer: net.Socket | undefined;
   try {
     writer = await fifoWriter(fifo, stop);
-    const readable = await conn.unsafe(copySql).readable();
+    const readable = await copyOut(conn, copySql);
     const onStop = () => readable.destroy(stop.reason as Error);
     if (stop.aborted) onStop();
     stop.addEventListener("abort", onStop, { once: true });
@@ -32,4 +33,25 @@ export async function feedCopy(
     else await releaseReader(fifo, staging);
     throw error;
   }
+}
+
+/**
+ * `COPY … TO STDOUT` as a stream whose error is never unheard. postgres.js hands the stream over through a promise,
+ * and when the server fails at once (a view that cannot compute its first row: the ORDER BY evaluates every row
+ * before the first is sent) the failure often arrives in the same network read as the stream. The stream is then
+ * destroyed, and its 'error' emitted on the next tick, before any promise continuation can listen: an uncaught
+ * exception that would end the process, though the same error also reaches the pipeline through the stream's
+ * `errored` state. So the stream is given a listener as postgres.js creates it: the query's `resolve` is called
+ * synchronously with it. (The error is not dropped: `pipeline` rejects with it.)
+ */
+async function copyOut(conn: Sql, copySql: string): Promise<Readable> {
+  const query = conn.unsafe(copySql) as unknown as { resolve?: (value: unknown) => void } & PendingQuery<Row[]>;
+  const resolve = query.resolve;
+  if (typeof resolve === "function") {
+    query.resolve = (value: unknown) => {
+      if (value instanceof Readable) value.on("error", () => {});
+      resolve(value);
+    };
+  }
+  return (await query.readable()) as Readable;
 }

@@ -8,9 +8,11 @@ import { LabbookError } from "../errors.ts";
 import { filtersOf } from "../lineage/catalog.ts";
 import { facet } from "../lineage/facets.ts";
 import { readGitInfo } from "../lineage/git.ts";
+import { recordedFilters, writePrivateParameters } from "../lineage/private-parameters.ts";
 import { buildRecord, type SchemaField, type ValidationSummary } from "../lineage/record.ts";
 import { silentLogger, type Logger } from "../log.ts";
 import { TABLE_NAMES, type Naming } from "../sources/schema.ts";
+import { checkSourceColumns } from "../sources/column-types.ts";
 import type { Database } from "../sources/postgres.ts";
 import { alreadyStoredMessage, commitPartitioned, commitVersion, rejectsPath } from "../store/commit.ts";
 import { makeFifo } from "../store/fifo.ts";
@@ -180,6 +182,8 @@ export async function ingestPostgres(
   const columns = compileSchema(def.schema);
   const signal = options.signal;
   signal?.throwIfAborted();
+  // Before any query of the rows, the fingerprints of a partitioned ingest included: a changed column type is named.
+  await checkSourceColumns(db.sql, def.name, TABLE_NAMES[(def.source as PostgresSource).table][naming], columns);
 
   const staged: StagedFile[] = [];
   const fifo = await tempPath(config.dataDir, ".csv.fifo");
@@ -220,6 +224,9 @@ export async function ingestPostgres(
     }
     const copySql = copyStatement(select);
     const table = TABLE_NAMES[(def.source as PostgresSource).table][naming];
+    // The record is committed to git: a user id goes in as its keyed pseudonym, the raw id to local state. Drift
+    // checks compare with earlier records, so they see the filters as the records hold them.
+    const recorded = await recordedFilters(config, options.filters ?? {}, whole.params);
     const recordFor =
       (r: { version: string; rowCount: number; size: number; fields: SchemaField[] }) =>
       async (validation: ValidationSummary, runFacets: Record<string, object>) =>
@@ -240,8 +247,8 @@ export async function ingestPostgres(
             dataset: def.name,
             naming,
             table,
-            filters: options.filters ?? {},
-            boundParameters: whole.params,
+            filters: recorded.filters,
+            boundParameters: recorded.bound,
             validation: mode,
             ...(def.partitioning ? { full: options.full === true } : {}),
           },
@@ -317,10 +324,7 @@ export async function ingestPostgres(
         config,
         def,
         { path: made.files, version: made.manifest.version },
-        {
-          createdAt: startedAt,
-          clock,
-        },
+        { createdAt: startedAt, clock, filters: filtersOf({ filters: recorded.filters }) },
       );
       signal?.throwIfAborted();
       const warnings = checkWarnings(def, quality, made.rowCount);
@@ -333,6 +337,7 @@ export async function ingestPostgres(
         labbook_partitions: made.facet,
         ...(quality ? { labbook_quality: quality } : {}),
       });
+      if (recorded.local) await writePrivateParameters(config, def.name, made.manifest.version, recorded.local);
       const committed = await commitPartitioned(config, def.name, made.written, made.manifest, record, rejects);
       // The committed files were renamed away; what is left (the exported rows before the split) goes in `finally`.
       for (const w of warnings) log.warn(w);
@@ -367,7 +372,7 @@ export async function ingestPostgres(
     const quality = await checkStaged(con, config, def, final, {
       createdAt: startedAt,
       clock,
-      filters: filtersOf({ filters: options.filters ?? {} }),
+      filters: filtersOf({ filters: recorded.filters }),
     });
     signal?.throwIfAborted();
 
@@ -376,6 +381,7 @@ export async function ingestPostgres(
       rejects ? withRejects(config, def, v, rejects, final.version) : v,
       quality ? { labbook_quality: quality } : {},
     );
+    if (recorded.local) await writePrivateParameters(config, def.name, final.version, recorded.local);
     const committed = await commitVersion(config, def.name, final, record, rejects);
     staged.length = 0;
     for (const w of warnings) log.warn(w);

@@ -63,6 +63,10 @@ export async function readRecord(lineageDir: string, dataset: string, version: s
 function unreadableRecord(dataset: string, file: string, why: string): LabbookError {
   return new LabbookError(`unreadable lineage record ${dataset}/${file} in the lineage directory: ${why}`, {
     code: "E_INTEGRITY",
+    details: [
+      `Restore the committed record with "git checkout -- lineage/${dataset}/${file}", or delete it and run`,
+      '"labbook pull" when LABBOOK_REMOTE holds it. "labbook verify" lists every record it cannot read.',
+    ],
   });
 }
 

@@ -17,25 +17,28 @@ export function assertPinSet(name: string): void {
 }
 
 export function parsePins(text: string, where: string): Pins {
+  const broken = (message: string) =>
+    new LabbookError(message, {
+      code: "E_INTEGRITY",
+      details: [
+        'pins.json holds pin sets, each mapping a dataset to a version: {"default": {"behavioral_events": "sha256:<64 hex>"}}.',
+        'Restore the committed file with "git checkout -- lineage/pins.json" (see "git log -p lineage/pins.json"),',
+        'or fix it by hand; "labbook versions <dataset>" lists the versions that can be pinned.',
+      ],
+    });
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new LabbookError(`${where} is not valid JSON: ${(e as Error).message}`, { code: "E_INTEGRITY" });
+    throw broken(`${where} is not valid JSON: ${(e as Error).message}`);
   }
-  if (!raw || typeof raw !== "object" || Array.isArray(raw)) {
-    throw new LabbookError(`${where} must be an object of pin sets`, { code: "E_INTEGRITY" });
-  }
+  if (!raw || typeof raw !== "object" || Array.isArray(raw)) throw broken(`${where} must be an object of pin sets`);
   for (const [set, pins] of Object.entries(raw as Record<string, unknown>)) {
-    if (!PIN_SET.test(set) || !pins || typeof pins !== "object" || Array.isArray(pins)) {
-      throw new LabbookError(`${where}: bad pin set "${set}"`, { code: "E_INTEGRITY" });
-    }
+    if (!PIN_SET.test(set) || !pins || typeof pins !== "object" || Array.isArray(pins))
+      throw broken(`${where}: bad pin set "${set}"`);
     for (const [dataset, version] of Object.entries(pins as Record<string, unknown>)) {
-      if (typeof version !== "string" || !VERSION.test(version) || !/^[a-z][a-z0-9_]{0,62}$/.test(dataset)) {
-        throw new LabbookError(`${where}: bad pin ${set}.${dataset} = ${JSON.stringify(version)}`, {
-          code: "E_INTEGRITY",
-        });
-      }
+      if (typeof version !== "string" || !VERSION.test(version) || !/^[a-z][a-z0-9_]{0,62}$/.test(dataset))
+        throw broken(`${where}: bad pin ${set}.${dataset} = ${JSON.stringify(version)}`);
     }
   }
   return raw as Pins;

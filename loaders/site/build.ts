@@ -7,14 +7,15 @@ import { LabbookError } from "../errors.ts";
 import { pinSet, readPins } from "../lineage/pins.ts";
 import { silentLogger, type Logger } from "../log.ts";
 import { withLock } from "../store/lock.ts";
+import { assertPinned } from "./context.ts";
+import { discoverLoaders } from "./discover.ts";
 import { loaderFingerprint } from "./fingerprint.ts";
 import { runFramework } from "./framework.ts";
-import { assertLoadersDeclared, cacheDir, invalidateStale, type Invalidation } from "./invalidate.ts";
-import { readsOf, siteLoaders } from "./manifest.ts";
+import { cacheDir, invalidateStale, type Invalidation } from "./invalidate.ts";
 import { prepareOfflineNpmCache } from "./offline.ts";
 import { assertPageDeps } from "./page-deps.ts";
 import { prepareSiteData, type Preparation } from "./prepare.ts";
-import { pseudonymKey } from "./pseudonym.ts";
+import { pseudonymKey } from "../pseudonym.ts";
 
 export interface SiteBuildOptions {
   /** Where the static site goes (default <root>/dist). */
@@ -46,9 +47,8 @@ export const siteRoot = (config: Config) => path.join(config.root, "src");
 export async function prepareSite(config: Config, options: SiteBuildOptions = {}) {
   const log = options.log ?? silentLogger;
   const env = options.env ?? process.env;
-  await assertLoadersDeclared(siteRoot(config), siteLoaders);
   const preparation = await prepareSiteData(config, { log, signal: options.signal });
-  const { pins, invalidation } = await invalidateSite(config, env);
+  const { pins, loaders, invalidation } = await invalidateSite(config, env);
   await prepareOfflineNpmCache(config.root, siteRoot(config));
   const frameworkEnv: NodeJS.ProcessEnv = {
     ...env,
@@ -57,16 +57,21 @@ export async function prepareSite(config: Config, options: SiteBuildOptions = {}
     LABBOOK_LINEAGE_DIR: config.lineageDir,
     LABBOOK_PINS: config.pinSet,
   };
-  return { preparation, pins, invalidation, frameworkEnv };
+  return { preparation, pins, loaders, invalidation, frameworkEnv };
 }
 
-/** Fingerprints every loader under the current pins and removes the cached outputs that went stale. */
+/**
+ * Finds every loader under src/, checks the pin set pins what each reads, fingerprints them and removes the cached
+ * outputs that went stale.
+ */
 export async function invalidateSite(config: Config, env: NodeJS.ProcessEnv = process.env) {
   const key = await pseudonymKey(config, env);
-  const pins = pinSet(await readPins(config.lineageDir), config.pinSet);
-  assertReadsPinned(config.pinSet, pins);
+  const pinsFile = await readPins(config.lineageDir);
+  const pins = pinSet(pinsFile, config.pinSet);
+  const loaders = await discoverLoaders(siteRoot(config));
+  for (const l of loaders) if (l.reads !== "all") assertPinned(`src/${l.file}`, l.reads, config.pinSet, pinsFile);
   const fingerprints: Record<string, string> = {};
-  for (const loader of siteLoaders) {
+  for (const loader of loaders) {
     fingerprints[loader.name] = await loaderFingerprint(loader, {
       root: config.root,
       lineageDir: config.lineageDir,
@@ -75,7 +80,7 @@ export async function invalidateSite(config: Config, env: NodeJS.ProcessEnv = pr
       keyId: key.id,
     });
   }
-  return { pins, invalidation: await invalidateStale(siteRoot(config), siteLoaders, fingerprints) };
+  return { pins, loaders, invalidation: await invalidateStale(siteRoot(config), loaders, fingerprints) };
 }
 
 /** `npm run build`: the static site from the pinned versions, re-running exactly the loaders whose inputs changed. */
@@ -121,20 +126,6 @@ export async function buildSite(config: Config, options: SiteBuildOptions = {}):
     },
     options.signal,
   );
-}
-
-/** Fails before Framework starts when a loader reads a dataset the pin set does not pin. */
-function assertReadsPinned(set: string, pins: Record<string, string>): void {
-  const missing = siteLoaders.flatMap((l) =>
-    readsOf(l, pins)
-      .filter((d) => !pins[d])
-      .map((d) => `${d} (read by ${l.name})`),
-  );
-  if (missing.length)
-    throw new LabbookError(`pin set "${set}" does not pin ${missing.join(", ")}`, {
-      code: "E_NOT_FOUND",
-      details: [`Pin them with "labbook pin ${set} <dataset>", or build another set with LABBOOK_PINS.`],
-    });
 }
 
 /** The build replaces its output directory, so that must be absent, empty or a previous build: never any folder. */

@@ -1,56 +1,83 @@
+import path from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { loadConfig, loadDotEnv, type Config } from "../config.ts";
-import { quoteIdent } from "../datasets/rules.ts";
-import { readPins, pinSet } from "../lineage/pins.ts";
+import { LabbookError } from "../errors.ts";
+import { pinSet, readPins, type Pins } from "../lineage/pins.ts";
 import { readableVersions } from "../store/files.ts";
 import type { PinnedDataset } from "../store/pinned.ts";
-import { pinnedReads, siteLoader, type SiteLoader } from "./manifest.ts";
-import { pseudonymizer, pseudonymKey } from "./pseudonym.ts";
+import type { LoaderDeclaration } from "./loader.ts";
+import { pseudonymizer, pseudonymKey, type PseudonymKey } from "../pseudonym.ts";
 
-/** What a site loader works with: the pinned versions it may read and the pseudonym function. */
+/** What a TypeScript loader works with: the pinned versions it may read and the pseudonyms. */
 export interface SiteContext {
   config: Config;
-  loader: SiteLoader;
+  /** The loader file, relative to the project root (for messages). */
+  file: string;
   pinSet: string;
   /** Every pin of the set (dataset → version); a loader reads only `objects`. */
   pins: Record<string, string>;
   /** The pinned objects of the datasets the loader declares, checked to be in the local store. */
   objects: PinnedDataset[];
+  key: PseudonymKey;
+  /** The same pseudonym the views give a person column, for ids found elsewhere (lineage parameters). */
   pseudonym: (userId: string) => string;
 }
 
 /** Builds a loader's context from the environment (LABBOOK_PINS, LABBOOK_DATA_DIR, …), as Framework runs it. */
-export async function siteContext(name: string, env: NodeJS.ProcessEnv = process.env): Promise<SiteContext> {
+export async function siteContext(
+  declaration: Pick<LoaderDeclaration, "reads">,
+  env: NodeJS.ProcessEnv = process.env,
+  file = "a loader",
+): Promise<SiteContext> {
   loadDotEnv();
   const config = loadConfig(env);
-  const loader = siteLoader(name);
-  const pins = pinSet(await readPins(config.lineageDir), config.pinSet);
-  const reads = pinnedReads(loader, config.pinSet, pins);
+  const pinsFile = await readPins(config.lineageDir);
+  const pins = pinSet(pinsFile, config.pinSet);
+  const shown = path.isAbsolute(file) ? path.relative(config.root, file) : file;
+  const reads = declaration.reads === "all" ? Object.keys(pins).sort() : [...declaration.reads];
+  assertPinned(shown, reads, config.pinSet, pinsFile);
+  // Only the datasets it reads are checked against their hashes and opened.
   const objects = await readableVersions(
     config,
-    reads.map((dataset) => [dataset, pins[dataset]!]),
+    reads.map((d) => [d, pins[d]!]),
     ["Run `labbook pull` with LABBOOK_REMOTE set to fetch them, or `labbook build`."],
   );
+  const key = await pseudonymKey(config, env);
   return {
     config,
-    loader,
+    file: shown,
     pinSet: config.pinSet,
     pins,
     objects,
-    pseudonym: pseudonymizer(await pseudonymKey(config, env)),
+    key,
+    pseudonym: pseudonymizer(key),
   };
 }
 
+/** Fails naming the loader, the datasets and the pin set when the set does not pin what the loader reads. */
+export function assertPinned(file: string, reads: readonly string[], set: string, pins: Pins): void {
+  const pinned = pins[set] ?? {};
+  const missing = reads.filter((d) => !pinned[d]);
+  if (missing.length)
+    throw new LabbookError(`${file} reads ${missing.join(", ")}, which pin set "${set}" does not pin`, {
+      code: "E_NOT_FOUND",
+      details: [
+        `Pinned in "${set}": ${Object.keys(pinned).sort().join(", ") || "nothing"}.`,
+        `Pin it with "labbook pin ${set} <dataset>", or build another set with LABBOOK_PINS.`,
+      ],
+    });
+}
+
 /**
- * Runs `fn` with DuckDB views over exactly the datasets the loader declares: reading anything else fails, so the
- * manifest (and with it the cache invalidation) cannot silently fall out of date.
+ * Runs `fn` with DuckDB views over exactly the datasets the loader declares, person columns pseudonymized: reading
+ * anything else fails, so the declaration (and with it the cache invalidation) cannot silently fall out of date.
  */
 export async function withPinnedViews<T>(ctx: SiteContext, fn: (con: DuckDBConnection) => Promise<T>): Promise<T> {
   // Imported here: loaders that never query (lineage, provenance) skip loading DuckDB's native module.
-  const { parquet, withDuckDB } = await import("../duckdb.ts");
+  const { withDuckDB } = await import("../duckdb.ts");
+  const { createPinnedViews } = await import("./views.ts");
   return withDuckDB(async (con) => {
-    for (const o of ctx.objects)
-      await con.run(`CREATE VIEW ${quoteIdent(o.dataset)} AS SELECT * FROM ${parquet(o.files)}`);
+    await createPinnedViews(con, ctx.objects, ctx.key);
     return fn(con);
   });
 }

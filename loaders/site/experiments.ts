@@ -1,10 +1,14 @@
 import { isComputed, type NotComputed, type ProtocolAnalysis, type RandomizationPart } from "../analysis/index.ts";
 import { queryRows } from "../duckdb.ts";
 import { analyzeProtocols, type ProtocolResult } from "../experiments/analyze.ts";
-import type { SiteContext } from "./context.ts";
-import { withPinnedViews } from "./context.ts";
+import { withPinnedViews, type SiteContext } from "./context.ts";
 import { OUTCOME_COLUMNS, type PhaseAssignmentRow, type PhaseMismatchRow } from "./phase-series.ts";
-import { isProtocolPath, protocolsSql } from "./protocols.ts";
+
+/** The protocols, over the views experiment_protocols and phase_assignments, in start order. */
+const PROTOCOLS_SQL = `SELECT id, "userId", "protocolName" AS name, "designType", hypothesis, "primaryOutcome",
+    strftime("startDate", '%Y-%m-%d') AS "startDate", strftime("endDate", '%Y-%m-%d') AS "endDate",
+    CAST((SELECT count(*) FROM phase_assignments pa WHERE pa."protocolId" = p.id) AS INTEGER) AS phases
+  FROM experiment_protocols p ORDER BY "startDate", id`;
 
 export interface ProtocolInfo {
   id: string;
@@ -58,17 +62,18 @@ export async function experimentsData(ctx: SiteContext): Promise<Record<string, 
   return withPinnedViews(ctx, async (con) => {
     const protocols = await queryRows<
       Omit<ProtocolInfo, "participant" | "outcomeSupported" | "observedDays" | "mismatchDays"> & { userId: string }
-    >(con, protocolsSql);
+    >(con, PROTOCOLS_SQL);
     // Every number on the pages comes from the result `labbook analyze` prints; the page only reshapes it.
     const results = new Map((await analyzeProtocols(con)).map((r) => [r.id, r]));
     const files: Record<string, unknown> = {};
     const index: ProtocolInfo[] = [];
     const effects: ProtocolEffects[] = [];
-    for (const { userId, ...p } of protocols.filter((p) => isProtocolPath(p.id))) {
+    for (const { userId, ...p } of protocols) {
       const r = results.get(p.id)!;
       const protocol: ProtocolInfo = {
         ...p,
-        participant: ctx.pseudonym(userId),
+        // The view already shows the pseudonym (userId is a personId() column).
+        participant: userId,
         outcomeSupported: OUTCOME_COLUMNS.includes(p.primaryOutcome),
         observedDays: r.series.length,
         mismatchDays: r.mismatches.length,

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import path from "node:path";
-import { readsOf, type SiteLoader } from "./manifest.ts";
+import { readsOf, type SiteLoader } from "./discover.ts";
 import { recordDigests } from "./records.ts";
 import { sourceHash } from "./sources.ts";
 
@@ -16,10 +16,13 @@ export interface FingerprintInputs {
   keyId: string;
 }
 
+/** The program that runs every SQL loader (Framework's interpreter for .sql, see observablehq.config.ts). */
+export const sqlRunner = (root: string) => path.join(root, "loaders", "site", "sql-main.ts");
+
 /**
  * A loader's fingerprint: the pin set, the versions of the datasets it reads, a hash of each lineage record it reads,
- * the pseudonym key id, and a hash of the source files it runs. Equal fingerprints mean the cached output is still
- * right.
+ * the pseudonym key id, and the code it runs: a TypeScript loader's file and every local file it imports,
+ * transitively; a SQL loader's text and the runner's code. Equal fingerprints mean the cached output is still right.
  */
 export async function loaderFingerprint(loader: SiteLoader, inputs: FingerprintInputs): Promise<string> {
   const reads = readsOf(loader, inputs.pins);
@@ -34,7 +37,10 @@ export async function loaderFingerprint(loader: SiteLoader, inputs: FingerprintI
         )
       : null,
     keyId: inputs.keyId,
-    sources: await sourceHash(path.join(inputs.root, "src", loader.file), inputs.root),
+    sources:
+      loader.kind === "sql"
+        ? { sql: loader.sql ?? null, runner: await sourceHash(sqlRunner(inputs.root), inputs.root) }
+        : await sourceHash(path.join(inputs.root, "src", loader.file), inputs.root),
   };
   return createHash("sha256").update(JSON.stringify(doc)).digest("hex");
 }

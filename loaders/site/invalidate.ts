@@ -1,8 +1,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { LabbookError } from "../errors.ts";
-import type { SiteLoader } from "./manifest.ts";
+import type { SiteLoader } from "./discover.ts";
 
 /** Framework's loader cache under a site root (it reuses any output found there). */
 export const cacheDir = (siteRoot: string) => path.join(siteRoot, ".observablehq", "cache");
@@ -12,15 +11,32 @@ const ARCHIVE = /\.(zip|tar|tgz|tar\.gz)$/;
 
 /**
  * The cached files Framework keeps for a loader: its output, and for an archive also the files extracted from it
- * (data/experiments.zip.ts → data/experiments.zip and data/experiments/…), which Framework caches separately.
+ * (data/experiments.zip.ts → data/experiments.zip and data/experiments/…), which Framework caches separately. A
+ * loader with route parameters (experiments/[protocol].json.sql) has one output per value: all of them.
  */
-export function cachedOutputs(siteRoot: string, loader: SiteLoader): string[] {
+export async function cachedOutputs(siteRoot: string, loader: Pick<SiteLoader, "file">): Promise<string[]> {
   const target = loader.file.replace(/\.[^.]+$/, "");
-  const out = [path.join(cacheDir(siteRoot), target)];
+  const targets = [target];
   const archive = ARCHIVE.exec(target);
-  if (archive) out.push(path.join(cacheDir(siteRoot), target.slice(0, -archive[0].length)));
-  return out;
+  if (archive) targets.push(target.slice(0, -archive[0].length));
+  if (!target.includes("[")) return targets.map((t) => path.join(cacheDir(siteRoot), t));
+  const cache = cacheDir(siteRoot);
+  const cached = existsSync(cache)
+    ? (await readdir(cache, { recursive: true })).map((f) => String(f).split(path.sep).join("/"))
+    : [];
+  const patterns = targets.map(
+    (t) =>
+      new RegExp(
+        `^${t
+          .split(/\[[^\]/]+\]/)
+          .map(escape)
+          .join("[^/]+")}$`,
+      ),
+  );
+  return cached.filter((f) => patterns.some((p) => p.test(f))).map((f) => path.join(cache, f));
 }
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 export interface Invalidation {
   /** Loaders whose cached output was removed (or missing): Framework runs them. */
@@ -41,8 +57,10 @@ export async function invalidateStale(
   const stored = await readFingerprints(siteRoot);
   const result: Invalidation = { rerun: [], kept: [] };
   for (const loader of loaders) {
-    const outputs = cachedOutputs(siteRoot, loader);
-    const fresh = !loader.volatile && stored[loader.name] === fingerprints[loader.name] && existsSync(outputs[0]!);
+    const outputs = await cachedOutputs(siteRoot, loader);
+    // A parameterized loader's outputs exist only for the pages built so far: none is not stale.
+    const present = loader.file.includes("[") || existsSync(outputs[0]!);
+    const fresh = !loader.volatile && stored[loader.name] === fingerprints[loader.name] && present;
     if (fresh) {
       result.kept.push(loader.name);
     } else {
@@ -70,29 +88,4 @@ async function writeFingerprints(siteRoot: string, fingerprints: Record<string, 
   const tmp = `${file}.${process.pid}.tmp`;
   await writeFile(tmp, `${JSON.stringify(fingerprints, null, 2)}\n`);
   await rename(tmp, file);
-}
-
-// A Framework data loader is a file with a data extension followed by an interpreter's: events.json.ts, a.csv.py.
-const LOADER_FILE = /\.[A-Za-z0-9]+\.(ts|js|py|r|R|sh|go|java|jl|php|rs|exe)$/;
-
-/**
- * Fails when src/ holds a data loader that the manifest does not declare: the build could not tell when its output
- * goes stale, and Framework would serve an old one forever.
- */
-export async function assertLoadersDeclared(siteRoot: string, loaders: readonly SiteLoader[]): Promise<void> {
-  const entries = await readdir(siteRoot, { recursive: true, withFileTypes: true });
-  const declared = new Set(loaders.map((l) => l.file));
-  const undeclared = entries
-    .filter((e) => e.isFile() && LOADER_FILE.test(e.name))
-    .map((e) => path.relative(siteRoot, path.join(e.parentPath, e.name)))
-    .filter((file) => !file.startsWith(".observablehq") && !declared.has(file))
-    .sort();
-  if (undeclared.length)
-    throw new LabbookError(
-      `data loaders missing from loaders/site/manifest.ts: ${undeclared.map((f) => `src/${f}`).join(", ")}`,
-      {
-        code: "E_CONFIG",
-        details: ["Declare each with the pinned datasets it reads, so the build knows when to re-run it."],
-      },
-    );
 }

@@ -95,7 +95,7 @@ export async function lineageData(ctx: SiteContext): Promise<LineageGraph> {
       layer: layer + 1,
     });
     edge(datasetId(dataset), id);
-    records[id] = scrubUserIds(record, ctx.pseudonym);
+    records[id] = scrubRecord(record, ctx.pseudonym);
     return layer + 1;
   }
 
@@ -108,15 +108,20 @@ export async function lineageData(ctx: SiteContext): Promise<LineageGraph> {
   return { nodes: [...nodes.values()].sort(order), edges: [...edges.values()], records };
 }
 
-const USER_KEY = /user.?id/i;
-
-/** Lineage parameters can hold a user id (e.g. `ingest --user-id`): replace every value under a user-id key. */
-export function scrubUserIds<T>(value: T, pseudonym: (id: string) => string): T {
-  const walk = (v: unknown, key?: string): unknown => {
-    if (typeof v === "string") return key && USER_KEY.test(key) ? pseudonym(v) : v;
-    if (Array.isArray(v)) return v.map((x) => walk(x, key));
-    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, k)]));
+/**
+ * A record's parameters can hold a user id: an ingest filtered with `--user-id` keeps the value in its filters and
+ * bound parameters. Every string in the record equal to such a value is replaced by its pseudonym.
+ */
+export function scrubRecord(record: LineageRecord, pseudonym: (id: string) => string): LineageRecord {
+  const parameters = (record.run?.facets?.labbook_parameters as { parameters?: { filters?: { userId?: unknown } } })
+    ?.parameters;
+  const userId = parameters?.filters?.userId;
+  if (typeof userId !== "string") return record;
+  const walk = (v: unknown): unknown => {
+    if (v === userId) return pseudonym(userId);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
     return v;
   };
-  return walk(value) as T;
+  return walk(record) as LineageRecord;
 }

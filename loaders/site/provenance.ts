@@ -1,15 +1,12 @@
 import { readGitInfo, type GitInfo } from "../lineage/git.ts";
 import { failingChecksOfEnv, type GateFailure } from "../quality/failing.ts";
 import type { SiteContext } from "./context.ts";
-import { readsOf, siteLoaders } from "./manifest.ts";
 
-/** What every page's footer shows: which pins, which versions, which code, when. */
+/** What a build shows, as data: which pins, which versions, which code, when (`labbook archive` checks it). */
 export interface Provenance {
   pinSet: string;
   /** dataset → pinned version */
   pins: Record<string, string>;
-  /** loader name → the datasets it reads, so a page can list the versions behind its own data. */
-  loaders: Record<string, string[]>;
   git: GitInfo;
   /** ISO time of the build (LABBOOK_BUILD_TIME, set once per build, so every page agrees). */
   builtAt: string;
@@ -17,7 +14,10 @@ export interface Provenance {
   failingChecks: GateFailure[];
 }
 
-export async function provenanceData(ctx: SiteContext, env: NodeJS.ProcessEnv = process.env): Promise<Provenance> {
+export async function provenanceData(
+  ctx: Pick<SiteContext, "config" | "pinSet" | "pins">,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Provenance> {
   const builtAt =
     env.LABBOOK_BUILD_TIME && !Number.isNaN(Date.parse(env.LABBOOK_BUILD_TIME))
       ? env.LABBOOK_BUILD_TIME
@@ -25,7 +25,6 @@ export async function provenanceData(ctx: SiteContext, env: NodeJS.ProcessEnv = 
   return {
     pinSet: ctx.pinSet,
     pins: ctx.pins,
-    loaders: Object.fromEntries(siteLoaders.map((l) => [l.name, readsOf(l, ctx.pins)])),
     git: await readGitInfo(ctx.config.root),
     builtAt: new Date(builtAt).toISOString(),
     failingChecks: failingChecksOfEnv(env),

@@ -4,7 +4,7 @@ import { createdAtOf, storeContext } from "../quality/context.ts";
 import { qualityOfRecord, type VersionStatus } from "../quality/facet.ts";
 import { runChecksOnFile, type CheckResult, type QualityReport } from "../quality/run.ts";
 import type { SiteContext } from "./context.ts";
-import { scrubUserIds } from "./lineage.ts";
+import { personColumns } from "../datasets/rules.ts";
 
 /** One version in a dataset's history: the outcome its ingest or run recorded in its lineage record. */
 export interface QualityHistoryEntry {
@@ -85,7 +85,7 @@ export async function qualityData(ctx: SiteContext, env: NodeJS.ProcessEnv = pro
         status: report.status,
         checks: report.results.map((r, i) => ({
           ...r,
-          sample: scrubUserIds(r.sample, ctx.pseudonym),
+          sample: pseudonymizeSample(r.sample, def.name, ctx.pseudonym),
           ...(def.checks![i]!.description ? { description: def.checks![i]!.description } : {}),
         })),
         history,
@@ -94,4 +94,24 @@ export async function qualityData(ctx: SiteContext, env: NodeJS.ProcessEnv = pro
     return result;
   });
   return { pinSet: ctx.pinSet, datasets: out };
+}
+
+/**
+ * A check's failing rows with each column that identifies a person pseudonymized: the checked dataset's own
+ * (`userId`) or another's that a relationship check names (`experiment_protocols.userId`), as their definitions say.
+ */
+function pseudonymizeSample(
+  rows: Record<string, unknown>[],
+  dataset: string,
+  pseudonym: (id: string) => string,
+): Record<string, unknown>[] {
+  const person = (key: string) => {
+    const dot = key.lastIndexOf(".");
+    const [owner, column] = dot > 0 ? [key.slice(0, dot), key.slice(dot + 1)] : [dataset, key];
+    const def = datasets.find((d) => d.name === owner);
+    return !!def && personColumns(def.schema).includes(column);
+  };
+  return rows.map((row) =>
+    Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === "string" && person(k) ? pseudonym(v) : v])),
+  );
 }

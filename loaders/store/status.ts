@@ -1,14 +1,14 @@
-import { existsSync } from "node:fs";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Config } from "../config.ts";
 import { datasets } from "../datasets/index.ts";
+import { isLabbookError } from "../errors.ts";
 import { compileSchema, quoteIdent } from "../datasets/rules.ts";
 import { parquet, queryRows, withDuckDB } from "../duckdb.ts";
 import { readRecord } from "../lineage/catalog.ts";
 import { pinSet, type Pins } from "../lineage/pins.ts";
 import { silentLogger, type Logger } from "../log.ts";
-import { objectKey, type Remote } from "../remote/remote.ts";
-import { objectPath } from "./objects.ts";
+import { manifestKey, objectKey, type Remote } from "../remote/remote.ts";
+import { isLocal, readableFiles } from "./files.ts";
 import { parquetSchema } from "./parquet.ts";
 
 export interface PinStatus {
@@ -26,6 +26,11 @@ export interface PinStatus {
   timeColumn: string | null;
   newestRow: string | null;
   freshnessSeconds: number | null;
+  /**
+   * What makes the pin itself wrong, if anything: a dataset no definition names, or a version with no (readable)
+   * lineage record, which no labbook command made here. Null for a sound pin, even when its object is missing.
+   */
+  problem: string | null;
 }
 
 export interface StatusOptions {
@@ -56,14 +61,31 @@ export async function pinStatus(
     const out: PinStatus[] = [];
     for (const [dataset, version] of chosen) {
       options.signal?.throwIfAborted();
-      const file = objectPath(config.dataDir, version);
-      const local = existsSync(file);
-      const remote = onRemote ? onRemote.has(objectKey(version)) : null;
+      // A partitioned version is on the remote once its manifest is: push sends the manifest after its objects.
+      const local = await isLocal(config.dataDir, version);
+      const remote = onRemote ? onRemote.has(objectKey(version)) || onRemote.has(manifestKey(version)) : null;
+      let problem: string | null = datasets.some((d) => d.name === dataset)
+        ? null
+        : "no dataset of this name is defined";
       const createdAt = await readRecord(config.lineageDir, dataset, version).then(
         (r) => r.eventTime,
-        () => null,
+        (e: unknown) => {
+          problem ??= isLabbookError(e, "E_NOT_FOUND")
+            ? "no lineage record of this version"
+            : `unreadable lineage record: ${(e as Error).message}`;
+          return null;
+        },
       );
-      const fresh = local ? await newestRow(con, dataset, file) : { column: null, newest: null };
+      // The newest row is read from bytes checked against the version, as every reader does. A corrupt object is
+      // this pin's problem to report, not a reason to stop listing the others.
+      const files = local
+        ? await readableFiles(config.dataDir, version, dataset).catch((e: unknown) => {
+            if (!isLabbookError(e, "E_INTEGRITY")) throw e;
+            problem = e.message;
+            return undefined;
+          })
+        : undefined;
+      const fresh = files ? await newestRow(con, dataset, files) : { column: null, newest: null };
       out.push({
         dataset,
         version,
@@ -75,6 +97,7 @@ export async function pinStatus(
         timeColumn: fresh.column,
         newestRow: fresh.newest,
         freshnessSeconds: fresh.newest ? Math.round((now - Date.parse(fresh.newest)) / 1000) : null,
+        problem,
       });
     }
     return out;
@@ -85,9 +108,9 @@ export async function pinStatus(
 async function newestRow(
   con: DuckDBConnection,
   dataset: string,
-  file: string,
+  files: string[],
 ): Promise<{ column: string | null; newest: string | null }> {
-  const fields = await parquetSchema(con, file);
+  const fields = await parquetSchema(con, files);
   const def = datasets.find((d) => d.name === dataset);
   const candidates = [
     def?.source?.timeColumn,
@@ -99,7 +122,7 @@ async function newestRow(
   if (!column) return { column: null, newest: null };
   const [row] = await queryRows<{ ms: number | null }>(
     con,
-    `SELECT epoch_ms(max(${quoteIdent(column)})::TIMESTAMPTZ) AS ms FROM ${parquet(file)}`,
+    `SELECT epoch_ms(max(${quoteIdent(column)})::TIMESTAMPTZ) AS ms FROM ${parquet(files)}`,
   );
   return { column, newest: row?.ms == null ? null : new Date(Number(row.ms)).toISOString() };
 }

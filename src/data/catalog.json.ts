@@ -1,5 +1,5 @@
-// The catalog page's data: every pinned dataset's version, size and freshness.
+// The catalog page's data: every pinned dataset's version, size and freshness, from its lineage record.
 import { catalogData } from "../../loaders/site/catalog.ts";
-import { runJsonLoader } from "../../loaders/site/run.ts";
+import { defineLoader } from "../../loaders/site/loader.ts";
 
-await runJsonLoader("catalog", catalogData);
+export default defineLoader({ reads: "all", lineage: "pinned" }, catalogData);

@@ -1,5 +1,6 @@
-// The experiment pages' data: data/experiments/index.json and one data/experiments/<protocol id>.json per protocol.
+// The experiment pages' statistics: data/experiments/index.json, effects.json and one <protocol id>.json each.
+import { ANALYSIS_READS } from "../../loaders/experiments/analyze.ts";
 import { experimentsData } from "../../loaders/site/experiments.ts";
-import { runZipLoader } from "../../loaders/site/run.ts";
+import { defineLoader } from "../../loaders/site/loader.ts";
 
-await runZipLoader("experiments", experimentsData);
+export default defineLoader({ reads: ANALYSIS_READS }, experimentsData);

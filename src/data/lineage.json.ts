@@ -1,5 +1,5 @@
 // The lineage page's data: the graph of sources, datasets and versions behind the pins, with their records.
 import { lineageData } from "../../loaders/site/lineage.ts";
-import { runJsonLoader } from "../../loaders/site/run.ts";
+import { defineLoader } from "../../loaders/site/loader.ts";
 
-await runJsonLoader("lineage", lineageData);
+export default defineLoader({ reads: "all", lineage: "inputs" }, lineageData);

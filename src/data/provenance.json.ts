@@ -1,5 +1,5 @@
-// Every page's footer: the pin set, the pinned versions, the git commit and the build time.
+// The build itself: pin set, pinned versions, git commit and build time (`labbook archive` checks it).
+import { defineLoader } from "../../loaders/site/loader.ts";
 import { provenanceData } from "../../loaders/site/provenance.ts";
-import { runJsonLoader } from "../../loaders/site/run.ts";
 
-await runJsonLoader("provenance", (ctx) => provenanceData(ctx));
+export default defineLoader({ reads: "all", volatile: true }, (ctx) => provenanceData(ctx));

@@ -1,5 +1,5 @@
 // The quality page's data: every pinned dataset's checks, run on the pinned versions, with pseudonymized samples.
+import { defineLoader } from "../../loaders/site/loader.ts";
 import { qualityData } from "../../loaders/site/quality.ts";
-import { runJsonLoader } from "../../loaders/site/run.ts";
 
-await runJsonLoader("quality", (ctx) => qualityData(ctx));
+export default defineLoader({ reads: "all", lineage: "history" }, (ctx) => qualityData(ctx));

@@ -1,5 +1,6 @@
 import { getDataset } from "../../loaders/datasets/index.ts";
 import { ingestPostgres, type IngestResult } from "../../loaders/ingest/postgres.ts";
+import { pseudonymizer, pseudonymKey } from "../../loaders/pseudonym.ts";
 import { seedDatabase } from "../../loaders/seed/load.ts";
 import { DEFAULT_SEED_OPTIONS } from "../../loaders/seed/plan.ts";
 import { connect } from "../../loaders/sources/postgres.ts";
@@ -14,6 +15,8 @@ export interface VersionsFixture {
   made: IngestResult[];
   times: string[];
   userId: string;
+  /** The user id as the lineage record shows it: its keyed pseudonym. */
+  pseudonym: string;
   remove(): Promise<void>;
 }
 
@@ -47,6 +50,7 @@ export async function versionsFixture(): Promise<VersionsFixture> {
     made,
     times,
     userId: user!.id as string,
+    pseudonym: pseudonymizer(await pseudonymKey(project.config))(user!.id as string),
     async remove() {
       await db.drop();
       await project.remove();

@@ -83,7 +83,7 @@ describe("commands refuse a corrupt object", () => {
 
       it("the site build's data preparation and its loaders", async () => {
         await expect(prepareSiteData(project.config)).rejects.toMatchObject({ code: "E_INTEGRITY" });
-        await expect(siteContext("events", project.env)).rejects.toMatchObject({
+        await expect(siteContext({ reads: ["behavioral_events"] }, project.env)).rejects.toMatchObject({
           code: "E_INTEGRITY",
           message: expect.stringContaining(file),
         });

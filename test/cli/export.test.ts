@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -92,6 +93,23 @@ describe("labbook export and exports", () => {
         "  Choose another directory with --out, or fix its permissions.\n",
     );
   });
+
+  // Node's recursive mkdir loops for ever on /proc/x (ENOENT under a parent that exists), deaf to the first Ctrl-C.
+  it.runIf(existsSync("/proc/self"))(
+    "exits 1 on an --out the file system will not create, such as /proc/x",
+    async () => {
+      const { child, done } = spawnCli(
+        ["export", "behavioral_events", "--format", "csv", "--out", "/proc/x"],
+        project.env,
+      );
+      const guard = setTimeout(() => child.kill("SIGKILL"), 60_000);
+      const { code, stderr } = await done.finally(() => clearTimeout(guard));
+      expect(code).toBe(1);
+      expect(stderr).toContain(
+        "error: cannot write to /proc/x: the file system does not let a directory be made there",
+      );
+    },
+  );
 });
 
 /** Whether an export has begun to stage under `out`: a hidden temp directory is there. */

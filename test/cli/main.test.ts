@@ -97,7 +97,7 @@ describe("labbook seed (usage)", () => {
       DATABASE_URL: "postgres://nobody@127.0.0.1:1/x",
     });
     expect(code).toBe(2);
-    expect(stderr).toBe('error: --events takes a whole number of at least 0, got "abc"\n');
+    expect(stderr).toBe('error: --events takes a whole number from 0 to 1000000000, got "abc"\n');
   });
 
   it("exits 2 on an unknown naming, and reports the error as JSON with --json", async () => {

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { privateParametersPath, readPrivateParameters } from "../../loaders/lineage/private-parameters.ts";
 import { runCli } from "../util/cli.ts";
 import { versionsFixture, type VersionsFixture } from "./_versions.ts";
 
@@ -28,6 +29,27 @@ describe("labbook show", () => {
       job: { namespace: "labbook", name: "ingest.behavioral_events" },
       outputs: [{ name: "behavioral_events", outputFacets: { outputStatistics: { rowCount: f.made[2]!.rowCount } } }],
     });
+  });
+
+  it("shows a --user-id run's pseudonym: the committed record holds no raw id, local state keeps it", async () => {
+    const version = f.made[2]!.version;
+    const { code, stdout } = await runCli(["show", `behavioral_events@${version.slice(7, 19)}`], f.env);
+    expect(code).toBe(0);
+    expect(f.pseudonym).toMatch(/^u-[0-9a-f]{12}$/);
+    const parameters = JSON.parse(stdout).run.facets.labbook_parameters.parameters;
+    expect(parameters.filters).toEqual({ userId: f.pseudonym });
+    expect(parameters.boundParameters).toEqual({ "labbook.user_id": f.pseudonym });
+    const text = await readFile(
+      path.join(f.project.config.lineageDir, "behavioral_events", `${version.slice(7)}.json`),
+      "utf8",
+    );
+    expect(text).not.toContain(f.userId);
+    expect(await readPrivateParameters(f.project.config, "behavioral_events", version)).toEqual({
+      filters: { userId: f.userId },
+    });
+    expect(privateParametersPath(f.project.config, "behavioral_events", version)).toContain(
+      `${f.project.config.dataDir}${path.sep}`,
+    );
   });
 
   it.each([

@@ -33,7 +33,7 @@ describe("labbook versions", () => {
         String(newest.rowCount),
         String(newest.size),
         "ingest.behavioral_events",
-        `userId=${f.userId}`,
+        `userId=${f.pseudonym}`,
         "default",
       ],
       [
@@ -69,7 +69,7 @@ describe("labbook versions", () => {
       rowCount: f.made[2]!.rowCount,
       size: f.made[2]!.size,
       job: "ingest.behavioral_events",
-      parameters: expect.objectContaining({ filters: { userId: f.userId }, validation: "strict", naming: "pascal" }),
+      parameters: expect.objectContaining({ filters: { userId: f.pseudonym }, validation: "strict", naming: "pascal" }),
       pinnedIn: ["default"],
     });
     expect(entries.map((e: { pinnedIn: string[] }) => e.pinnedIn)).toEqual([["default"], ["study_a", "study_b"], []]);

@@ -227,6 +227,6 @@ describe("offload", () => {
     expect((await runCli(["offload"], project.env)).code).toBe(2);
     const bad = await runCli(["offload", "--days-old", "soon"], project.env);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('--days-old takes a whole number of at least 0, got "soon"');
+    expect(bad.stderr).toContain('--days-old takes a whole number from 0 to 100000, got "soon"');
   });
 });

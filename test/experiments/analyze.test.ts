@@ -15,7 +15,7 @@ import {
   type NotComputed,
 } from "../../loaders/analysis/index.ts";
 import { withDuckDB } from "../../loaders/duckdb.ts";
-import { analyzeProtocols, type ProtocolResult } from "../../loaders/experiments/analyze.ts";
+import { ANALYSIS_READS, analyzeProtocols, type ProtocolResult } from "../../loaders/experiments/analyze.ts";
 import { readPins } from "../../loaders/lineage/pins.ts";
 import { DEFAULT_SEED_OPTIONS, planStudy } from "../../loaders/seed/plan.ts";
 import { siteContext } from "../../loaders/site/context.ts";
@@ -107,11 +107,14 @@ describe("analyzeProtocols on seeded data with known effects", () => {
     expect(cli.code, cli.stderr).toBe(0);
     const fromCli = new Map((JSON.parse(cli.stdout).protocols as ProtocolResult[]).map((r) => [r.id, r]));
     expect([...fromCli.keys()].sort()).toEqual([...effects.keys()].sort());
-    const ctx = await siteContext("experiments", {
-      ...process.env,
-      ...project.env,
-      LABBOOK_PSEUDONYM_KEY: "k".repeat(32),
-    });
+    const ctx = await siteContext(
+      { reads: ANALYSIS_READS },
+      {
+        ...process.env,
+        ...project.env,
+        LABBOOK_PSEUDONYM_KEY: "k".repeat(32),
+      },
+    );
     // The pages read their data as JSON, so compare what they would read.
     const files = asJson(await experimentsData(ctx));
     const index = files["index.json"] as ProtocolInfo[];
@@ -295,11 +298,14 @@ describe("a protocol with a phase of 3 observed days", () => {
 
   it("puts the same parts on the experiment page and in the forest plot, and no raw user id in the page data", async () => {
     const r = asJson(short());
-    const ctx = await siteContext("experiments", {
-      ...process.env,
-      ...project.env,
-      LABBOOK_PSEUDONYM_KEY: "k".repeat(32),
-    });
+    const ctx = await siteContext(
+      { reads: ANALYSIS_READS },
+      {
+        ...process.env,
+        ...project.env,
+        LABBOOK_PSEUDONYM_KEY: "k".repeat(32),
+      },
+    );
     const files = asJson(await experimentsData(ctx));
     const page = files[`${protocolId}.json`] as ProtocolPage;
     expect(page.analysis).toEqual({ ...r.analysis, randomization: { notComputed: REASON } });

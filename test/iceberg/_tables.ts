@@ -4,12 +4,10 @@ import { expect } from "vitest";
 import { sqlString } from "../../loaders/datasets/rules.ts";
 import { runSql } from "../../loaders/deliver/sql.ts";
 import { withDuckDB } from "../../loaders/duckdb.ts";
-import { buildRecord } from "../../loaders/lineage/record.ts";
 import { commitVersion } from "../../loaders/store/commit.ts";
 import { stageThroughPipe } from "../../loaders/store/objects.ts";
-import { parquetRowCount, parquetSchema } from "../../loaders/store/parquet.ts";
 import type { IcebergReader } from "../util/iceberg.ts";
-import type { TestProject } from "../util/project.ts";
+import { testRecord, type TestProject } from "../util/project.ts";
 
 /** Versions of a small "events" dataset, pins over them, and the check that icebird reads them as labbook sql does. */
 export const T0 = Date.parse("2025-07-01T08:00:00.000Z");
@@ -29,22 +27,7 @@ export async function makeVersionWithoutIds(project: TestProject, dataset: strin
     const staged = await stageThroughPipe(project.config.dataDir, (pipe) =>
       con.run(`COPY (${select}) TO ${sqlString(pipe)} (FORMAT parquet, COMPRESSION zstd)`).then(() => {}),
     );
-    const record = buildRecord({
-      job: `test.${dataset}`,
-      dataset,
-      version: staged.version,
-      rowCount: await parquetRowCount(con, staged.path),
-      size: staged.size,
-      fields: await parquetSchema(con, staged.path),
-      inputs: [],
-      dataSource: { name: "test", uri: "test://" },
-      sql: select,
-      parameters: {},
-      git: { commit: null, branch: null, dirty: null },
-      sourcePath: "test/iceberg/export.test.ts",
-      startedAt: at,
-      endedAt: at,
-    });
+    const record = await testRecord(con, dataset, staged, select, at);
     await commitVersion(project.config, dataset, staged, record);
     return staged.version;
   });
@@ -78,14 +61,15 @@ const ICEBERG_OF_DUCKDB: Record<string, string> = {
 /**
  * A row in the JSON-ready form runSql gives: longs as numbers, dates and instants as ISO text. The JSON column is
  * compared as the value its text holds: hyparquet parses a column the file annotates as JSON, though its Iceberg type
- * is string. (icebird returns instants as JS Dates, in milliseconds: the rows here have no finer digits.)
+ * is string. (icebird returns instants and dates as JS Dates, in milliseconds: the rows here have no finer digits; a
+ * column of Iceberg type date is compared as its `YYYY-MM-DD`, as runSql prints it.)
  */
-function normalise(row: Record<string, unknown>): Record<string, unknown> {
+function normalise(row: Record<string, unknown>, dates: ReadonlySet<string>): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(row).map(([k, v]) => {
       if (v === null || v === undefined) return [k, null];
       if (typeof v === "bigint") return [k, Number(v)];
-      if (v instanceof Date) return [k, v.toISOString()];
+      if (v instanceof Date) return [k, dates.has(k) ? v.toISOString().slice(0, 10) : v.toISOString()];
       if (k === "payload") return [k, typeof v === "string" ? JSON.parse(v) : v];
       return [k, v];
     }),
@@ -117,11 +101,12 @@ export async function expectSnapshotsAsSql(
   for (const { v, at } of cases) {
     if (!sqlByVersion.has(v)) sqlByVersion.set(v, await sqlOf(project, pins, "events", v));
     const sql = sqlByVersion.get(v)!;
-    const rows = (await reader.read(url, at)).map(normalise);
-    rows.sort((a, b) => String(a.id).localeCompare(String(b.id)));
-    expect(rows, `${v} at ${JSON.stringify(at)}`).toEqual(sql.rows.map(normalise));
     const snapshot = meta.snapshots.find((s) => s.summary["labbook.version"] === v)!;
     const schema = meta.schemas.find((s) => s["schema-id"] === snapshot["schema-id"])!;
+    const dates = new Set(schema.fields.filter((f) => f.type === "date").map((f) => f.name));
+    const rows = (await reader.read(url, at)).map((r) => normalise(r, dates));
+    rows.sort((a, b) => String(a.id).localeCompare(String(b.id)));
+    expect(rows, `${v} at ${JSON.stringify(at)}`).toEqual(sql.rows.map((r) => normalise(r, dates)));
     expect(schema.fields.map((f) => [f.name, f.type])).toEqual(
       sql.columns.map((c) => [c.name, ICEBERG_OF_DUCKDB[c.type] ?? c.type]),
     );

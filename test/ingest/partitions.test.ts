@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PartitionsFacet } from "../../loaders/ingest/partitions.ts";
 import { getDataset } from "../../loaders/datasets/index.ts";
+import { isLabbookError } from "../../loaders/errors.ts";
 import { ingestPostgres } from "../../loaders/ingest/postgres.ts";
 import { listVersions, readRecord } from "../../loaders/lineage/catalog.ts";
 import { silentLogger } from "../../loaders/log.ts";
@@ -160,5 +161,14 @@ describe("partitioned ingest", () => {
     expect(await readdir(path.join(project.config.dataDir, "tmp")).catch(() => [])).toEqual(
       expect.not.arrayContaining([expect.stringMatching(/\.(parquet|json)$/)]),
     );
+  });
+  it("compares the source's column types with the dataset before fingerprinting or copying a partition", async () => {
+    // Last: it changes the table. An incremental ingest runs the same check as a full one, before any query of rows.
+    await project.db.sql.unsafe(`ALTER TABLE "${table}" ALTER COLUMN "timeOfDay" TYPE double precision`);
+    const objectsBefore = (await listObjects(project.config.dataDir)).map((f) => f.path);
+    const error = await ingest().catch((e: unknown) => e);
+    expect(isLabbookError(error, "E_SOURCE"), String(error)).toBe(true);
+    expect((error as Error).message).toMatch(/column "timeOfDay" is double precision, expected integer$/);
+    expect((await listObjects(project.config.dataDir)).map((f) => f.path)).toEqual(objectsBefore);
   });
 });

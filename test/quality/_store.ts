@@ -1,13 +1,13 @@
+import { testRecord } from "../util/project.ts";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { loadConfig, type Config } from "../../loaders/config.ts";
 import { getDataset, sourceDatasets } from "../../loaders/datasets/index.ts";
 import { withDuckDB } from "../../loaders/duckdb.ts";
-import { buildRecord } from "../../loaders/lineage/record.ts";
 import { checkStaged } from "../../loaders/quality/staged.ts";
 import { commitVersion } from "../../loaders/store/commit.ts";
-import { parquetRowCount, parquetSchema, stageQuery } from "../../loaders/store/parquet.ts";
+import { stageQuery } from "../../loaders/store/parquet.ts";
 import { ingestPostgres, type IngestResult } from "../../loaders/ingest/postgres.ts";
 import type { ValidationMode } from "../../loaders/ingest/validate.ts";
 import { orderForChecks } from "../../loaders/quality/order.ts";
@@ -57,23 +57,7 @@ export async function publishVersion(config: Config, dataset: string, select: st
   return withDuckDB(async (con) => {
     const staged = await stageQuery(con, config.dataDir, select);
     const quality = await checkStaged(con, config, def, staged, { createdAt: at, clock: () => at });
-    const record = buildRecord({
-      job: `test.${dataset}`,
-      dataset,
-      version: staged.version,
-      rowCount: await parquetRowCount(con, staged.path),
-      size: staged.size,
-      fields: await parquetSchema(con, staged.path),
-      inputs: [],
-      dataSource: { name: "test", uri: "test://" },
-      sql: select,
-      parameters: {},
-      git: { commit: null, branch: null, dirty: null },
-      sourcePath: "test/quality/_store.ts",
-      startedAt: at,
-      endedAt: at,
-      runFacets: quality ? { labbook_quality: quality } : {},
-    });
+    const record = await testRecord(con, dataset, staged, select, at, quality ? { labbook_quality: quality } : {});
     await commitVersion(config, dataset, staged, record);
     return staged.version;
   });

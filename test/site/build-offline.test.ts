@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { projectRoot } from "../../loaders/config.ts";
 import { writePins } from "../../loaders/lineage/pins.ts";
-import { siteLoaders } from "../../loaders/site/manifest.ts";
+import { loaderFiles } from "../../loaders/site/discover.ts";
 import type { CliResult } from "../util/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../util/pg.ts";
 import { createSiteProject, seedSmall, type SiteProject } from "../util/site.ts";
@@ -76,7 +76,7 @@ describe("labbook build offline", () => {
       const built = JSON.parse(result.stdout);
       expect(built.pages).toContain("index.html");
       expect(built.pages).toContain("events.html");
-      expect(built.rerun).toEqual(siteLoaders.map((l) => l.name));
+      expect(built.rerun).toEqual((await loaderFiles(path.join(project.root, "src"))).map((l) => l.file));
       expect(await readFile(netLog, "utf8")).toBe("");
     },
     BUILD_TIMEOUT,

@@ -3,7 +3,7 @@ import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parquet, queryRows, withDuckDB } from "../../loaders/duckdb.ts";
-import { siteLoaders } from "../../loaders/site/manifest.ts";
+import { loaderFiles } from "../../loaders/site/discover.ts";
 import { embeddedPaths, embeddedStatus, stopEmbedded } from "../../loaders/sources/embedded.ts";
 import { objectPath } from "../../loaders/store/objects.ts";
 import { spawnCli, whenReady } from "../util/cli.ts";
@@ -70,7 +70,9 @@ describe("labbook build", () => {
     ]);
     expect((first.preparation as { versions: Record<string, string> }).versions).toEqual(pins);
     expect(first.pins).toEqual(pins);
-    expect(first.rerun).toEqual(siteLoaders.map((l) => l.name));
+    const loaders = (await loaderFiles(path.join(project.root, "src"))).map((l) => l.file);
+    expect(loaders).toEqual(expect.arrayContaining(["data/experiments.zip.ts", "events/per-day.json.sql"]));
+    expect(first.rerun).toEqual(loaders);
     // The cluster lives in the project's data directory, and the build stopped the server it started.
     const server = await embeddedStatus(project.env.LABBOOK_DATA_DIR!);
     expect(server).toMatchObject({ initialised: true, running: false });
@@ -125,9 +127,9 @@ describe("labbook build", () => {
       expect(again.code).toBe(0);
       const result = JSON.parse(again.stdout);
       expect(result.preparation).toEqual({ action: "ready" });
-      expect(result.rerun).toEqual(siteLoaders.filter((l) => l.volatile).map((l) => l.name));
-      expect(result.kept).toEqual(siteLoaders.filter((l) => !l.volatile).map((l) => l.name));
-      expect(result.kept).toContain("events");
+      const loaders = (await loaderFiles(path.join(project.root, "src"))).map((l) => l.file);
+      expect(result.rerun).toEqual(["data/provenance.json.ts"]);
+      expect(result.kept).toEqual(loaders.filter((l) => l !== "data/provenance.json.ts"));
     },
     BUILD_TIMEOUT,
   );

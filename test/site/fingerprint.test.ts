@@ -7,7 +7,7 @@ import { projectRoot } from "../../loaders/config.ts";
 import { recordPath, writeRecord } from "../../loaders/lineage/catalog.ts";
 import { buildRecord } from "../../loaders/lineage/record.ts";
 import { loaderFingerprint } from "../../loaders/site/fingerprint.ts";
-import { siteLoaders, type SiteLoader } from "../../loaders/site/manifest.ts";
+import { discoverLoaders, type SiteLoader } from "../../loaders/site/discover.ts";
 import { recordDigests } from "../../loaders/site/records.ts";
 import { sourceClosure } from "../../loaders/site/sources.ts";
 import { createProject, makeVersion, type TestProject } from "../util/project.ts";
@@ -20,8 +20,8 @@ describe("loader fingerprints", () => {
     await mkdir(path.dirname(path.join(root, file)), { recursive: true });
     await writeFile(path.join(root, file), text);
   };
-  const events: SiteLoader = { name: "events", file: "data/events.json.ts", reads: ["behavioral_events"] };
-  const all: SiteLoader = { name: "catalog", file: "data/events.json.ts", reads: "all" };
+  const events: SiteLoader = { name: "e", file: "data/events.json.ts", kind: "ts", reads: ["behavioral_events"] };
+  const all: SiteLoader = { name: "c", file: "data/events.json.ts", kind: "ts", reads: "all" };
   const pins = { behavioral_events: V("a"), context_metadata: V("b") };
   const inputs = () => ({ root, lineageDir: path.join(root, "lineage"), pinSet: "default", pins, keyId: "k1" });
 
@@ -70,6 +70,33 @@ describe("loader fingerprints", () => {
     await write("loaders/shared.ts", 'import fs from "node:fs";\nexport const x = fs.constants;\n');
     expect(await loaderFingerprint(events, inputs())).not.toBe(base);
   });
+
+  it("covers a SQL loader's text and the runner's code, and only the versions the query reads", async () => {
+    await write("loaders/site/sql-main.ts", 'import { b } from "./b.ts";\nb(1);\n');
+    const sql = (text: string): SiteLoader => ({
+      name: "s",
+      file: "s.json.sql",
+      kind: "sql",
+      reads: ["behavioral_events"],
+      sql: text,
+    });
+    const base = await loaderFingerprint(sql("SELECT 1 FROM behavioral_events"), inputs());
+    expect(await loaderFingerprint(sql("SELECT 2 FROM behavioral_events"), inputs())).not.toBe(base);
+    expect(
+      await loaderFingerprint(sql("SELECT 1 FROM behavioral_events"), {
+        ...inputs(),
+        pins: { ...pins, context_metadata: V("d") },
+      }),
+    ).toBe(base);
+    expect(
+      await loaderFingerprint(sql("SELECT 1 FROM behavioral_events"), {
+        ...inputs(),
+        pins: { ...pins, behavioral_events: V("d") },
+      }),
+    ).not.toBe(base);
+    await write("loaders/site/b.ts", 'export { x } from "../shared.ts";\nexport const b = (x: unknown) => [x];\n');
+    expect(await loaderFingerprint(sql("SELECT 1 FROM behavioral_events"), inputs())).not.toBe(base);
+  });
 });
 
 /**
@@ -83,6 +110,7 @@ describe("loader fingerprints and rewritten lineage records", () => {
   const pins: Record<string, string> = {};
   let olderEvents: string;
   let derived: string;
+  let siteLoaders: SiteLoader[];
 
   const fingerprints = async () => {
     const out: Record<string, string> = {};
@@ -100,6 +128,8 @@ describe("loader fingerprints and rewritten lineage records", () => {
     Object.keys(a).filter((name) => a[name] !== b[name]);
 
   beforeAll(async () => {
+    // The demo site's own loaders, with what each declares.
+    siteLoaders = await discoverLoaders(path.join(projectRoot, "src"));
     project = await createProject();
     const { config } = project;
     for (const [i, dataset] of ["context_metadata", "experiment_protocols", "phase_assignments"].entries())
@@ -136,7 +166,7 @@ describe("loader fingerprints and rewritten lineage records", () => {
   it("is declared by every loader whose code can read lineage records", async () => {
     const catalog = path.join(projectRoot, "loaders", "lineage", "catalog.ts");
     const undeclared: string[] = [];
-    for (const loader of siteLoaders) {
+    for (const loader of siteLoaders.filter((l) => l.kind === "ts")) {
       const closure = await sourceClosure(path.join(projectRoot, "src", loader.file));
       if (closure.includes(catalog) && !loader.lineage) undeclared.push(loader.name);
     }
@@ -174,7 +204,7 @@ describe("loader fingerprints and rewritten lineage records", () => {
     expect(await makeVersion(config, "behavioral_events", select("behavioral_events", 1), at(8))).toBe(olderEvents);
     expect(await readFile(olderFile, "utf8")).not.toBe(olderRecord);
     let after = await fingerprints();
-    expect(changed(before, after)).toEqual(["quality"]);
+    expect(changed(before, after)).toEqual(["data/quality.json.ts"]);
 
     // The pinned version made again: the catalog, the lineage graph and the quality history show its record.
     before = after;
@@ -184,14 +214,14 @@ describe("loader fingerprints and rewritten lineage records", () => {
     );
     expect(await readFile(pinnedFile, "utf8")).not.toBe(pinnedRecord);
     after = await fingerprints();
-    expect(changed(before, after)).toEqual(["catalog", "lineage", "quality"]);
+    expect(changed(before, after)).toEqual(["data/catalog.json.ts", "data/lineage.json.ts", "data/quality.json.ts"]);
 
     // Pin the derived version: the lineage graph reads its input's record, the catalog only its own.
     pins.daily_user_metrics = derived;
     before = await fingerprints();
     await makeVersion(config, "behavioral_events", select("behavioral_events", 1), at(10));
     after = await fingerprints();
-    expect(changed(before, after)).toEqual(["lineage", "quality"]);
+    expect(changed(before, after)).toEqual(["data/lineage.json.ts", "data/quality.json.ts"]);
 
     // Nothing rewritten: nothing changes.
     expect(await fingerprints()).toEqual(after);

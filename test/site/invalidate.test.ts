@@ -3,13 +3,13 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { assertLoadersDeclared, cachedOutputs, invalidateStale } from "../../loaders/site/invalidate.ts";
-import type { SiteLoader } from "../../loaders/site/manifest.ts";
+import { loaderFiles, type SiteLoader } from "../../loaders/site/discover.ts";
+import { cachedOutputs, invalidateStale } from "../../loaders/site/invalidate.ts";
 
 const loaders: SiteLoader[] = [
-  { name: "events", file: "data/events.json.ts", reads: ["behavioral_events"] },
-  { name: "experiments", file: "data/experiments.zip.ts", reads: ["experiment_protocols"] },
-  { name: "stamp", file: "data/stamp.json.ts", reads: "all", volatile: true },
+  { name: "events", file: "data/events.json.ts", kind: "ts", reads: ["behavioral_events"] },
+  { name: "experiments", file: "data/experiments.zip.ts", kind: "ts", reads: ["experiment_protocols"] },
+  { name: "stamp", file: "data/stamp.json.ts", kind: "ts", reads: "all", volatile: true },
 ];
 
 describe("invalidateStale", () => {
@@ -26,9 +26,20 @@ describe("invalidateStale", () => {
   });
   afterEach(() => rm(site, { recursive: true, force: true }));
 
-  it("names a loader's cached output, and for an archive the files Framework extracted from it", () => {
-    expect(cachedOutputs(site, loaders[0]!)).toEqual([cache("data/events.json")]);
-    expect(cachedOutputs(site, loaders[1]!)).toEqual([cache("data/experiments.zip"), cache("data/experiments")]);
+  it("names a loader's cached output, and for an archive the files Framework extracted from it", async () => {
+    expect(await cachedOutputs(site, loaders[0]!)).toEqual([cache("data/events.json")]);
+    expect(await cachedOutputs(site, loaders[1]!)).toEqual([cache("data/experiments.zip"), cache("data/experiments")]);
+  });
+
+  it("names every output of a loader with route parameters, and nothing else", async () => {
+    for (const file of ["p/a.json", "p/b'c.json", "p/a.csv", "p/x/a.json", "q/a.json"]) {
+      await mkdir(path.dirname(cache(file)), { recursive: true });
+      await writeFile(cache(file), "[]");
+    }
+    expect((await cachedOutputs(site, { file: "p/[id].json.sql" })).sort()).toEqual([
+      cache("p/a.json"),
+      cache("p/b'c.json"),
+    ]);
   });
 
   it("removes the outputs of changed loaders only, and always those of volatile ones", async () => {
@@ -70,20 +81,30 @@ describe("invalidateStale", () => {
   });
 });
 
-describe("assertLoadersDeclared", () => {
-  it("fails naming a data loader that the manifest does not declare", async () => {
-    const site = await mkdtemp(path.join(tmpdir(), "labbook-declared-"));
+describe("loaderFiles", () => {
+  it("finds SQL and TypeScript loaders under src/, not components, family lists or Framework's cache", async () => {
+    const site = await mkdtemp(path.join(tmpdir(), "labbook-loaders-"));
     try {
-      await mkdir(path.join(site, "data"), { recursive: true });
-      await mkdir(path.join(site, "components"), { recursive: true });
-      for (const f of ["data/events.json.ts", "data/experiments.zip.ts", "data/stamp.json.ts", "components/chart.ts"])
+      const files = [
+        "data/events.json.ts",
+        "notes.json.sql",
+        "experiments/[protocol].json.sql",
+        "experiments/[protocol].paths.sql",
+        "components/chart.ts",
+        "data/static.json",
+        ".observablehq/cache/x.json.sql",
+      ];
+      for (const f of files) {
+        await mkdir(path.dirname(path.join(site, f)), { recursive: true });
         await writeFile(path.join(site, f), "");
-      await writeFile(path.join(site, "data", "static.json"), "{}");
-      await expect(assertLoadersDeclared(site, loaders)).resolves.toBeUndefined();
+      }
+      expect(await loaderFiles(site)).toEqual([
+        { file: "data/events.json.ts", kind: "ts" },
+        { file: "experiments/[protocol].json.sql", kind: "sql" },
+        { file: "notes.json.sql", kind: "sql" },
+      ]);
       await writeFile(path.join(site, "data", "extra.csv.py"), "");
-      await expect(assertLoadersDeclared(site, loaders)).rejects.toThrow(
-        "data loaders missing from loaders/site/manifest.ts: src/data/extra.csv.py",
-      );
+      await expect(loaderFiles(site)).rejects.toThrow("data loaders labbook cannot run: src/data/extra.csv.py");
     } finally {
       await rm(site, { recursive: true, force: true });
     }

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { cp, mkdtemp, readFile, rm } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -83,9 +83,11 @@ describe("prepareSiteData", () => {
     const { phase_assignments: _left, ...partial } = pins;
     const other = project("partial", { LABBOOK_PINS: "exp-partial", LABBOOK_PSEUDONYM_KEY: "a".repeat(32) });
     await writePins(other.lineageDir, { "exp-partial": partial });
+    await mkdir(path.join(other.root, "src"), { recursive: true });
+    await writeFile(path.join(other.root, "src", "phases.json.sql"), "SELECT count(*) AS n FROM phase_assignments");
     const error = await invalidateSite(other, { LABBOOK_PSEUDONYM_KEY: "a".repeat(32) }).catch((e) => e);
     expect(error).toMatchObject({ code: "E_NOT_FOUND" });
-    expect(error.message).toMatch(/^pin set "exp-partial" does not pin phase_assignments \(read by \w+\)/);
+    expect(error.message).toBe('src/phases.json.sql reads phase_assignments, which pin set "exp-partial" does not pin');
     expect(error.details.join("\n")).toContain("labbook pin exp-partial");
   });
 });

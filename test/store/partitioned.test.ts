@@ -14,6 +14,7 @@ import { collectGarbage } from "../../loaders/store/gc.ts";
 import { readableFiles, versionFiles } from "../../loaders/store/files.ts";
 import { manifestPath } from "../../loaders/store/manifest.ts";
 import { objectPath } from "../../loaders/store/objects.ts";
+import { pinStatus } from "../../loaders/store/status.ts";
 import { verifyStore } from "../../loaders/store/verify.ts";
 import { createProject, dayRows, flipByte, makePartitionedVersion, type TestProject } from "../util/project.ts";
 
@@ -61,7 +62,7 @@ describe("partitioned versions in the store", () => {
 
   it("the site's loaders see a pinned partitioned version as one view", async () => {
     await pin(p.config, "default", [{ dataset: DS, version: v2.version }]);
-    const ctx = await siteContext("catalog", p.env);
+    const ctx = await siteContext({ reads: [DS] }, p.env);
     expect(ctx.objects).toMatchObject([
       { dataset: DS, version: v2.version, path: manifestPath(p.config.dataDir, v2.version) },
     ]);
@@ -70,6 +71,16 @@ describe("partitioned versions in the store", () => {
       Number((await con.runAndReadAll(`SELECT count(*) FROM ${DS}`)).getRows()[0]![0]),
     );
     expect(n).toBe(20);
+  });
+
+  it("status reads a pinned partitioned version's newest row, and reports a corrupt partition as its problem", async () => {
+    const pins = { default: { [DS]: v2.version } };
+    const [ok] = await pinStatus(p.config, pins, "default");
+    expect(ok).toMatchObject({ local: true, state: "local", newestRow: "2025-06-03T12:00:00.000Z", problem: null });
+    await flipByte(objectPath(p.config.dataDir, v2.objects["2025-06-03"]!));
+    const [bad] = await pinStatus(p.config, pins, "default");
+    expect(bad!.newestRow).toBeNull();
+    expect(bad!.problem).toContain(`does not hold its partition object ${v2.objects["2025-06-03"]}`);
   });
 
   it("refuses to read a version one of whose partition objects is corrupt, naming it", async () => {

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -59,6 +59,7 @@ describe("status", () => {
         timeColumn: null,
         newestRow: null,
         freshnessSeconds: null,
+        problem: null,
       },
       {
         dataset: "experiment_protocols",
@@ -71,6 +72,7 @@ describe("status", () => {
         timeColumn: "startDate",
         newestRow: "2025-06-10T00:00:00.000Z",
         freshnessSeconds: 22 * 86_400,
+        problem: null,
       },
       {
         dataset: "phase_assignments",
@@ -83,6 +85,7 @@ describe("status", () => {
         timeColumn: null,
         newestRow: null,
         freshnessSeconds: null,
+        problem: null,
       },
     ]);
   });
@@ -95,5 +98,23 @@ describe("status", () => {
     const json = JSON.parse((await runCli(["status", "--json"], { ...p.env, LABBOOK_REMOTE: "" })).stdout);
     expect(json.remote).toBeNull();
     expect(json.datasets.map((d: { state: string }) => d.state)).toEqual(["missing", "local", "missing"]);
+  });
+
+  it("calls a pin of an unknown dataset or of a version with no record invalid, says what to do, and exits 1", async () => {
+    const ghost = `sha256:${"ab".repeat(32)}`;
+    const pins = { ...(await readPins(p.config.lineageDir)) };
+    pins.broken = { experiment_protocols: e, ghost_ds: e, phase_assignments: ghost };
+    await writeFile(path.join(p.config.lineageDir, "pins.json"), JSON.stringify(pins));
+    const rows = await pinStatus(p.config, pins, "broken");
+    expect(rows.map((r) => [r.dataset, r.problem])).toEqual([
+      ["experiment_protocols", null],
+      ["ghost_ds", "no dataset of this name is defined"],
+      ["phase_assignments", "no lineage record of this version"],
+    ]);
+    const r = await runCli(["status", "--pins", "broken"], p.env);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/ghost_ds\s+\w{12}\s+invalid/);
+    expect(r.stderr).toContain("warning: pin broken.ghost_ds = ");
+    expect(r.stderr).toContain('repin with "labbook pin broken <dataset>@<version>"');
   });
 });

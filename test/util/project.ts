@@ -4,10 +4,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { loadConfig, type Config } from "../../loaders/config.ts";
+import type { DuckDBConnection } from "@duckdb/node-api";
 import { withDuckDB } from "../../loaders/duckdb.ts";
 import { buildRecord } from "../../loaders/lineage/record.ts";
 import { commitPartitioned, commitVersion } from "../../loaders/store/commit.ts";
 import { stageManifest } from "../../loaders/store/manifest.ts";
+import type { StagedFile } from "../../loaders/store/objects.ts";
 import { parquetRowCount, parquetSchema, stageQuery } from "../../loaders/store/parquet.ts";
 
 const run = promisify(execFile);
@@ -63,6 +65,34 @@ export async function createProject(options: { git?: boolean; remote?: string } 
   };
 }
 
+/** The lineage record of a test version made from a DuckDB SELECT, with no inputs and no git state. */
+export async function testRecord(
+  con: DuckDBConnection,
+  dataset: string,
+  staged: StagedFile,
+  select: string,
+  at: number,
+  runFacets: Record<string, object> = {},
+) {
+  return buildRecord({
+    job: `test.${dataset}`,
+    dataset,
+    version: staged.version,
+    rowCount: await parquetRowCount(con, staged.path),
+    size: staged.size,
+    fields: await parquetSchema(con, staged.path),
+    inputs: [],
+    dataSource: { name: "test", uri: "test://" },
+    sql: select,
+    parameters: {},
+    git: { commit: null, branch: null, dirty: null },
+    sourcePath: "test/util/project.ts",
+    startedAt: at,
+    endedAt: at,
+    runFacets,
+  });
+}
+
 /**
  * Publishes a version made from a DuckDB SELECT, through the same staging, record and commit code as an ingest.
  * `at` is its creation time (ms), which orders versions.
@@ -70,22 +100,7 @@ export async function createProject(options: { git?: boolean; remote?: string } 
 export async function makeVersion(config: Config, dataset: string, select: string, at: number): Promise<string> {
   return withDuckDB(async (con) => {
     const staged = await stageQuery(con, config.dataDir, select);
-    const record = buildRecord({
-      job: `test.${dataset}`,
-      dataset,
-      version: staged.version,
-      rowCount: await parquetRowCount(con, staged.path),
-      size: staged.size,
-      fields: await parquetSchema(con, staged.path),
-      inputs: [],
-      dataSource: { name: "test", uri: "test://" },
-      sql: select,
-      parameters: {},
-      git: { commit: null, branch: null, dirty: null },
-      sourcePath: "test/util/project.ts",
-      startedAt: at,
-      endedAt: at,
-    });
+    const record = await testRecord(con, dataset, staged, select, at);
     await commitVersion(config, dataset, staged, record);
     return staged.version;
   });

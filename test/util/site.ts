@@ -1,4 +1,4 @@
-import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink } from "node:fs/promises";
+import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Sql } from "postgres";
@@ -20,17 +20,30 @@ export interface SiteProject {
   remove(): Promise<void>;
 }
 
-export async function createSiteProject(databaseUrl?: string): Promise<SiteProject> {
+/**
+ * `src: "demo"` copies the demo site's src/; `src: "empty"` starts with only its stylesheet and a home page, for
+ * tests of pages a researcher adds (quicker to build).
+ */
+export async function createSiteProject(
+  databaseUrl?: string,
+  options: { src?: "demo" | "empty" } = {},
+): Promise<SiteProject> {
   const root = await mkdtemp(path.join(tmpdir(), "labbook-site-"));
   // Open, like a checkout: mkdtemp makes it private, and as root the embedded cluster would then live outside it.
   await chmod(root, 0o755);
   for (const entry of ["loaders", "bin", "node_modules", "package.json"])
     await symlink(path.join(projectRoot, entry), path.join(root, entry));
   await cp(path.join(projectRoot, "observablehq.config.ts"), path.join(root, "observablehq.config.ts"));
-  await cp(path.join(projectRoot, "src"), path.join(root, "src"), {
-    recursive: true,
-    filter: (source) => !source.includes(`${path.sep}.observablehq`),
-  });
+  if (options.src === "empty") {
+    await mkdir(path.join(root, "src"), { recursive: true });
+    await cp(path.join(projectRoot, "src", "style.css"), path.join(root, "src", "style.css"));
+    await writeFile(path.join(root, "src", "index.md"), "# Reports\n\nThe pages in the sidebar.\n");
+  } else {
+    await cp(path.join(projectRoot, "src"), path.join(root, "src"), {
+      recursive: true,
+      filter: (source) => !source.includes(`${path.sep}.observablehq`),
+    });
+  }
   const env: Record<string, string> = {
     LABBOOK_ROOT: root,
     LABBOOK_DATA_DIR: path.join(root, "data"),

@@ -8,7 +8,7 @@ import { detectNaming } from "../../sources/naming.ts";
 import { seedWhenEmpty } from "../../seed/when-empty.ts";
 import { redact, withDatabase } from "../../sources/postgres.ts";
 import { shortVersion } from "../../store/version.ts";
-import { intOption, stringOption } from "../args.ts";
+import { intOption, MAX_DAYS, stringOption } from "../args.ts";
 import { defineCommand, printJson } from "../command.ts";
 import { ingestFilesCommand, wantsFiles } from "./_ingest-files.ts";
 
@@ -103,7 +103,7 @@ export default defineCommand({
         ? "non-strict"
         : "strict";
     const filters = {
-      days: ctx.values.days === undefined ? undefined : intOption(ctx.values, "days", 0, 1),
+      days: ctx.values.days === undefined ? undefined : intOption(ctx.values, "days", 0, 1, MAX_DAYS),
       since: stringOption(ctx.values, "since"),
       until: stringOption(ctx.values, "until"),
       userId: stringOption(ctx.values, "user-id"),

@@ -1,7 +1,7 @@
 import { offload } from "../../deliver/offload.ts";
 import { usageError } from "../../errors.ts";
 import { shortVersion } from "../../store/version.ts";
-import { intOption, stringOption } from "../args.ts";
+import { intOption, MAX_DAYS, stringOption } from "../args.ts";
 import { defineCommand, printJson } from "../command.ts";
 import { formatTable } from "../table.ts";
 
@@ -38,7 +38,7 @@ export default defineCommand({
   async run(ctx) {
     if (ctx.positionals.length) throw usageError("labbook offload takes no arguments");
     if (ctx.values["days-old"] === undefined) throw usageError("labbook offload: --days-old N is required");
-    const daysOld = intOption(ctx.values, "days-old", 0, 0);
+    const daysOld = intOption(ctx.values, "days-old", 0, 0, MAX_DAYS);
     const result = await offload(ctx.config, {
       daysOld,
       deleteSource: ctx.values["delete-source"] === true,

@@ -1,7 +1,7 @@
 import { LabbookError, usageError } from "../../errors.ts";
 import { runPipeline, type RunResult } from "../../pipeline/run.ts";
 import { shortVersion } from "../../store/version.ts";
-import { choiceOption, intOption } from "../args.ts";
+import { choiceOption, intOption, MAX_DAYS } from "../args.ts";
 import { defineCommand, printJson } from "../command.ts";
 import { formatTable } from "../table.ts";
 
@@ -38,7 +38,7 @@ export default defineCommand({
     const mode = choiceOption(ctx.values, "mode", ["all", "recent"] as const, "all");
     if (mode === "recent" && ctx.values.days === undefined) throw usageError("--mode recent needs --days N");
     if (mode !== "recent" && ctx.values.days !== undefined) throw usageError("--days only applies to --mode recent");
-    const days = mode === "recent" ? intOption(ctx.values, "days", 1, 1) : undefined;
+    const days = mode === "recent" ? intOption(ctx.values, "days", 1, 1, MAX_DAYS) : undefined;
     const dryRun = ctx.values["dry-run"] === true;
     const result = await runPipeline(ctx.config, {
       targets: ctx.positionals,

@@ -3,7 +3,7 @@ import { seedDatabase, seedSummary } from "../../seed/load.ts";
 import { DEFAULT_SEED_OPTIONS } from "../../seed/plan.ts";
 import { TABLE_NAMES, type Naming } from "../../sources/schema.ts";
 import { withDatabase } from "../../sources/postgres.ts";
-import { choiceOption, intOption } from "../args.ts";
+import { choiceOption, intOption, MAX_DAYS } from "../args.ts";
 import { defineCommand, printJson } from "../command.ts";
 
 const d = DEFAULT_SEED_OPTIONS;
@@ -51,10 +51,10 @@ export default defineCommand({
   async run(ctx) {
     const options = {
       ...d,
-      users: intOption(ctx.values, "users", d.users, 1),
-      days: intOption(ctx.values, "days", d.days, 1),
-      events: intOption(ctx.values, "events", d.events, 0),
-      seed: intOption(ctx.values, "seed", d.seed, 0),
+      users: intOption(ctx.values, "users", d.users, 1, 100_000),
+      days: intOption(ctx.values, "days", d.days, 1, MAX_DAYS),
+      events: intOption(ctx.values, "events", d.events, 0, 1_000_000_000),
+      seed: intOption(ctx.values, "seed", d.seed, 0, 0xffff_ffff),
       defects: ctx.values.defects === true,
     };
     const naming = choiceOption<Naming>(ctx.values, "naming", ["pascal", "snake"], "pascal");

@@ -12,7 +12,9 @@ export default defineCommand({
   usage: "[--pins SET]",
   description:
     "For each dataset a pin set names: whether its object is in the local store, on LABBOOK_REMOTE, or missing;\n" +
-    "how old the version is; and how fresh its newest row is (the maximum of the dataset's time column).",
+    "how old the version is; and how fresh its newest row is (the maximum of the dataset's time column).\n" +
+    "A pin of a dataset that no definition names, or of a version with no lineage record, is shown as invalid, with\n" +
+    "what to do, and the command exits 1.",
   options: {
     pins: { type: "string", valueName: "SET", description: 'The pin set (default LABBOOK_PINS or "default")' },
   },
@@ -27,14 +29,26 @@ export default defineCommand({
         log: ctx.log,
         signal: ctx.signal,
       });
-      if (ctx.json) return printJson(ctx, { set, remote: remote?.url ?? null, datasets: rows });
+      const wrong = rows.filter((r) => r.problem !== null);
+      for (const r of wrong) ctx.log.warn(`pin ${set}.${r.dataset} = ${shortVersion(r.version)}: ${r.problem}`);
+      if (wrong.length)
+        ctx.log.warn(
+          `lineage/pins.json pins ${wrong.length === 1 ? "a version" : "versions"} that this project never made: ` +
+            `repin with "labbook pin ${set} <dataset>@<version>" (see "labbook versions <dataset>"), drop the pin with ` +
+            `"labbook unpin", or restore the file from git ("git checkout -- lineage/pins.json")`,
+        );
+      const code = wrong.length ? 1 : 0;
+      if (ctx.json) {
+        printJson(ctx, { set, remote: remote?.url ?? null, ok: code === 0, datasets: rows });
+        return code;
+      }
       ctx.out(
         formatTable(
           ["dataset", "version", "state", "remote", "age", "newest row", "freshness"],
           rows.map((r) => [
             r.dataset,
             shortVersion(r.version),
-            r.state,
+            r.problem ? "invalid" : r.state,
             r.remote === null ? "-" : r.remote ? "yes" : "no",
             duration(r.ageSeconds),
             r.newestRow ?? "-",
@@ -42,6 +56,7 @@ export default defineCommand({
           ]),
         ),
       );
+      return code;
     } finally {
       remote?.close();
     }

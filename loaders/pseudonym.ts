@@ -2,8 +2,8 @@ import { createHash, createHmac, randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { link, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { Config } from "../config.ts";
-import { LabbookError } from "../errors.ts";
+import type { Config } from "./config.ts";
+import { LabbookError } from "./errors.ts";
 
 /** The secret behind the site's pseudonyms, and a public id of it (for cache fingerprints). */
 export interface PseudonymKey {
@@ -66,4 +66,17 @@ export function pseudonymizer({ key }: PseudonymKey): (userId: string) => string
     }
     return p;
   };
+}
+
+/**
+ * The same pseudonym as a DuckDB expression over `expr` (a VARCHAR): HMAC-SHA256 spelled out with DuckDB's sha256 on
+ * blobs, so a view can pseudonymize a column without a row ever leaving DuckDB. NULL stays NULL.
+ */
+export function pseudonymSql({ key }: PseudonymKey, expr: string): string {
+  // RFC 2104: a key longer than the hash's 64-byte block is hashed first, and either is zero-padded to the block.
+  const block = Buffer.alloc(64);
+  (key.length > 64 ? createHash("sha256").update(key).digest() : key).copy(block);
+  const pad = (byte: number) => `unhex('${Buffer.from(block.map((b) => b ^ byte)).toString("hex")}')`;
+  const inner = `unhex(sha256(${pad(0x36)} || encode(${expr})))`;
+  return `'u-' || left(sha256(${pad(0x5c)} || ${inner}), 12)`;
 }

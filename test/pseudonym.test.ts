@@ -2,8 +2,9 @@ import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig, type Config } from "../../loaders/config.ts";
-import { keyFile, pseudonymizer, pseudonymKey } from "../../loaders/site/pseudonym.ts";
+import { loadConfig, type Config } from "../loaders/config.ts";
+import { withDuckDB } from "../loaders/duckdb.ts";
+import { keyFile, pseudonymizer, pseudonymKey, pseudonymSql } from "../loaders/pseudonym.ts";
 
 describe("pseudonyms", () => {
   let dir: string;
@@ -37,5 +38,20 @@ describe("pseudonyms", () => {
     await expect(pseudonymKey(config, { LABBOOK_PSEUDONYM_KEY: "short" })).rejects.toThrow(
       "LABBOOK_PSEUDONYM_KEY is too short: use at least 16 characters",
     );
+  });
+
+  it("gives the same pseudonym in DuckDB SQL as in JavaScript, for short and long keys", async () => {
+    const ids = ["user-1", "cm0abcdefghijklmnopqrstuv", "ünïcode", ""];
+    for (const env of [{}, { LABBOOK_PSEUDONYM_KEY: "k".repeat(100) }]) {
+      const key = await pseudonymKey(config, env);
+      const js = pseudonymizer(key);
+      const rows = await withDuckDB(async (con) => {
+        const reader = await con.runAndReadAll(
+          `SELECT ${pseudonymSql(key, "id")} AS p FROM unnest([${ids.map((i) => `'${i}'`).join(", ")}, NULL]) t(id)`,
+        );
+        return reader.getRowObjectsJS().map((r) => r.p);
+      });
+      expect(rows).toEqual([...ids.map(js), null]);
+    }
   });
 });

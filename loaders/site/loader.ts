@@ -1,0 +1,90 @@
+import { once } from "node:events";
+import yazl from "yazl";
+import { isLabbookError } from "../errors.ts";
+import type { SiteContext } from "./context.ts";
+import type { LineageReads } from "./records.ts";
+
+/** What a TypeScript loader reads, declared in the loader file itself. */
+export interface LoaderDeclaration {
+  /** The pinned datasets it reads, or "all" for every dataset of the pin set. It can open no other. */
+  reads: readonly string[] | "all";
+  /** The lineage records it reads of those datasets (see records.ts); none when unset. */
+  lineage?: LineageReads;
+  /** Re-run on every build: its output records the build itself (time, git commit). */
+  volatile?: boolean;
+}
+
+/**
+ * A `.json.ts` loader computes one value, printed as JSON; a `.zip.ts` loader computes one value per file name, each
+ * printed as JSON into the zip (data/x.zip → data/x/<name>).
+ */
+export type Compute = (ctx: SiteContext) => Promise<unknown>;
+
+export interface LoaderDefinition extends LoaderDeclaration {
+  compute: Compute;
+}
+
+// A global, not a module variable: the build and Framework's config may load this module through different loaders.
+const DESCRIBE = Symbol.for("labbook.site.describeLoaders");
+
+/** While set, importing a loader file only declares it (the build reads what it reads); nothing runs. */
+export function describeOnly<T>(fn: () => Promise<T>): Promise<T> {
+  const g = globalThis as Record<symbol, unknown>;
+  const before = g[DESCRIBE];
+  g[DESCRIBE] = true;
+  return fn().finally(() => (g[DESCRIBE] = before));
+}
+
+/**
+ * A TypeScript data loader: `export default defineLoader({reads: ["behavioral_events"]}, compute)`. Framework runs the
+ * file; it then opens the declared datasets at the build's pins (pseudonymized views, see views.ts), computes and
+ * prints the result. When the build imports the file to learn what it reads, it only returns the definition.
+ */
+export function defineLoader(declaration: LoaderDeclaration, compute: Compute): LoaderDefinition {
+  const definition = { ...declaration, compute };
+  if (!(globalThis as Record<symbol, unknown>)[DESCRIBE]) void runLoader(process.argv[1] ?? "", definition);
+  return definition;
+}
+
+export const isLoaderDefinition = (value: unknown): value is LoaderDefinition =>
+  !!value && typeof value === "object" && typeof (value as LoaderDefinition).compute === "function";
+
+/**
+ * Builds the context, computes and writes the output to stdout, where Framework caches it. Errors go to stderr with a
+ * non-zero exit, which fails the build (never a half-written file: Framework renames the output only on success).
+ */
+async function runLoader(file: string, definition: LoaderDefinition): Promise<void> {
+  await guarded(async () => {
+    // Imported here: a loader file imported only to be described loads no DuckDB and no config.
+    const { siteContext } = await import("./context.ts");
+    const value = await definition.compute(await siteContext(definition, process.env, file));
+    if (/\.zip\.[jt]s$/.test(file)) await writeZip(value as Record<string, unknown>);
+    else await write(JSON.stringify(value));
+  });
+}
+
+async function writeZip(files: Record<string, unknown>): Promise<void> {
+  const zip = new yazl.ZipFile();
+  // A fixed mtime keeps the archive's bytes a function of its contents.
+  const mtime = new Date(Date.UTC(2000, 0, 1));
+  for (const [name, value] of Object.entries(files).sort(([a], [b]) => a.localeCompare(b)))
+    zip.addBuffer(Buffer.from(JSON.stringify(value)), name, { mtime });
+  zip.end();
+  zip.outputStream.pipe(process.stdout);
+  await once(zip.outputStream, "end");
+}
+
+export async function write(text: string): Promise<void> {
+  if (!process.stdout.write(text)) await once(process.stdout, "drain");
+}
+
+/** Runs a loader's body, turning an error into lines on stderr and exit code 1 (Framework then fails the build). */
+export async function guarded(fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (error) {
+    process.stderr.write(`error: ${(error as Error).message}\n`);
+    if (isLabbookError(error)) for (const line of error.details) process.stderr.write(`  ${line}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,5 @@
+-- Events per UTC day and type.
+SELECT CAST("timestamp" AS DATE) AS date, "eventType", count(*) AS n
+FROM behavioral_events
+GROUP BY ALL
+ORDER BY date, "eventType"
