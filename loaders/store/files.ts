@@ -43,6 +43,22 @@ export async function versionFiles(dataDir: string, version: string): Promise<st
   return (await versionParts(dataDir, version))?.map((p) => p.file);
 }
 
+/**
+ * Every store file that makes up a version, for code that copies or moves versions whole (archive, offload): its one
+ * object, or its manifest followed by its partitions' objects. Each names the sha256 its bytes must have. Undefined
+ * when any is absent.
+ */
+export async function versionStoreFiles(
+  dataDir: string,
+  version: string,
+  dataset?: string,
+): Promise<(VersionPart & { manifest?: true })[] | undefined> {
+  const parts = await versionParts(dataDir, version, dataset);
+  if (!parts) return undefined;
+  if (parts.length === 1 && parts[0]!.object === version) return parts;
+  return [{ file: manifestPath(dataDir, version), object: version, manifest: true }, ...parts];
+}
+
 /** Whether every file of a version is in the local store. */
 export async function isLocal(dataDir: string, version: string): Promise<boolean> {
   return (await versionFiles(dataDir, version)) !== undefined;
