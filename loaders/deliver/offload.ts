@@ -8,9 +8,9 @@ import { silentLogger, type Logger } from "../log.ts";
 import { rejectsPath } from "../store/commit.ts";
 import { withLock } from "../store/lock.ts";
 import { versionStoreFiles } from "../store/files.ts";
-import { listObjects } from "../store/inventory.ts";
-import { manifestPath, readManifest } from "../store/manifest.ts";
+import { manifestPath } from "../store/manifest.ts";
 import { objectPath } from "../store/objects.ts";
+import { namedObjects } from "../store/pending.ts";
 import { shortVersion } from "../store/version.ts";
 import { labbookVersion } from "../version.ts";
 import { zipRecord } from "./archive.ts";
@@ -200,7 +200,9 @@ export async function offload(config: Config, options: OffloadOptions): Promise<
       }
       // Then the partition objects that no version left in the store names (a kept version may share them).
       const named = await namedObjects(config, new Set(removable.map((c) => c.version)));
-      const orphans = new Set(removable.flatMap((c) => c.partitions ?? []).filter((o) => !named.has(o)));
+      const orphans = new Set(
+        removable.flatMap((c) => c.partitions ?? []).filter((o) => named !== "all" && !named.has(o)),
+      );
       for (const o of orphans) await rm(objectPath(config.dataDir, o), { force: true });
       return removable;
     },
@@ -226,24 +228,6 @@ function storeFilesOf(config: Config, c: OffloadCandidate): { name: string; file
       expect: o,
     })),
   ];
-}
-
-/**
- * The objects that versions still in the store need: every recorded version not just removed (an object can be both
- * a version and another version's partition), and each partition object a stored manifest names. A manifest that
- * cannot be read keeps every partition object.
- */
-async function namedObjects(config: Config, removed: Set<string>): Promise<{ has(object: string): boolean }> {
-  const named = new Set<string>();
-  for (const dataset of await listDatasets(config.lineageDir))
-    for (const v of await listVersions(config.lineageDir, dataset)) if (!removed.has(v.version)) named.add(v.version);
-  for (const f of await listObjects(config.dataDir)) {
-    if (!f.version || f.kind === "object") continue;
-    const manifest = await readManifest(config.dataDir, f.version).catch(() => undefined);
-    if (!manifest) return { has: () => true };
-    for (const p of manifest.partitions) named.add(p.object);
-  }
-  return named;
 }
 
 const stamp = (d: Date) =>

@@ -15,6 +15,7 @@ import { manifestPath, manifestVersion, parseManifest } from "../store/manifest.
 import { checkObject, forgetVerified } from "../store/verified.ts";
 import { shortVersion } from "../store/version.ts";
 import type { TransferOptions, Wanted } from "./push.ts";
+import { beginPending, endPending } from "../store/pending.ts";
 import { manifestKey, objectKey, recordKey, type Remote } from "./remote.ts";
 
 export interface PullResult {
@@ -171,6 +172,9 @@ async function fetchPartitioned(
     );
   const manifest = parseManifest(bytes, `${dataset}@${shortVersion(version)}`);
   let received = 0;
+  // Objects first, the manifest last: a journal names the objects until the manifest does (see pending.ts).
+  if (!hadManifest)
+    await beginPending(config.dataDir, { dataset, version, objects: manifest.partitions.map((p) => p.object) });
   for (const p of manifest.partitions) {
     const file = objectPath(config.dataDir, p.object);
     if (existsSync(file) && (await checkObject(config.dataDir, file, p.object)).intact) continue;
@@ -184,9 +188,11 @@ async function fetchPartitioned(
         config.dataDir,
         async () => {
           const dest = manifestPath(config.dataDir, version);
-          if (existsSync(dest)) return;
-          await mkdir(path.dirname(dest), { recursive: true });
-          await rename(tmp, dest);
+          if (!existsSync(dest)) {
+            await mkdir(path.dirname(dest), { recursive: true });
+            await rename(tmp, dest);
+          }
+          await endPending(config.dataDir, version);
         },
         signal,
       );

@@ -5,7 +5,9 @@ import { protectedVersions } from "../lineage/history.ts";
 import { silentLogger, type Logger } from "../log.ts";
 import { listObjects } from "./inventory.ts";
 import { readManifest } from "./manifest.ts";
+import { interruptedCommits } from "./pending.ts";
 import { withLock } from "./lock.ts";
+import { objectPath } from "./objects.ts";
 import { forgetVerified } from "./verified.ts";
 import { addTombstones, type Tombstones } from "./tombstones.ts";
 import { shortVersion } from "./version.ts";
@@ -73,7 +75,23 @@ export async function collectGarbage(config: Config, options: GcOptions = {}): P
       const removed: GcRemoved[] = [];
       const unrecorded: string[] = [];
       let kept = 0;
-      const files = await listObjects(config.dataDir);
+      // Objects a killed commit left, which its journal names and nothing else does: removed with the journal.
+      const interrupted = await interruptedCommits(config);
+      const left = new Set(interrupted.flatMap((c) => c.orphans));
+      for (const c of interrupted)
+        for (const o of c.orphans) {
+          const file = objectPath(config.dataDir, o);
+          removed.push({
+            dataset: c.entry!.dataset,
+            version: o,
+            path: file,
+            size: (await stat(file)).size,
+            partition: true,
+          });
+        }
+      const files = (await listObjects(config.dataDir)).filter(
+        (f) => !(f.version && f.kind === "object" && left.has(f.version)),
+      );
       // Partition objects belong to the versions whose manifests name them: kept while any of those is kept.
       const usedBy = new Map<string, { dataset: string; kept: boolean }[]>();
       for (const file of files) {
@@ -128,6 +146,7 @@ export async function collectGarbage(config: Config, options: GcOptions = {}): P
           log.progress(`gc: removed ${r.dataset}@${shortVersion(r.version)}`);
         }
       }
+      if (!dryRun) for (const c of interrupted) await rm(c.path, { force: true });
       return {
         dryRun,
         removed,

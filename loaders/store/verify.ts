@@ -17,6 +17,7 @@ import { manifestPath, readManifest, type PartitionEntry } from "./manifest.ts";
 import { hashFile, objectPath } from "./objects.ts";
 import { parquetRowCount } from "./parquet.ts";
 import { readOffloadIndex } from "../deliver/offload-index.ts";
+import { interruptedCommits } from "./pending.ts";
 import { readTombstones } from "./tombstones.ts";
 import { fileIdentity, markVerified } from "./verified.ts";
 import { resolveVersion, shortVersion } from "./version.ts";
@@ -203,6 +204,28 @@ export async function verifyStore(config: Config, options: VerifyOptions = {}): 
   if (!options.dataset) {
     // An object whose record is unreadable is reported once, as that record.
     const known = new Set([...entries.map((e) => e.version), ...unreadable, ...partitions.keys()]);
+    // What a killed commit left: its journal names the objects, so they are reported as its, not as strangers.
+    for (const c of await interruptedCommits(config)) {
+      const of = c.entry ? `${c.entry.dataset}@${shortVersion(c.entry.version)}` : "an unknown version";
+      for (const o of c.orphans) {
+        known.add(o);
+        problems.push({
+          kind: "orphaned",
+          dataset: c.entry!.dataset,
+          version: o,
+          path: objectPath(config.dataDir, o),
+          detail: `${shortVersion(o)} was left by an interrupted commit of ${of} (pid ${c.entry!.pid}): no manifest names it; labbook gc removes it`,
+        });
+      }
+      if (!c.orphans.length)
+        problems.push({
+          kind: "orphaned",
+          dataset: c.entry?.dataset ?? null,
+          version: c.entry?.version ?? null,
+          path: c.path,
+          detail: `the journal of an interrupted commit of ${of}, which left nothing behind; labbook gc removes it`,
+        });
+    }
     for (const f of await listObjects(config.dataDir)) {
       if (!f.version || !known.has(f.version)) jobs.push({ entry: undefined, version: f.version, path: f.path });
     }
