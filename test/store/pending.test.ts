@@ -5,7 +5,10 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { projectRoot } from "../../loaders/config.ts";
 import { withDuckDB } from "../../loaders/duckdb.ts";
+import type { LineageRecord } from "../../loaders/lineage/record.ts";
+import { commitPartitioned } from "../../loaders/store/commit.ts";
 import { readableFiles } from "../../loaders/store/files.ts";
+import { manifestPath, stageManifest } from "../../loaders/store/manifest.ts";
 import { collectGarbage } from "../../loaders/store/gc.ts";
 import { listObjects } from "../../loaders/store/inventory.ts";
 import { commitObject, objectPath } from "../../loaders/store/objects.ts";
@@ -94,5 +97,21 @@ describe("interrupted partitioned commits", () => {
     expect(gc.removed).toEqual([]);
     expect(existsSync(objectPath(p.config.dataDir, fresh))).toBe(true);
     expect(await readdir(pendingDir(p.config.dataDir))).toHaveLength(1);
+  });
+  it("refuses a commit whose manifest reuses an object that left the store while the ingest ran", async () => {
+    // As if gc or offload removed the reused object between the ingest's plan and its commit.
+    const gone = `sha256:${"d".repeat(64)}`;
+    const manifest = await stageManifest(p.config.dataDir, {
+      partitioning: { column: "at", grain: "day" },
+      schema: [{ name: "id", type: "BIGINT" }],
+      partitions: [{ key: "2025-06-05", object: gone, rows: 1, bytes: 1 }],
+    });
+    const record = { run: { runId: "x" } } as unknown as LineageRecord;
+    await expect(commitPartitioned(p.config, DS, [], manifest, record)).rejects.toMatchObject({
+      code: "E_NOT_FOUND",
+      message: `${DS}: 1 partition object(s) the ingest reused left the store while it ran (2025-06-05)`,
+    });
+    expect(existsSync(manifestPath(p.config.dataDir, manifest.version))).toBe(false);
+    await manifest.discard();
   });
 });
