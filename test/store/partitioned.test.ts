@@ -16,6 +16,7 @@ import { manifestPath } from "../../loaders/store/manifest.ts";
 import { objectPath } from "../../loaders/store/objects.ts";
 import { pinStatus } from "../../loaders/store/status.ts";
 import { verifyStore } from "../../loaders/store/verify.ts";
+import { runCli } from "../util/cli.ts";
 import { createProject, dayRows, flipByte, makePartitionedVersion, type TestProject } from "../util/project.ts";
 
 const DS = "experiment_protocols";
@@ -81,6 +82,16 @@ describe("partitioned versions in the store", () => {
     const [bad] = await pinStatus(p.config, pins, "default");
     expect(bad!.newestRow).toBeNull();
     expect(bad!.problem).toContain(`does not hold its partition object ${v2.objects["2025-06-03"]}`);
+  });
+
+  it("pin knows a partitioned version is local, and warns once its manifest is gone", async () => {
+    const ok = await runCli(["pin", "study", `${DS}@${v2.version.slice(7, 19)}`], p.env);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stderr).not.toContain("not in the local store");
+    await rm(manifestPath(p.config.dataDir, v1.version));
+    const gone = await runCli(["pin", "study", `${DS}@${v1.version.slice(7, 19)}`], p.env);
+    expect(gone.code, gone.stderr).toBe(0);
+    expect(gone.stderr).toContain(`${DS}@${v1.version.slice(7, 19)} is not in the local store`);
   });
 
   it("refuses to read a version one of whose partition objects is corrupt, naming it", async () => {
