@@ -16,6 +16,10 @@ const benches: Record<string, { about: string; load: () => Promise<{ run(args: s
     about: "kill -9 of ingest, run, pin, gc, push and build at random moments; verify, debris, next run (--kills N)",
     load: () => import("./chaos.ts"),
   },
+  incremental: {
+    about: "partitioned ingest after one new day and ten old updates vs a full one (--grain day|month)",
+    load: () => import("./incremental.ts"),
+  },
   build: {
     about: "cold demo-site build from pins with no database; rebuild after a re-pin (--events N --runs R)",
     load: () => import("./build.ts"),

@@ -54,6 +54,18 @@ export interface Incremental {
   inputs: Record<string, string>;
 }
 
+/**
+ * How a dataset's versions are split into objects: one Parquet object per `grain` of a time column, named by a
+ * version manifest. An ingest then re-exports only the partitions whose source rows changed, and versions share
+ * the objects of the partitions they have in common.
+ */
+export interface Partitioning {
+  /** A timestamp column that never is null; the first column of the sort key, so partitions are contiguous. */
+  column: string;
+  /** Day partitions keep the re-export after a change small; month partitions make fewer, larger objects. */
+  grain: "day" | "month";
+}
+
 /** A declarative quality check; see loaders/quality/spec.ts. */
 export type { CheckSpec } from "../quality/spec.ts";
 
@@ -69,6 +81,8 @@ export interface DatasetDef<S extends z.ZodObject = z.ZodObject> {
   derive?: Derivation;
   /** Written by a labbook command itself rather than ingested or derived ("check": quality_results). */
   produced?: "check";
+  /** Store versions as one object per time partition (PostgreSQL sources only); see Partitioning. */
+  partitioning?: Partitioning;
   checks?: CheckSpec[];
 }
 
@@ -80,6 +94,13 @@ export function defineDataset<S extends z.ZodObject>(def: DatasetDef<S>): Datase
   const columns = Object.keys(def.schema.shape);
   for (const key of [...def.primaryKey, ...def.sortKey]) {
     if (!columns.includes(key)) throw new Error(`defineDataset ${def.name}: key column "${key}" is not in the schema`);
+  }
+  const part = def.partitioning;
+  if (part) {
+    if (def.source?.kind !== "postgres")
+      throw new Error(`defineDataset ${def.name}: partitioning applies to PostgreSQL sources only`);
+    if (def.sortKey[0] !== part.column)
+      throw new Error(`defineDataset ${def.name}: the partition column "${part.column}" must lead the sort key`);
   }
   return def;
 }

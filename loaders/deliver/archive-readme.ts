@@ -56,6 +56,8 @@ export function archiveReadme(a: ReadmeInput): string {
     "## Contents",
     "",
     "- `data/objects/<2 hex>/<sha256>.parquet`: the Parquet objects. Each file is named by the sha256 of its bytes.",
+    "  A version made of partitions is `data/objects/<2 hex>/<sha256>.json`, a manifest named alike that lists the",
+    "  objects of its partitions (read them together as one table).",
     "- `lineage/<dataset>/<sha256>.json`: how each version was made (OpenLineage RunEvents).",
     `- \`lineage/pins.json\`: the pin set "${a.pinSet}".`,
     ...(a.site ? ["- `site/`: the built report site; open `site/index.html`."] : []),

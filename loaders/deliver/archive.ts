@@ -6,7 +6,9 @@ import { entryOf, listVersions, readRecord, recordPath } from "../lineage/catalo
 import { readGitInfo } from "../lineage/git.ts";
 import { pinSet, readPins } from "../lineage/pins.ts";
 import { silentLogger, type Logger } from "../log.ts";
-import { requireFiles } from "../store/files.ts";
+import { LabbookError } from "../errors.ts";
+import { requireFiles, versionStoreFiles, type VersionPart } from "../store/files.ts";
+import { manifestPath } from "../store/manifest.ts";
 import { pinnedObjects } from "../store/pinned.ts";
 import { objectPath } from "../store/objects.ts";
 import { labbookVersion } from "../version.ts";
@@ -41,6 +43,11 @@ export interface ArchiveResult {
 
 /** The path of a store file inside a zip: the same layout as the project, so unpacking gives a store. */
 export const zipObject = (version: string) => `data/${objectPath("", version).split(path.sep).join("/")}`;
+/** A partitioned version's manifest inside a zip, beside the objects as in the store. */
+export const zipManifest = (version: string) => `data/${manifestPath("", version).split(path.sep).join("/")}`;
+/** The zip entry of one store file of a version (see versionStoreFiles). */
+export const zipEntryOf = (dataDir: string, f: VersionPart) =>
+  `data/${path.relative(dataDir, f.file).split(path.sep).join("/")}`;
 export const zipRecord = (dataset: string, version: string) =>
   `lineage/${recordPath("", dataset, version).split(path.sep).join("/")}`;
 
@@ -67,7 +74,8 @@ export async function createArchive(
       rowCount: e.rowCount,
       size: e.size,
       job: e.job,
-      object: zipObject(o.version),
+      // A version made of partitions is its manifest, which names the partition objects beside it.
+      object: o.files[0] === objectPath(config.dataDir, o.version) ? zipObject(o.version) : zipManifest(o.version),
     });
   }
   const quality = await qualityFor(config, chosen);
@@ -87,6 +95,21 @@ export async function createArchive(
     quality,
     site: request.withSite === true,
   };
+  // Each store file once: versions that share a partition's object share its entry. pinnedObjects checked them.
+  const storeFiles = new Map<string, ZipSource>();
+  for (const s of stored) {
+    const files = await versionStoreFiles(config.dataDir, s.version, s.dataset);
+    if (!files)
+      throw new LabbookError(`${s.dataset}@${s.version.slice(7, 19)} is not in the local store`, {
+        code: "E_NOT_FOUND",
+        details: ["Run `labbook pull` with LABBOOK_REMOTE set to fetch it."],
+      });
+    for (const f of files) {
+      const name = zipEntryOf(config.dataDir, f);
+      // Parquet objects are compressed already: stored as they are, and checked against their name on the way in.
+      storeFiles.set(name, { name, file: f.file, compress: f.manifest === true, expect: f.object });
+    }
+  }
   const sources: ZipSource[] = [
     { name: "README.md", data: archiveReadme(readme) },
     { name: "lineage/pins.json", data: `${JSON.stringify({ [request.set]: chosen }, null, 2)}\n` },
@@ -94,13 +117,7 @@ export async function createArchive(
       name: zipRecord(s.dataset, s.version),
       file: recordPath(config.lineageDir, s.dataset, s.version),
     })),
-    // Parquet objects are compressed already: stored as they are, and checked against their version on the way in.
-    ...stored.map((s) => ({
-      name: zipObject(s.version),
-      file: objectPath(config.dataDir, s.version),
-      compress: false,
-      expect: s.version,
-    })),
+    ...storeFiles.values(),
     ...siteFiles.map((rel) => ({ name: `site/${rel}`, file: path.join(siteDir, ...rel.split("/")) })),
   ];
   const target = path.resolve(

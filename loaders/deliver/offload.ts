@@ -7,10 +7,13 @@ import { protectedVersions } from "../lineage/history.ts";
 import { silentLogger, type Logger } from "../log.ts";
 import { rejectsPath } from "../store/commit.ts";
 import { withLock } from "../store/lock.ts";
+import { versionStoreFiles } from "../store/files.ts";
+import { manifestPath } from "../store/manifest.ts";
 import { objectPath } from "../store/objects.ts";
+import { namedObjects } from "../store/pending.ts";
 import { shortVersion } from "../store/version.ts";
 import { labbookVersion } from "../version.ts";
-import { zipObject, zipRecord } from "./archive.ts";
+import { zipRecord } from "./archive.ts";
 import { recordOffloaded } from "./offload-index.ts";
 import { verifyZip } from "./zip-verify.ts";
 import { writeZip, type ZipSource } from "./zip-write.ts";
@@ -23,7 +26,10 @@ export interface OffloadCandidate {
   /** The lineage record's eventTime: when the version was made. */
   createdAt: string;
   ageDays: number;
+  /** The bytes of its files: its object, or its manifest and partition objects (some may be shared). */
   size: number;
+  /** A version made of partitions: the objects its manifest names, which go into the zip with it. */
+  partitions?: string[];
   /** The version's rejects file, if a non-strict ingest wrote one. */
   rejects?: string;
 }
@@ -79,8 +85,10 @@ export async function planOffload(
   for (const dataset of await listDatasets(config.lineageDir)) {
     for (const v of await listVersions(config.lineageDir, dataset)) {
       const made = Date.parse(v.createdAt);
-      const file = objectPath(config.dataDir, v.version);
-      if (!(made < cutoff) || !existsSync(file)) continue;
+      if (!(made < cutoff)) continue;
+      // Its one object, or its manifest and every partition object it names; not local unless all of them are.
+      const files = await versionStoreFiles(config.dataDir, v.version, dataset).catch(() => undefined);
+      if (!files) continue;
       if (pinned.has(v.version)) {
         pinnedKept++;
         continue;
@@ -91,7 +99,8 @@ export async function planOffload(
         version: v.version,
         createdAt: v.createdAt,
         ageDays: Math.floor((now - made) / DAY_MS),
-        size: (await stat(file)).size,
+        size: (await Promise.all(files.map((f) => stat(f.file)))).reduce((n, s) => n + s.size, 0),
+        ...(files[0]!.manifest ? { partitions: files.slice(1).map((f) => f.object) } : {}),
         ...(existsSync(rejects) ? { rejects } : {}),
       });
     }
@@ -130,11 +139,17 @@ export async function offload(config: Config, options: OffloadOptions): Promise<
     { name: `${info}/README.md`, data: readme(plan, at, options.deleteSource === true, info) },
     ...plan.candidates.flatMap((c) => [
       { name: zipRecord(c.dataset, c.version), file: recordPath(config.lineageDir, c.dataset, c.version) },
-      { name: zipObject(c.version), file: objectPath(config.dataDir, c.version), compress: false, expect: c.version },
       ...(c.rejects
         ? [{ name: `data/${path.relative(config.dataDir, c.rejects).split(path.sep).join("/")}`, file: c.rejects }]
         : []),
     ]),
+    // Each version's store files, each once: versions that share a partition's object share its entry. Checked
+    // against their names on the way in, so a corrupt object is never the only copy.
+    ...new Map(
+      plan.candidates
+        .flatMap((c) => storeFilesOf(config, c))
+        .map((f) => [f.name, { ...f, compress: f.name.endsWith(".json") }] as const),
+    ).values(),
   ];
   await writeZip(zip, sources, {
     mtime: at,
@@ -173,16 +188,43 @@ export async function offload(config: Config, options: OffloadOptions): Promise<
       if (removable.length) config.onCommit?.(`offload of ${removable.length} objects to ${path.basename(zip)}`);
       // Not stopped by an interrupt: the index lists them as removed already, and removing them takes moments.
       for (const c of removable) {
-        await rm(objectPath(config.dataDir, c.version), { force: true });
+        // A manifest goes first: a version is never left naming a partition object that is gone.
+        await rm(c.partitions ? manifestPath(config.dataDir, c.version) : objectPath(config.dataDir, c.version), {
+          force: true,
+        });
         if (c.rejects) await rm(c.rejects, { force: true });
         log.progress(`offload: removed ${c.dataset}@${shortVersion(c.version)}`);
       }
+      // Then the partition objects that no version left in the store names (a kept version may share them).
+      const named = await namedObjects(config, new Set(removable.map((c) => c.version)));
+      const orphans = new Set(
+        removable.flatMap((c) => c.partitions ?? []).filter((o) => named !== "all" && !named.has(o)),
+      );
+      for (const o of orphans) await rm(objectPath(config.dataDir, o), { force: true });
       return removable;
     },
     options.signal,
   );
   log.info(`offload: removed ${deleted.length} objects from the store; their lineage records stay`);
   return { dryRun: false, plan, zip, deleted, bytes };
+}
+
+/** The zip entries of a candidate's store files: its object, or its manifest and its partitions' objects. */
+function storeFilesOf(config: Config, c: OffloadCandidate): { name: string; file: string; expect: string }[] {
+  const entry = (file: string) => `data/${path.relative(config.dataDir, file).split(path.sep).join("/")}`;
+  if (!c.partitions) {
+    const file = objectPath(config.dataDir, c.version);
+    return [{ name: entry(file), file, expect: c.version }];
+  }
+  const manifest = manifestPath(config.dataDir, c.version);
+  return [
+    { name: entry(manifest), file: manifest, expect: c.version },
+    ...c.partitions.map((o) => ({
+      name: entry(objectPath(config.dataDir, o)),
+      file: objectPath(config.dataDir, o),
+      expect: o,
+    })),
+  ];
 }
 
 const stamp = (d: Date) =>

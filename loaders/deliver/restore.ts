@@ -8,6 +8,7 @@ import { LabbookError } from "../errors.ts";
 import type { LineageRecord } from "../lineage/record.ts";
 import { silentLogger, type Logger } from "../log.ts";
 import { withLock } from "../store/lock.ts";
+import { manifestPath, parseManifest } from "../store/manifest.ts";
 import { adoptObject, hashingStream, objectPath, tempPath } from "../store/objects.ts";
 import { versionOf } from "../store/version.ts";
 import { recordRestored } from "./offload-index.ts";
@@ -55,6 +56,8 @@ export async function restoreZip(config: Config, zip: string, options: RestoreOp
     config,
     async () => {
       const versions = new Map<string, string>();
+      const manifests: { tmp: string; target: string; version: string }[] = [];
+      const partitionObjects = new Set<string>();
       const zipFile = await yauzl.openPromise(file, { lazyEntries: true, autoClose: false, strictFileNames: true });
       try {
         for await (const entry of zipFile.eachEntry()) {
@@ -62,8 +65,11 @@ export async function restoreZip(config: Config, zip: string, options: RestoreOp
           const name = entry.fileName;
           const object = OBJECT_ENTRY.exec(name);
           const record = RECORD_ENTRY.exec(name);
+          const isManifest = Boolean(object && name.endsWith(".json"));
           const target = object
-            ? objectPath(config.dataDir, `sha256:${object[2]}`)
+            ? isManifest
+              ? manifestPath(config.dataDir, `sha256:${object[2]}`)
+              : objectPath(config.dataDir, `sha256:${object[2]}`)
             : record
               ? path.join(config.lineageDir, record[1]!, `${record[2]}.json`)
               : DATA_ENTRY.test(name)
@@ -92,7 +98,11 @@ export async function restoreZip(config: Config, zip: string, options: RestoreOp
                 throw new LabbookError(`${file} is corrupt: ${name} does not hash to its version`, {
                   code: "E_INTEGRITY",
                 });
-              await adoptObject(config.dataDir, tmp, got);
+              if (isManifest) {
+                // Put in place after the loop: a manifest never names a partition object that is not there yet.
+                manifests.push({ tmp: await tempPath(config.dataDir, ".json"), target, version: got });
+                await rename(tmp, manifests.at(-1)!.tmp);
+              } else await adoptObject(config.dataDir, tmp, got);
               result.restored.push({ dataset: "", version: got });
               continue;
             }
@@ -104,9 +114,18 @@ export async function restoreZip(config: Config, zip: string, options: RestoreOp
             await rm(tmp, { force: true });
           }
         }
+        for (const m of manifests) {
+          const parsed = parseManifest(await readFile(m.tmp), `${m.version} in ${path.basename(file)}`);
+          for (const p of parsed.partitions) partitionObjects.add(p.object);
+          await mkdir(path.dirname(m.target), { recursive: true });
+          await rename(m.tmp, m.target);
+        }
       } finally {
         zipFile.close();
+        for (const m of manifests) await rm(m.tmp, { force: true });
       }
+      // A partition object is part of a version, not one: it is reported through its version's manifest.
+      result.restored = result.restored.filter((r) => !partitionObjects.has(r.version) || versions.has(r.version));
       for (const r of result.restored) r.dataset = versions.get(r.version) ?? "";
       const missing = result.restored.filter((r) => !r.dataset);
       if (missing.length)

@@ -8,8 +8,11 @@ import { ZIP_MANIFEST, type ZippedFile } from "./zip-write.ts";
  */
 const MANIFEST_ENTRY = /^(data\/offload\/[^/]+\/)?manifest\.json$/;
 
-/** data/objects/<2 hex>/<64 hex>.parquet: a store object, which names its own sha256. */
-export const OBJECT_ENTRY = /^data\/objects\/([0-9a-f]{2})\/(\1[0-9a-f]{62})\.parquet$/;
+/**
+ * data/objects/<2 hex>/<64 hex>.parquet: a store object, which names its own sha256; .json: the manifest of a version
+ * made of partitions, named by its sha256 alike.
+ */
+export const OBJECT_ENTRY = /^data\/objects\/([0-9a-f]{2})\/(\1[0-9a-f]{62})\.(?:parquet|json)$/;
 
 export interface ZipCheck {
   file: string;

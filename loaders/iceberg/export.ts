@@ -9,7 +9,7 @@ import { listDatasets, listVersions, type VersionEntry } from "../lineage/catalo
 import { readPins, type Pins } from "../lineage/pins.ts";
 import { silentLogger, type Logger } from "../log.ts";
 import { parseS3Url, s3Remote } from "../remote/s3.ts";
-import { versionFiles } from "../store/files.ts";
+import { readableFiles } from "../store/files.ts";
 import { parquetRowCount } from "../store/parquet.ts";
 import { shortVersion } from "../store/version.ts";
 import { commitTable, readTable, writeHint } from "./catalog.ts";
@@ -151,8 +151,9 @@ async function versionInputs(
   for (const entry of [...versions].reverse()) {
     const input = inputOf(entry);
     if (!have.has(entry.version)) {
-      // The store's one answer to "which files hold this version": one object, or its partitions.
-      const local = await versionFiles(config.dataDir, entry.version);
+      // The store's one answer to "which files hold this version": one object, or its partitions, each checked
+      // against its hash before its footer is read and its bytes are published.
+      const local = await readableFiles(config.dataDir, entry.version, dataset);
       const files = local && (await where.files(local));
       if (!local || !files) {
         skipped.push({ version: entry.version, reason: local ? where.absent : "not in the local store" });

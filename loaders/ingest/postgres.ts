@@ -9,12 +9,12 @@ import { filtersOf } from "../lineage/catalog.ts";
 import { facet } from "../lineage/facets.ts";
 import { readGitInfo } from "../lineage/git.ts";
 import { recordedFilters, writePrivateParameters } from "../lineage/private-parameters.ts";
-import { buildRecord, type ValidationSummary } from "../lineage/record.ts";
+import { buildRecord, type SchemaField, type ValidationSummary } from "../lineage/record.ts";
 import { silentLogger, type Logger } from "../log.ts";
 import { TABLE_NAMES, type Naming } from "../sources/schema.ts";
 import { checkSourceColumns } from "../sources/column-types.ts";
 import type { Database } from "../sources/postgres.ts";
-import { alreadyStoredMessage, commitVersion, rejectsPath } from "../store/commit.ts";
+import { alreadyStoredMessage, commitPartitioned, commitVersion, rejectsPath } from "../store/commit.ts";
 import { makeFifo } from "../store/fifo.ts";
 import { spillDir, tempPath, type StagedFile } from "../store/objects.ts";
 import { parquetSchema, stageQuery } from "../store/parquet.ts";
@@ -22,6 +22,15 @@ import type { QualityFacet } from "../quality/facet.ts";
 import { checkStaged } from "../quality/staged.ts";
 import { shortVersion } from "../store/version.ts";
 import { feedCopy } from "./feed.ts";
+import {
+  fingerprintPartitions,
+  partitionFilter,
+  PARTITIONS_SETTING,
+  partitionsSummary,
+  planPartitions,
+  writePartitions,
+  type PartitionRun,
+} from "./partitions.ts";
 import { assertFilterable, resolveFilters, type IngestFilters, type ResolvedFilters } from "./filters.ts";
 import { splitSql, validateStaged, type ValidationMode } from "./validate.ts";
 
@@ -31,6 +40,8 @@ export interface IngestOptions {
   log?: Logger;
   signal?: AbortSignal;
   clock?: () => number;
+  /** A partitioned dataset: export every partition, not only those whose rows changed. */
+  full?: boolean;
 }
 
 export interface IngestResult {
@@ -47,6 +58,8 @@ export interface IngestResult {
   quality?: QualityFacet;
   rejectsPath?: string;
   warnings: string[];
+  /** A partitioned dataset: how many partitions were written and reused, and the change detection's time. */
+  partitions?: { written: number; reused: number; fingerprintSeconds: number };
 }
 
 /** The COPY query for a source dataset. Filter values are read from session settings set by bound parameters. */
@@ -54,7 +67,8 @@ export function sourceQuery(
   def: DatasetDef,
   naming: Naming,
   filters: ResolvedFilters,
-): { sql: string; params: Record<string, string> } {
+  partitions?: string[],
+): { sql: string; params: Record<string, string>; from: string; where: string[] } {
   const source = def.source as PostgresSource;
   const table = TABLE_NAMES[source.table][naming];
   const cols = compileSchema(def.schema).map((c) => quoteIdent(c.name));
@@ -73,12 +87,17 @@ export function sourceQuery(
     params["labbook.user_id"] = filters.userId;
     where.push(`${quoteIdent(source.userColumn!)} = current_setting('labbook.user_id')`);
   }
+  const filtered = [...where];
+  if (partitions) {
+    params[PARTITIONS_SETTING] = partitions.join(",");
+    where.push(partitionFilter(def.partitioning!));
+  }
   // COPY keeps row order only with ORDER BY; versions must be byte-stable.
   const sql =
     `SELECT ${cols.join(", ")} FROM ${quoteIdent(table)}` +
     (where.length ? ` WHERE ${where.join(" AND ")}` : "") +
     ` ORDER BY ${def.sortKey.map(quoteIdent).join(", ")}`;
-  return { sql, params };
+  return { sql, params, from: quoteIdent(table), where: filtered };
 }
 
 /** The statement an ingest streams: the source query as CSV (NULL unquoted, empty strings quoted). */
@@ -144,7 +163,8 @@ const mib = (bytes: number) => `${(bytes / (1 << 20)).toFixed(1)} MiB`;
 /**
  * Ingests one source dataset: streams `COPY (query) TO STDOUT` through a pipe into DuckDB, which writes Parquet
  * through another pipe that hashes it on the way to a temp file; then validates, and publishes the version with its
- * lineage record. Memory stays flat: no row is held in JS.
+ * lineage record. Memory stays flat: no row is held in JS. A partitioned dataset first fingerprints its partitions
+ * on the server and exports only those that changed since its latest unfiltered version (all of them with `full`).
  */
 export async function ingestPostgres(
   def: DatasetDef,
@@ -158,11 +178,11 @@ export async function ingestPostgres(
   const mode = options.validation ?? "strict";
   const startedAt = clock();
   const filters = resolveFilters(options.filters ?? {}, startedAt);
-  const { sql: select, params } = sourceQuery(def, naming, filters);
-  const copySql = copyStatement(select);
+  const whole = sourceQuery(def, naming, filters);
   const columns = compileSchema(def.schema);
   const signal = options.signal;
   signal?.throwIfAborted();
+  // Before any query of the rows, the fingerprints of a partitioned ingest included: a changed column type is named.
   await checkSourceColumns(db.sql, def.name, TABLE_NAMES[(def.source as PostgresSource).table][naming], columns);
 
   const staged: StagedFile[] = [];
@@ -180,56 +200,173 @@ export async function ingestPostgres(
   const onAbort = () => con.interrupt();
   signal?.addEventListener("abort", onAbort);
   try {
-    for (const [key, value] of Object.entries(params)) await conn`SELECT set_config(${key}, ${value}, false)`;
-    const read = readCopyCsv(fifo, columns);
-    log.progress(`${def.name}: streaming from PostgreSQL`);
-    const staging = stageQuery(con, config.dataDir, read);
-    // DuckDB failed and reads no more: stop the feed, which would otherwise wait on a full pipe.
-    const stopFeed = new AbortController();
-    staging.catch((e) => stopFeed.abort(e));
-    const stop = signal ? AbortSignal.any([signal, stopFeed.signal]) : stopFeed.signal;
-    const feed = feedCopy(conn, copySql, fifo, staging, stop);
-    const [stagedResult, fed] = await Promise.allSettled([staging, feed]);
-    if (stagedResult.status === "fulfilled") staged.push(stagedResult.value);
-    // DuckDB's error explains more than the broken pipe it causes on the feeding side.
-    if (stagedResult.status === "rejected") throw rowReadError(def, stagedResult.reason);
-    if (fed.status === "rejected") throw fed.reason;
-    const first = stagedResult.value;
-    signal?.throwIfAborted();
+    for (const [key, value] of Object.entries(whole.params)) await conn`SELECT set_config(${key}, ${value}, false)`;
+    let partitioned: PartitionRun | undefined;
+    let { sql: select } = whole;
+    if (def.partitioning) {
+      // One snapshot for the fingerprints and the COPY: the record's fingerprints describe exactly the rows exported.
+      await conn.unsafe("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+      log.progress(`${def.name}: fingerprinting partitions in PostgreSQL`);
+      const t0 = performance.now();
+      const fingerprints = await fingerprintPartitions(conn, def, whole.from, whole.where);
+      const fingerprintSeconds = (performance.now() - t0) / 1000;
+      const filtered = Object.keys(whole.params).length > 0;
+      // Reuse needs every row of a partition to pass strict validation; a filtered version is a selection.
+      const full = options.full === true || filtered || mode !== "strict";
+      const plan = await planPartitions(config, def, fingerprints, { full });
+      if (plan.note && !options.full) log.info(`${def.name}: ${plan.note}`);
+      partitioned = { fingerprints, plan, fingerprintSeconds };
+      if (plan.write.length < fingerprints.length) {
+        const restricted = sourceQuery(def, naming, filters, plan.write);
+        select = restricted.sql;
+        await conn`SELECT set_config(${PARTITIONS_SETTING}, ${plan.write.join(",")}, false)`;
+      }
+    }
+    const copySql = copyStatement(select);
+    const table = TABLE_NAMES[(def.source as PostgresSource).table][naming];
+    // The record is committed to git: a user id goes in as its keyed pseudonym, the raw id to local state. Drift
+    // checks compare with earlier records, so they see the filters as the records hold them.
+    const recorded = await recordedFilters(config, options.filters ?? {}, whole.params);
+    const recordFor =
+      (r: { version: string; rowCount: number; size: number; fields: SchemaField[] }) =>
+      async (validation: ValidationSummary, runFacets: Record<string, object>) =>
+        buildRecord({
+          job: `ingest.${def.name}`,
+          dataset: def.name,
+          ...r,
+          inputs: [
+            {
+              namespace: db.info.lineage.namespace,
+              name: `${db.info.database}.public.${table}`,
+              facets: { dataSource: facet("dataSource", { name: db.info.database, uri: db.info.lineage.uri }) },
+            },
+          ],
+          dataSource: { name: `${db.info.database}.public.${table}`, uri: db.info.lineage.uri },
+          sql: copySql,
+          parameters: {
+            dataset: def.name,
+            naming,
+            table,
+            filters: recorded.filters,
+            boundParameters: recorded.bound,
+            validation: mode,
+            ...(def.partitioning ? { full: options.full === true } : {}),
+          },
+          git: await readGitInfo(config.root),
+          sourcePath: "loaders/ingest/postgres.ts",
+          startedAt,
+          endedAt: clock(),
+          validation,
+          runFacets,
+        });
+
+    let first: StagedFile | undefined;
+    // With nothing to write the reused partitions are the version; an empty source still exports its schema.
+    if (!partitioned || partitioned.plan.write.length > 0 || !partitioned.plan.base) {
+      const read = readCopyCsv(fifo, columns);
+      log.progress(`${def.name}: streaming from PostgreSQL`);
+      const staging = stageQuery(con, config.dataDir, read);
+      // DuckDB failed and reads no more: stop the feed, which would otherwise wait on a full pipe.
+      const stopFeed = new AbortController();
+      staging.catch((e) => stopFeed.abort(e));
+      const stop = signal ? AbortSignal.any([signal, stopFeed.signal]) : stopFeed.signal;
+      const feed = feedCopy(conn, copySql, fifo, staging, stop);
+      const [stagedResult, fed] = await Promise.allSettled([staging, feed]);
+      if (stagedResult.status === "fulfilled") staged.push(stagedResult.value);
+      // DuckDB's error explains more than the broken pipe it causes on the feeding side.
+      if (stagedResult.status === "rejected") throw rowReadError(def, stagedResult.reason);
+      if (fed.status === "rejected") throw fed.reason;
+      first = stagedResult.value;
+      signal?.throwIfAborted();
+    }
 
     // Validation and checks scan a local file: both cores help there.
     await con.run("SET threads = 2");
-    log.progress(`${def.name}: validating`);
-    const outcome = await validateStaged(con, def, first.path, mode);
-    const v = outcome.summary;
+    let v: ValidationSummary = { mode, rowsRead: 0, rowsValid: 0, rowsRejected: 0, nullsPerColumn: {} };
     let final = first;
     let rejects: StagedFile | undefined;
-    if (v.rowsRejected > 0 && mode === "strict") {
-      throw new LabbookError(`validation failed for ${def.name}: ${v.rowsRejected} of ${v.rowsRead} rows are invalid`, {
-        code: "E_VALIDATION",
-        details: [
-          ...outcome.firstErrors.map(
-            (e) => `row ${e.rowId}: ${e.column} = ${e.value === null ? "null" : JSON.stringify(e.value)} (${e.rule})`,
-          ),
-          "No version was written. Use --non-strict to version the valid rows and keep the rest in a rejects file.",
-        ],
+    if (first) {
+      log.progress(`${def.name}: validating`);
+      const outcome = await validateStaged(con, def, first.path, mode);
+      v = outcome.summary;
+      if (v.rowsRejected > 0 && mode === "strict") {
+        throw new LabbookError(
+          `validation failed for ${def.name}: ${v.rowsRejected} of ${v.rowsRead} rows are invalid`,
+          {
+            code: "E_VALIDATION",
+            details: [
+              ...outcome.firstErrors.map(
+                (e) =>
+                  `row ${e.rowId}: ${e.column} = ${e.value === null ? "null" : JSON.stringify(e.value)} (${e.rule})`,
+              ),
+              "No version was written. Use --non-strict to version the valid rows and keep the rest in a rejects file.",
+            ],
+          },
+        );
+      }
+      if (v.rowsRejected > 0) {
+        final = await stageQuery(con, config.dataDir, splitSql(def, first.path, "valid"));
+        staged.push(final);
+        rejects = await stageQuery(con, config.dataDir, splitSql(def, first.path, "rejected"));
+        staged.push(rejects);
+        // The unsplit file is not published: remove it now rather than leave a full-size copy in data/tmp.
+        await first.discard();
+        log.warn(`${def.name}: ${v.rowsRejected} invalid rows written to the rejects file`);
+      }
+    }
+    signal?.throwIfAborted();
+
+    if (partitioned) {
+      const made = await writePartitions(con, config, def, partitioned, final, staged, signal);
+      log.progress(`${def.name}: running quality checks`);
+      const quality = await checkStaged(
+        con,
+        config,
+        def,
+        { path: made.files, version: made.manifest.version },
+        { createdAt: startedAt, clock, filters: filtersOf({ filters: recorded.filters }) },
+      );
+      signal?.throwIfAborted();
+      const warnings = checkWarnings(def, quality, made.rowCount);
+      const record = await recordFor({
+        version: made.manifest.version,
+        rowCount: made.rowCount,
+        size: made.size,
+        fields: made.fields,
+      })(rejects ? withRejects(config, def, v, rejects, made.manifest.version) : v, {
+        labbook_partitions: made.facet,
+        ...(quality ? { labbook_quality: quality } : {}),
       });
+      if (recorded.local) await writePrivateParameters(config, def.name, made.manifest.version, recorded.local);
+      const committed = await commitPartitioned(config, def.name, made.written, made.manifest, record, rejects);
+      // The committed files were renamed away; what is left (the exported rows before the split) goes in `finally`.
+      for (const w of warnings) log.warn(w);
+      const { written, reused } = made.facet;
+      const parts = partitionsSummary(made.facet);
+      log.info(
+        committed.stored
+          ? `${def.name}: new version ${shortVersion(made.manifest.version)} (${made.rowCount.toLocaleString("en")} rows; ${parts})`
+          : `${alreadyStoredMessage(def.name, made.manifest.version, committed)} (${parts})`,
+      );
+      return {
+        dataset: def.name,
+        version: made.manifest.version,
+        rowCount: made.rowCount,
+        size: made.size,
+        stored: committed.stored,
+        reproduced: committed.reproduced,
+        validation: record.run.facets.labbook_validation as ValidationSummary,
+        quality,
+        rejectsPath: committed.rejectsPath,
+        warnings,
+        partitions: { written, reused, fingerprintSeconds: partitioned.fingerprintSeconds },
+      };
     }
-    if (v.rowsRejected > 0) {
-      final = await stageQuery(con, config.dataDir, splitSql(def, first.path, "valid"));
-      staged.push(final);
-      rejects = await stageQuery(con, config.dataDir, splitSql(def, first.path, "rejected"));
-      staged.push(rejects);
-      // The unsplit file is not published: remove it now rather than leave a full-size copy in data/tmp.
-      await first.discard();
-      log.warn(`${def.name}: ${v.rowsRejected} invalid rows written to the rejects file`);
-    }
+
+    final = final!;
     const fields = await parquetSchema(con, final.path);
     signal?.throwIfAborted();
 
-    // The record is committed to git: a user id goes in as its keyed pseudonym, the raw id to local state. Drift
-    // checks compare with earlier records, so they see the filters as the records hold them.
-    const recorded = await recordedFilters(config, options.filters ?? {}, params);
     // Checked before commit, so the outcome lands in the version's one lineage record.
     log.progress(`${def.name}: running quality checks`);
     const quality = await checkStaged(con, config, def, final, {
@@ -239,52 +376,11 @@ export async function ingestPostgres(
     });
     signal?.throwIfAborted();
 
-    const warnings: string[] = [];
-    for (const c of quality?.checks.filter((c) => c.status === "fail" || c.status === "warn") ?? [])
-      warnings.push(`${def.name}: check ${c.check} ${c.status === "fail" ? "failed" : "warns"} (${c.failing} failing)`);
-    if (v.rowsValid === 0)
-      warnings.push(`${def.name}: the selection is empty; wrote an empty version with the full schema`);
-    const table = TABLE_NAMES[(def.source as PostgresSource).table][naming];
-    const record = buildRecord({
-      job: `ingest.${def.name}`,
-      dataset: def.name,
-      version: final.version,
-      rowCount: v.rowsValid,
-      size: final.size,
-      fields,
-      inputs: [
-        {
-          namespace: db.info.lineage.namespace,
-          name: `${db.info.database}.public.${table}`,
-          facets: { dataSource: facet("dataSource", { name: db.info.database, uri: db.info.lineage.uri }) },
-        },
-      ],
-      dataSource: { name: `${db.info.database}.public.${table}`, uri: db.info.lineage.uri },
-      sql: copySql,
-      parameters: {
-        dataset: def.name,
-        naming,
-        table,
-        filters: recorded.filters,
-        boundParameters: recorded.bound,
-        validation: mode,
-      },
-      git: await readGitInfo(config.root),
-      sourcePath: "loaders/ingest/postgres.ts",
-      startedAt,
-      endedAt: clock(),
-      validation: rejects
-        ? {
-            ...v,
-            rejects: {
-              path: path.relative(config.dataDir, rejectsPath(config.dataDir, def.name, final.version)),
-              sha256: rejects.version,
-              rows: v.rowsRejected,
-            },
-          }
-        : v,
-      runFacets: quality ? { labbook_quality: quality } : {},
-    });
+    const warnings = checkWarnings(def, quality, v.rowsValid);
+    const record = await recordFor({ version: final.version, rowCount: v.rowsValid, size: final.size, fields })(
+      rejects ? withRejects(config, def, v, rejects, final.version) : v,
+      quality ? { labbook_quality: quality } : {},
+    );
     if (recorded.local) await writePrivateParameters(config, def.name, final.version, recorded.local);
     const committed = await commitVersion(config, def.name, final, record, rejects);
     staged.length = 0;
@@ -316,4 +412,29 @@ export async function ingestPostgres(
     instance.closeSync();
     await Promise.all([rm(fifo, { force: true }), ...staged.map((s) => s.discard())]);
   }
+}
+
+function checkWarnings(def: DatasetDef, quality: QualityFacet | undefined, rows: number): string[] {
+  const warnings: string[] = [];
+  for (const c of quality?.checks.filter((c) => c.status === "fail" || c.status === "warn") ?? [])
+    warnings.push(`${def.name}: check ${c.check} ${c.status === "fail" ? "failed" : "warns"} (${c.failing} failing)`);
+  if (rows === 0) warnings.push(`${def.name}: the selection is empty; wrote an empty version with the full schema`);
+  return warnings;
+}
+
+function withRejects(
+  config: Config,
+  def: DatasetDef,
+  v: ValidationSummary,
+  rejects: StagedFile,
+  version: string,
+): ValidationSummary {
+  return {
+    ...v,
+    rejects: {
+      path: path.relative(config.dataDir, rejectsPath(config.dataDir, def.name, version)),
+      sha256: rejects.version,
+      rows: v.rowsRejected,
+    },
+  };
 }

@@ -1,6 +1,7 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Config } from "../config.ts";
 import type { DatasetDef } from "../datasets/define.ts";
+import type { ParquetFiles } from "../duckdb.ts";
 import { storeContext } from "./context.ts";
 import { qualityFacet, type QualityFacet } from "./facet.ts";
 import { runChecksOnFile } from "./run.ts";
@@ -24,7 +25,7 @@ export async function checkStaged(
   con: DuckDBConnection,
   config: Config,
   def: DatasetDef,
-  staged: { path: string; version: string },
+  staged: { path: ParquetFiles; version: string },
   options: CheckStagedOptions,
 ): Promise<QualityFacet | undefined> {
   if (!def.checks?.length) return undefined;

@@ -1,20 +1,24 @@
 import { createWriteStream, existsSync } from "node:fs";
-import { rm, stat } from "node:fs/promises";
-import { text } from "node:stream/consumers";
+import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { buffer, text } from "node:stream/consumers";
 import { pipeline } from "node:stream/promises";
 import type { Config } from "../config.ts";
 import { LabbookError } from "../errors.ts";
-import { recordPath, writeRecord } from "../lineage/catalog.ts";
+import { readRecord, recordPath, writeRecord } from "../lineage/catalog.ts";
 import type { LineageRecord } from "../lineage/record.ts";
 import { silentLogger } from "../log.ts";
 import { mapLimit } from "../pool.ts";
 import { withLock } from "../store/lock.ts";
 import { adoptObject, hashingStream, objectPath, tempPath } from "../store/objects.ts";
+import { requireFiles } from "../store/files.ts";
+import { manifestPath, manifestVersion, parseManifest } from "../store/manifest.ts";
+import { beginPending, endPending } from "../store/pending.ts";
 import { checkObject, forgetVerified } from "../store/verified.ts";
 import { shortVersion } from "../store/version.ts";
 import type { TransferOptions, Wanted } from "./push.ts";
 import { recordFooterMismatches } from "./record-check.ts";
-import { objectKey, recordKey, type Remote } from "./remote.ts";
+import { manifestKey, objectKey, recordKey, type Remote } from "./remote.ts";
 
 export interface PullResult {
   remote: string;
@@ -56,10 +60,18 @@ export async function pull(
         if (existsSync(local) && (await checkObject(config.dataDir, local, version)).intact) {
           result.present++;
           size = (await stat(local)).size;
-        } else {
+        } else if (existsSync(local) || !(await isPartitioned(config, remote, dataset, version, options.signal))) {
           size = await fetchObject(config, remote, version, options.signal);
           result.pulled.push({ dataset, version, size });
           result.bytes += size;
+        } else {
+          const got = await fetchPartitioned(config, remote, { dataset, version }, options.signal);
+          size = got.size;
+          if (got.received === 0 && got.hadManifest) result.present++;
+          else {
+            result.pulled.push({ dataset, version, size: got.received });
+            result.bytes += got.received;
+          }
         }
         if (!existsSync(recordPath(config.lineageDir, dataset, version))) {
           await fetchRecord(config, remote, { dataset, version, size }, options.signal);
@@ -117,6 +129,82 @@ async function fetchObject(config: Config, remote: Remote, version: string, sign
   }
 }
 
+/** Whether a version is made of partitions: its manifest or its record here says so, or the remote holds its manifest. */
+async function isPartitioned(
+  config: Config,
+  remote: Remote,
+  dataset: string,
+  version: string,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  if (existsSync(manifestPath(config.dataDir, version))) return true;
+  const record = await readRecord(config.lineageDir, dataset, version).catch(() => undefined);
+  if (record?.run.facets.labbook_partitions) return true;
+  return remote.download(manifestKey(version), signal).then(
+    (stream) => {
+      stream.destroy();
+      return true;
+    },
+    (e: unknown) => {
+      if (e instanceof LabbookError && e.code === "E_NOT_FOUND") return false;
+      throw e;
+    },
+  );
+}
+
+/**
+ * Pulls a partitioned version: its manifest, checked against the version, then only the partition objects the store
+ * lacks (or holds corrupt), each checked against its hash, and the manifest last. `size` is the version's bytes;
+ * `received` what came over the wire for its objects.
+ */
+async function fetchPartitioned(
+  config: Config,
+  remote: Remote,
+  { dataset, version }: Wanted,
+  signal?: AbortSignal,
+): Promise<{ size: number; received: number; hadManifest: boolean }> {
+  const hadManifest = existsSync(manifestPath(config.dataDir, version));
+  const bytes = hadManifest
+    ? await readFile(manifestPath(config.dataDir, version))
+    : await buffer(await remote.download(manifestKey(version), signal));
+  if (manifestVersion(bytes) !== version)
+    throw new LabbookError(
+      `remote manifest ${manifestKey(version)} is corrupt: its bytes hash to ${shortVersion(manifestVersion(bytes))}; refused`,
+      { code: "E_INTEGRITY" },
+    );
+  const manifest = parseManifest(bytes, `${dataset}@${shortVersion(version)}`);
+  let received = 0;
+  // Objects first, the manifest last: a journal names the objects until the manifest does (see pending.ts).
+  if (!hadManifest)
+    await beginPending(config.dataDir, { dataset, version, objects: manifest.partitions.map((p) => p.object) });
+  for (const p of manifest.partitions) {
+    const file = objectPath(config.dataDir, p.object);
+    if (existsSync(file) && (await checkObject(config.dataDir, file, p.object)).intact) continue;
+    received += await fetchObject(config, remote, p.object, signal);
+  }
+  if (!hadManifest) {
+    const tmp = await tempPath(config.dataDir, ".json");
+    try {
+      await writeFile(tmp, bytes);
+      await withLock(
+        config.dataDir,
+        async () => {
+          const dest = manifestPath(config.dataDir, version);
+          if (!existsSync(dest)) {
+            await mkdir(path.dirname(dest), { recursive: true });
+            await rename(tmp, dest);
+          }
+          await endPending(config.dataDir, version);
+        },
+        signal,
+      );
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  }
+  return { size: manifest.partitions.reduce((n, p) => n + p.bytes, 0), received, hadManifest };
+}
+
 /**
  * A record is admitted only if it parses, describes this very version of this dataset, and gives its true size, row
  * count and schema (the last two read from the object's Parquet footer).
@@ -146,7 +234,7 @@ async function fetchRecord(
         `${object.size}; refused`,
       { code: "E_INTEGRITY" },
     );
-  const mismatches = await recordFooterMismatches(record, objectPath(config.dataDir, version));
+  const mismatches = await recordFooterMismatches(record, await requireFiles(config.dataDir, version, dataset));
   if (mismatches.length)
     throw new LabbookError(`remote lineage record ${key} gives ${mismatches.join("; and ")}; refused`, {
       code: "E_INTEGRITY",

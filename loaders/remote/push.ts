@@ -6,9 +6,11 @@ import { listDatasets, listVersions, recordPath } from "../lineage/catalog.ts";
 import { pinSet, readPins } from "../lineage/pins.ts";
 import { silentLogger, type Logger } from "../log.ts";
 import { mapLimit } from "../pool.ts";
+import { isLocal } from "../store/files.ts";
+import { manifestPath, readManifest } from "../store/manifest.ts";
 import { hashingStream, objectPath } from "../store/objects.ts";
 import { shortVersion } from "../store/version.ts";
-import { objectKey, recordKey, type Remote } from "./remote.ts";
+import { manifestKey, objectKey, recordKey, type Remote } from "./remote.ts";
 
 export interface TransferOptions {
   log?: Logger;
@@ -42,7 +44,7 @@ export async function pushSelection(config: Config, choice: { set: string } | "a
   const out: Wanted[] = [];
   for (const dataset of await listDatasets(config.lineageDir))
     for (const v of await listVersions(config.lineageDir, dataset))
-      if (existsSync(objectPath(config.dataDir, v.version))) out.push({ dataset, version: v.version });
+      if (await isLocal(config.dataDir, v.version)) out.push({ dataset, version: v.version });
   return out;
 }
 
@@ -65,31 +67,47 @@ export async function push(
   const result: PushResult = { remote: remote.url, pushed: [], present: 0, records: 0, bytes: 0 };
   const failures: string[] = [];
   let done = 0;
+  /** Uploads one file whose bytes must hash to `expect`, checked on the way out; its size. */
+  const upload = async (key: string, file: string, expect: string) => {
+    if (!existsSync(file)) throw new Error(`${file} is not in the local store and not on the remote`);
+    const size = (await stat(file)).size;
+    const hasher = hashingStream();
+    await remote.upload(
+      key,
+      createReadStream(file, { highWaterMark: 1 << 20 }).pipe(hasher.stream),
+      size,
+      () => {
+        const got = hasher.digest().version;
+        if (got !== expect)
+          throw new LabbookError(`the local object is corrupt (its bytes hash to ${shortVersion(got)})`, {
+            code: "E_INTEGRITY",
+          });
+      },
+      options.signal,
+    );
+    return size;
+  };
   await mapLimit(
     wanted,
     options.concurrency ?? 4,
     async ({ dataset, version }) => {
       const name = `${dataset}@${shortVersion(version)}`;
       try {
-        if (objects.has(objectKey(version))) result.present++;
+        if (objects.has(objectKey(version)) || objects.has(manifestKey(version))) result.present++;
         else {
           const file = objectPath(config.dataDir, version);
-          if (!existsSync(file)) throw new Error("not in the local store and not on the remote");
-          const size = (await stat(file)).size;
-          const hasher = hashingStream();
-          await remote.upload(
-            objectKey(version),
-            createReadStream(file, { highWaterMark: 1 << 20 }).pipe(hasher.stream),
-            size,
-            () => {
-              const got = hasher.digest().version;
-              if (got !== version)
-                throw new LabbookError(`the local object is corrupt (its bytes hash to ${shortVersion(got)})`, {
-                  code: "E_INTEGRITY",
-                });
-            },
-            options.signal,
-          );
+          const manifest = existsSync(file) ? undefined : await readManifest(config.dataDir, version, dataset);
+          if (!existsSync(file) && !manifest) throw new Error("not in the local store and not on the remote");
+          let size = 0;
+          // A partitioned version: the objects the remote lacks first, the manifest last, as in the store.
+          for (const p of manifest?.partitions ?? []) {
+            if (objects.has(objectKey(p.object))) continue;
+            size += await upload(objectKey(p.object), objectPath(config.dataDir, p.object), p.object);
+            objects.set(objectKey(p.object), p.bytes);
+          }
+          size += manifest
+            ? await upload(manifestKey(version), manifestPath(config.dataDir, version), version)
+            : await upload(objectKey(version), file, version);
           result.pushed.push({ dataset, version, size });
           result.bytes += size;
         }

@@ -25,4 +25,10 @@ export const objectKey = (version: string) => {
   return `objects/${hex.slice(0, 2)}/${hex}.parquet`;
 };
 
+/** The manifest of a partitioned version: objects/<2 hex>/<hex>.json, beside the objects it names. */
+export const manifestKey = (version: string) => {
+  const hex = hexOf(version);
+  return `objects/${hex.slice(0, 2)}/${hex}.json`;
+};
+
 export const recordKey = (dataset: string, version: string) => `lineage/${dataset}/${hexOf(version)}.json`;

@@ -95,7 +95,7 @@ export async function findDebris(dirs: DebrisDirs, alive: Alive = pidAlive): Pro
   }
   // Rename temps sit beside the file they replace: in lineage/ and lineage/<dataset>/, in data/ and in the folders of
   // data/ that hold such files. Never inside the database cluster (data/postgres), whose files are not ours.
-  const dataFolders = new Set(["offload", "site"].map((f) => path.join(dirs.dataDir, f)));
+  const dataFolders = new Set(["offload", "pending", "site"].map((f) => path.join(dirs.dataDir, f)));
   const isDir = (p: string) =>
     lstat(p).then(
       (s) => s.isDirectory(),

@@ -6,6 +6,8 @@ import { parquet, queryRows, withDuckDB } from "../duckdb.ts";
 import { usageError } from "../errors.ts";
 import { findVersion } from "../lineage/catalog.ts";
 import { requireFiles } from "./files.ts";
+import { readManifest } from "./manifest.ts";
+import { objectPath } from "./objects.ts";
 import { parquetRowCount, parquetSchema } from "./parquet.ts";
 import { shortVersion } from "./version.ts";
 
@@ -68,8 +70,15 @@ export async function diffVersions(
         ]);
     }
     const schema = compareSchemas(a!, b!);
-    await con.run(`CREATE VIEW a AS SELECT * FROM ${parquet(files[0]!)}`);
-    await con.run(`CREATE VIEW b AS SELECT * FROM ${parquet(files[1]!)}`);
+    // Partitions whose object both versions share hold the same rows in both: only the others are compared.
+    const shared = await sharedPartitions(config.dataDir, dataset, from!.version, to!.version);
+    const view = async (name: string, all: string[]) => {
+      const rest = all.filter((f) => !shared.files.has(f));
+      const where = rest.length ? "" : " LIMIT 0";
+      await con.run(`CREATE VIEW ${name} AS SELECT * FROM ${parquet(rest.length ? rest : all)}${where}`);
+    };
+    await view("a", files[0]!);
+    await view("b", files[1]!);
     await assertUniqueKey(con, "a", key, `${dataset}@${shortVersion(from!.version)}`, primaryKey);
     await assertUniqueKey(con, "b", key, `${dataset}@${shortVersion(to!.version)}`, primaryKey);
     const common = a!.filter((f) => !key.includes(f.name) && b!.some((g) => g.name === f.name));
@@ -80,6 +89,7 @@ export async function diffVersions(
       schema.retyped.map((r) => r.name),
       options.examples ?? 5,
     );
+    rows.unchanged += shared.rows;
     return {
       dataset,
       from: { version: from!.version, rows: await parquetRowCount(con, files[0]!) },
@@ -89,6 +99,18 @@ export async function diffVersions(
       rows,
     };
   });
+}
+
+/** The partition objects two partitioned versions share, and their rows; none unless both are partitioned. */
+async function sharedPartitions(dataDir: string, dataset: string, a: string, b: string) {
+  const [ma, mb] = await Promise.all([a, b].map((v) => readManifest(dataDir, v, dataset)));
+  if (!ma || !mb) return { files: new Set<string>(), rows: 0 };
+  const inB = new Set(mb.partitions.map((p) => p.object));
+  const both = ma.partitions.filter((p) => inB.has(p.object));
+  return {
+    files: new Set(both.map((p) => objectPath(dataDir, p.object))),
+    rows: both.reduce((n, p) => n + p.rows, 0),
+  };
 }
 
 /**

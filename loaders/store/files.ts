@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { LabbookError } from "../errors.ts";
+import { manifestPath, readManifest } from "./manifest.ts";
 import { objectPath } from "./objects.ts";
 import { checkObject } from "./verified.ts";
 import { shortVersion } from "./version.ts";
@@ -10,13 +11,52 @@ import { shortVersion } from "./version.ts";
  * the version's name.
  */
 
+/** One file of a version: the object it holds (the version itself, or a partition's object). */
+export interface VersionPart {
+  file: string;
+  object: string;
+}
+
 /**
- * The local files that hold a version's rows, without reading them; undefined when any is absent. For code that
- * lists, moves or publishes files (gc, push, offload, other engines' table metadata); readers use readableFiles.
+ * The objects that hold a version's rows: the version's own object, or the partition objects its manifest lists
+ * (the manifest is checked against the version). Undefined when the version or any of its objects is not local.
+ */
+export async function versionParts(
+  dataDir: string,
+  version: string,
+  dataset?: string,
+): Promise<VersionPart[] | undefined> {
+  const file = objectPath(dataDir, version);
+  if (existsSync(file)) return [{ file, object: version }];
+  const manifest = await readManifest(dataDir, version, dataset);
+  if (!manifest) return undefined;
+  const parts = manifest.partitions.map((p) => ({ file: objectPath(dataDir, p.object), object: p.object }));
+  return parts.every((p) => existsSync(p.file)) ? parts : undefined;
+}
+
+/**
+ * The files of a version (iceberg and other engines' table metadata, gc, push, offload): its one Parquet object, or
+ * the objects of its partitions in key order. Undefined when any is absent. Not checked against their hashes:
+ * readers use readableFiles.
  */
 export async function versionFiles(dataDir: string, version: string): Promise<string[] | undefined> {
-  const file = objectPath(dataDir, version);
-  return existsSync(file) ? [file] : undefined;
+  return (await versionParts(dataDir, version))?.map((p) => p.file);
+}
+
+/**
+ * Every store file that makes up a version, for code that copies or moves versions whole (archive, offload): its one
+ * object, or its manifest followed by its partitions' objects. Each names the sha256 its bytes must have. Undefined
+ * when any is absent.
+ */
+export async function versionStoreFiles(
+  dataDir: string,
+  version: string,
+  dataset?: string,
+): Promise<(VersionPart & { manifest?: true })[] | undefined> {
+  const parts = await versionParts(dataDir, version, dataset);
+  if (!parts) return undefined;
+  if (parts.length === 1 && parts[0]!.object === version) return parts;
+  return [{ file: manifestPath(dataDir, version), object: version, manifest: true }, ...parts];
 }
 
 /** Whether every file of a version is in the local store. */
@@ -30,18 +70,18 @@ export async function isLocal(dataDir: string, version: string): Promise<boolean
  * E_INTEGRITY naming the version, the file and how to repair it.
  */
 export async function readableFiles(dataDir: string, version: string, dataset?: string): Promise<string[] | undefined> {
-  const files = await versionFiles(dataDir, version);
-  if (!files) return undefined;
-  for (const file of files) {
-    const check = await checkObject(dataDir, file, version).catch((e: NodeJS.ErrnoException) => {
+  const parts = await versionParts(dataDir, version, dataset);
+  if (!parts) return undefined;
+  for (const { file, object } of parts) {
+    const check = await checkObject(dataDir, file, object).catch((e: NodeJS.ErrnoException) => {
       // Removed since it was listed (a concurrent gc): absent, as if it had never been there.
       if (e.code === "ENOENT") return undefined;
       throw e;
     });
     if (!check) return undefined;
-    if (!check.intact) throw corruptObject(dataset, version, file, check.got!);
+    if (!check.intact) throw corruptObject(dataset, version, file, check.got!, object);
   }
-  return files;
+  return parts.map((p) => p.file);
 }
 
 /** readableFiles for a version that must be local: fails with E_NOT_FOUND when it is not. */
@@ -60,9 +100,16 @@ export async function requireFiles(
   return files;
 }
 
-export function corruptObject(dataset: string | undefined, version: string, file: string, got: string): LabbookError {
+export function corruptObject(
+  dataset: string | undefined,
+  version: string,
+  file: string,
+  got: string,
+  object = version,
+): LabbookError {
   const name = dataset ? `${dataset}@${shortVersion(version)}` : shortVersion(version);
-  return new LabbookError(`${name} is corrupt: ${file} does not hold version ${version}`, {
+  const what = object === version ? `version ${version}` : `its partition object ${object}`;
+  return new LabbookError(`${name} is corrupt: ${file} does not hold ${what}`, {
     code: "E_INTEGRITY",
     details: [
       `Its bytes hash to ${got}; refused to read them.`,
@@ -77,7 +124,7 @@ export interface ReadableVersion {
   version: string;
   /** The files that hold the version's rows, checked against its hash: read them with `parquet(files)`. */
   files: string[];
-  /** The version's object: its one Parquet file. Prefer `files`, which also covers versions made of partitions. */
+  /** The version's one Parquet object, or the manifest of a partitioned version: read `files`, not this. */
   path: string;
 }
 
@@ -91,7 +138,10 @@ export async function readableVersions(
   const missing: string[] = [];
   for (const [dataset, version] of pairs) {
     const files = await readableFiles(config.dataDir, version, dataset);
-    if (files) out.push({ dataset, version, files, path: objectPath(config.dataDir, version) });
+    const own = objectPath(config.dataDir, version);
+    // For a partitioned version, `path` is its manifest: reading it as Parquet fails rather than reads one partition.
+    if (files)
+      out.push({ dataset, version, files, path: files[0] === own ? own : manifestPath(config.dataDir, version) });
     else missing.push(`${dataset}@${shortVersion(version)}`);
   }
   if (missing.length) {

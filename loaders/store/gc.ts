@@ -5,7 +5,10 @@ import { protectedVersions } from "../lineage/history.ts";
 import { silentLogger, type Logger } from "../log.ts";
 import { findDebris, sweepDebris, type Debris } from "./debris.ts";
 import { listObjects } from "./inventory.ts";
+import { readManifest } from "./manifest.ts";
+import { interruptedCommits } from "./pending.ts";
 import { withLock } from "./lock.ts";
+import { objectPath } from "./objects.ts";
 import { forgetVerified } from "./verified.ts";
 import { addTombstones, type Tombstones } from "./tombstones.ts";
 import { shortVersion } from "./version.ts";
@@ -23,9 +26,12 @@ export interface GcOptions {
 
 export interface GcRemoved {
   dataset: string;
+  /** The version removed, or for a partition object (`partition`) the object's own hash. */
   version: string;
   path: string;
   size: number;
+  /** A partition object that no kept version's manifest names. */
+  partition?: true;
 }
 
 export interface GcResult {
@@ -74,8 +80,53 @@ export async function collectGarbage(config: Config, options: GcOptions = {}): P
       const removed: GcRemoved[] = [];
       const unrecorded: string[] = [];
       let kept = 0;
-      for (const file of await listObjects(config.dataDir)) {
+      // Objects a killed commit left, which its journal names and nothing else does: removed with the journal.
+      const interrupted = await interruptedCommits(config);
+      const left = new Set(interrupted.flatMap((c) => c.orphans));
+      for (const c of interrupted)
+        for (const o of c.orphans) {
+          const file = objectPath(config.dataDir, o);
+          removed.push({
+            dataset: c.entry!.dataset,
+            version: o,
+            path: file,
+            size: (await stat(file)).size,
+            partition: true,
+          });
+        }
+      const files = (await listObjects(config.dataDir)).filter(
+        (f) => !(f.version && f.kind === "object" && left.has(f.version)),
+      );
+      // Partition objects belong to the versions whose manifests name them: kept while any of those is kept.
+      const usedBy = new Map<string, { dataset: string; kept: boolean }[]>();
+      for (const file of files) {
         const dataset = file.version && datasetOf.get(file.version);
+        if (file.kind !== "manifest" || !dataset) continue;
+        const manifest = await readManifest(config.dataDir, file.version!, dataset).catch(() => undefined);
+        if (!manifest) {
+          // A manifest that cannot be read names objects gc cannot know: keep it, and so every unnamed object.
+          keep.add(file.version!);
+          usedBy.set("*", [{ dataset, kept: true }]);
+          continue;
+        }
+        for (const p of manifest.partitions)
+          usedBy.set(p.object, [...(usedBy.get(p.object) ?? []), { dataset, kept: keep.has(file.version!) }]);
+      }
+      for (const file of files) {
+        const dataset = file.version && datasetOf.get(file.version);
+        const users = file.version && file.kind === "object" ? usedBy.get(file.version) : undefined;
+        if (!dataset && users) {
+          if (users.some((u) => u.kept)) kept++;
+          else
+            removed.push({
+              dataset: users[0]!.dataset,
+              version: file.version!,
+              path: file.path,
+              size: (await stat(file.path)).size,
+              partition: true,
+            });
+          continue;
+        }
         if (!file.version || !dataset) {
           unrecorded.push(file.path);
           continue;
@@ -89,7 +140,8 @@ export async function collectGarbage(config: Config, options: GcOptions = {}): P
       if (!dryRun && removed.length) {
         const now = (options.now ?? (() => new Date()))().toISOString();
         const tombstones: Tombstones = {};
-        for (const r of removed) tombstones[r.version] = { dataset: r.dataset, size: r.size, removedAt: now };
+        for (const r of removed.filter((r) => !r.partition))
+          tombstones[r.version] = { dataset: r.dataset, size: r.size, removedAt: now };
         // Tombstones first: a crash mid-way leaves a listed-but-present object, which verify still checks.
         await addTombstones(config.dataDir, tombstones);
         config.onCommit?.(`gc of ${removed.length} objects (data/gc.json)`);
@@ -100,6 +152,7 @@ export async function collectGarbage(config: Config, options: GcOptions = {}): P
           log.progress(`gc: removed ${r.dataset}@${shortVersion(r.version)}`);
         }
       }
+      if (!dryRun) for (const c of interrupted) await rm(c.path, { force: true });
       return {
         dryRun,
         removed,

@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Config } from "../config.ts";
 import { datasets } from "../datasets/index.ts";
@@ -8,8 +7,8 @@ import { parquet, queryRows, withDuckDB } from "../duckdb.ts";
 import { readRecord } from "../lineage/catalog.ts";
 import { pinSet, type Pins } from "../lineage/pins.ts";
 import { silentLogger, type Logger } from "../log.ts";
-import { objectKey, type Remote } from "../remote/remote.ts";
-import { objectPath } from "./objects.ts";
+import { manifestKey, objectKey, type Remote } from "../remote/remote.ts";
+import { isLocal, readableFiles } from "./files.ts";
 import { parquetSchema } from "./parquet.ts";
 
 export interface PinStatus {
@@ -62,9 +61,9 @@ export async function pinStatus(
     const out: PinStatus[] = [];
     for (const [dataset, version] of chosen) {
       options.signal?.throwIfAborted();
-      const file = objectPath(config.dataDir, version);
-      const local = existsSync(file);
-      const remote = onRemote ? onRemote.has(objectKey(version)) : null;
+      // A partitioned version is on the remote once its manifest is: push sends the manifest after its objects.
+      const local = await isLocal(config.dataDir, version);
+      const remote = onRemote ? onRemote.has(objectKey(version)) || onRemote.has(manifestKey(version)) : null;
       let problem: string | null = datasets.some((d) => d.name === dataset)
         ? null
         : "no dataset of this name is defined";
@@ -77,7 +76,16 @@ export async function pinStatus(
           return null;
         },
       );
-      const fresh = local ? await newestRow(con, dataset, file) : { column: null, newest: null };
+      // The newest row is read from bytes checked against the version, as every reader does. A corrupt object is
+      // this pin's problem to report, not a reason to stop listing the others.
+      const files = local
+        ? await readableFiles(config.dataDir, version, dataset).catch((e: unknown) => {
+            if (!isLabbookError(e, "E_INTEGRITY")) throw e;
+            problem = e.message;
+            return undefined;
+          })
+        : undefined;
+      const fresh = files ? await newestRow(con, dataset, files) : { column: null, newest: null };
       out.push({
         dataset,
         version,
@@ -100,9 +108,9 @@ export async function pinStatus(
 async function newestRow(
   con: DuckDBConnection,
   dataset: string,
-  file: string,
+  files: string[],
 ): Promise<{ column: string | null; newest: string | null }> {
-  const fields = await parquetSchema(con, file);
+  const fields = await parquetSchema(con, files);
   const def = datasets.find((d) => d.name === dataset);
   const candidates = [
     def?.source?.timeColumn,
@@ -114,7 +122,7 @@ async function newestRow(
   if (!column) return { column: null, newest: null };
   const [row] = await queryRows<{ ms: number | null }>(
     con,
-    `SELECT epoch_ms(max(${quoteIdent(column)})::TIMESTAMPTZ) AS ms FROM ${parquet(file)}`,
+    `SELECT epoch_ms(max(${quoteIdent(column)})::TIMESTAMPTZ) AS ms FROM ${parquet(files)}`,
   );
   return { column, newest: row?.ms == null ? null : new Date(Number(row.ms)).toISOString() };
 }

@@ -14,9 +14,11 @@ import { silentLogger, type Logger } from "../log.ts";
 import { mapLimit } from "../pool.ts";
 import { findDebris, type Debris } from "./debris.ts";
 import { listObjects } from "./inventory.ts";
+import { manifestPath, readManifest, type PartitionEntry } from "./manifest.ts";
 import { hashFile, objectPath } from "./objects.ts";
 import { parquetRowCount } from "./parquet.ts";
 import { readOffloadIndex } from "../deliver/offload-index.ts";
+import { interruptedCommits } from "./pending.ts";
 import { readTombstones } from "./tombstones.ts";
 import { fileIdentity, markVerified } from "./verified.ts";
 import { resolveVersion, shortVersion } from "./version.ts";
@@ -70,6 +72,8 @@ interface Job {
   entry: VersionEntry | undefined;
   version: string | undefined;
   path: string;
+  /** A partition object: the versions whose manifests name it, with what each says of it. */
+  users?: { entry: VersionEntry; partition: PartitionEntry }[];
 }
 
 /**
@@ -125,10 +129,56 @@ export async function verifyStore(config: Config, options: VerifyOptions = {}): 
   const explicit = options.version !== undefined;
   const absent: AbsentVersion[] = [];
   const jobs: Job[] = [];
+  const partitions = new Map<string, Job>();
   for (const entry of entries) {
     const file = objectPath(config.dataDir, entry.version);
+    const name = `${entry.dataset}@${shortVersion(entry.version)}`;
     if (existsSync(file)) jobs.push({ entry, version: entry.version, path: file });
-    else if (explicit || pinned.has(entry.version)) {
+    else if (existsSync(manifestPath(config.dataDir, entry.version))) {
+      // A version made of partitions: its manifest is checked here, each object it names once, below.
+      const mpath = manifestPath(config.dataDir, entry.version);
+      const manifest = await readManifest(config.dataDir, entry.version, entry.dataset).catch((e: Error) => {
+        problems.push({
+          kind: "corrupt",
+          dataset: entry.dataset,
+          version: entry.version,
+          path: mpath,
+          detail: e.message,
+        });
+        return undefined;
+      });
+      if (!manifest) continue;
+      const rows = manifest.partitions.reduce((n, p) => n + p.rows, 0);
+      const size = manifest.partitions.reduce((n, p) => n + p.bytes, 0);
+      const mismatches: string[] = [];
+      if (size !== entry.size) mismatches.push(`its partitions hold ${size} bytes but the record says ${entry.size}`);
+      if (rows !== entry.rowCount)
+        mismatches.push(`its partitions hold ${rows} rows but the record says ${entry.rowCount}`);
+      if (mismatches.length)
+        problems.push({
+          kind: "mismatch",
+          dataset: entry.dataset,
+          version: entry.version,
+          path: mpath,
+          detail: `${name}: ${mismatches.join("; ")}`,
+        });
+      for (const p of manifest.partitions) {
+        const object = objectPath(config.dataDir, p.object);
+        if (!existsSync(object)) {
+          problems.push({
+            kind: "missing",
+            dataset: entry.dataset,
+            version: entry.version,
+            path: object,
+            detail: `${name}: the object of partition ${p.key} (${shortVersion(p.object)}) is not in the store`,
+          });
+          continue;
+        }
+        const job = partitions.get(p.object) ?? { entry: undefined, version: p.object, path: object, users: [] };
+        job.users!.push({ entry, partition: p });
+        partitions.set(p.object, job);
+      }
+    } else if (explicit || pinned.has(entry.version)) {
       const zip = offloadZip(entry.version);
       problems.push({
         kind: "missing",
@@ -152,10 +202,33 @@ export async function verifyStore(config: Config, options: VerifyOptions = {}): 
       );
     }
   }
+  jobs.push(...partitions.values());
   // Orphans only make sense over the whole store.
   if (!options.dataset) {
     // An object whose record is unreadable is reported once, as that record.
-    const known = new Set([...entries.map((e) => e.version), ...unreadable]);
+    const known = new Set([...entries.map((e) => e.version), ...unreadable, ...partitions.keys()]);
+    // What a killed commit left: its journal names the objects, so they are reported as its, not as strangers.
+    for (const c of await interruptedCommits(config)) {
+      const of = c.entry ? `${c.entry.dataset}@${shortVersion(c.entry.version)}` : "an unknown version";
+      for (const o of c.orphans) {
+        known.add(o);
+        problems.push({
+          kind: "orphaned",
+          dataset: c.entry!.dataset,
+          version: o,
+          path: objectPath(config.dataDir, o),
+          detail: `${shortVersion(o)} was left by an interrupted commit of ${of} (pid ${c.entry!.pid}): no manifest names it; labbook gc removes it`,
+        });
+      }
+      if (!c.orphans.length)
+        problems.push({
+          kind: "orphaned",
+          dataset: c.entry?.dataset ?? null,
+          version: c.entry?.version ?? null,
+          path: c.path,
+          detail: `the journal of an interrupted commit of ${of}, which left nothing behind; labbook gc removes it`,
+        });
+    }
     for (const f of await listObjects(config.dataDir)) {
       if (!f.version || !known.has(f.version)) jobs.push({ entry: undefined, version: f.version, path: f.path });
     }
@@ -185,6 +258,7 @@ export async function verifyStore(config: Config, options: VerifyOptions = {}): 
         log.progress(`verify: ${++done}/${jobs.length} objects, ${(bytes / 1e6).toFixed(1)} MB`);
         const dataset = job.entry?.dataset ?? null;
         const name = dataset ? `${dataset}@${shortVersion(job.version!)}` : job.path;
+        if (job.users) return checkPartition(job, version, size);
         if (!job.entry) {
           problems.push({
             kind: "orphaned",
@@ -229,6 +303,27 @@ export async function verifyStore(config: Config, options: VerifyOptions = {}): 
     duck?.con.closeSync();
     duck?.instance.closeSync();
   }
+  /** A partition object: its hash, and its size and rows against every manifest that names it. */
+  async function checkPartition(job: Job, version: string, size: number) {
+    const [first] = job.users!;
+    const usedBy = job.users!.map((u) => `${u.entry.dataset}@${shortVersion(u.entry.version)}`).join(", ");
+    const keys = [...new Set(job.users!.map((u) => u.partition.key))].join(", ");
+    const what = `partition ${keys} (object ${shortVersion(job.version!)}) of ${usedBy}`;
+    const at = { dataset: first!.entry.dataset, version: first!.entry.version, path: job.path };
+    if (version !== job.version) {
+      problems.push({ kind: "corrupt", ...at, detail: `${what}: the bytes hash to ${shortVersion(version)}` });
+      return;
+    }
+    await markVerified(config.dataDir, job.path, version);
+    const rows = await rowCount(job.path).catch(() => undefined);
+    const mismatches: string[] = [];
+    if (size !== first!.partition.bytes)
+      mismatches.push(`size ${size} but the manifest says ${first!.partition.bytes}`);
+    if (rows !== first!.partition.rows)
+      mismatches.push(`${rows ?? "unreadable"} rows but the manifest says ${first!.partition.rows}`);
+    if (mismatches.length) problems.push({ kind: "mismatch", ...at, detail: `${what}: ${mismatches.join("; ")}` });
+  }
+
   const seconds = (now() - started) / 1000;
   const order = (p: VerifyProblem) => `${p.kind} ${p.dataset ?? ""} ${p.path}`;
   problems.sort((a, b) => (order(a) < order(b) ? -1 : 1));

@@ -5,6 +5,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { loadConfig, type Config } from "../../loaders/config.ts";
 import { sourceDatasets, getDataset } from "../../loaders/datasets/index.ts";
+import type { Partitioning } from "../../loaders/datasets/define.ts";
 import { ingestPostgres, type IngestResult } from "../../loaders/ingest/postgres.ts";
 import type { IngestFilters } from "../../loaders/ingest/filters.ts";
 import { writePins, type Pins } from "../../loaders/lineage/pins.ts";
@@ -22,7 +23,11 @@ export interface TestProject {
   config: Config;
   db: TestDatabase;
   /** Ingests one source dataset (or all) into the project's store. `at` pins the clock, hence the lineage eventTime. */
-  ingest(name?: string, options?: { filters?: IngestFilters; at?: number }): Promise<IngestResult[]>;
+  /** `partitioning` ingests the datasets as if their definitions declared it. */
+  ingest(
+    name?: string,
+    options?: { filters?: IngestFilters; at?: number; full?: boolean; partitioning?: Partitioning },
+  ): Promise<IngestResult[]>;
   pin(pins: Pins): Promise<void>;
   /** Runs git in the project root (a repository after `git("init")`), with a fixed identity. */
   git(...args: string[]): Promise<string>;
@@ -57,10 +62,17 @@ export async function createTestProject(seed: SeedOptions = SMALL_SEED): Promise
         for (const def of defs) {
           const at = options.at;
           out.push(
-            await ingestPostgres(def, database, "pascal", config, {
-              filters: options.filters,
-              clock: at === undefined ? undefined : () => at,
-            }),
+            await ingestPostgres(
+              options.partitioning ? { ...def, partitioning: options.partitioning } : def,
+              database,
+              "pascal",
+              config,
+              {
+                filters: options.filters,
+                full: options.full,
+                clock: at === undefined ? undefined : () => at,
+              },
+            ),
           );
         }
         return out;

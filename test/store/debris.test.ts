@@ -5,7 +5,7 @@ import { Readable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { stagingDir } from "../../loaders/deliver/out-dir.ts";
 import { directoryRemote } from "../../loaders/remote/dir.ts";
-import { sweepDebris } from "../../loaders/store/debris.ts";
+import { findDebris, sweepDebris } from "../../loaders/store/debris.ts";
 import { tempPath } from "../../loaders/store/objects.ts";
 import { runCli } from "../util/cli.ts";
 import { runUntilKilled } from "../util/killed.ts";
@@ -46,6 +46,15 @@ describe("debris of killed processes", () => {
     expect(pinned.code).toBe(0);
     expect(await readdir(path.join(dataDir, "tmp"))).toEqual([path.basename(live)]);
     expect((await readdir(path.join(lineageDir, DATASET))).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+  });
+
+  it("finds the journal temp a commit of a partitioned version was killed writing in data/pending", async () => {
+    const pending = path.join(project.config.dataDir, "pending");
+    await mkdir(pending, { recursive: true });
+    await writeFile(path.join(pending, "abc.json.4242.tmp"), "{");
+    await writeFile(path.join(pending, "abc.json"), "{}");
+    const found = await findDebris(project.config, (pid) => pid !== 4242);
+    expect(found).toEqual([{ path: path.join(pending, "abc.json.4242.tmp"), pid: 4242, kind: "temp-file" }]);
   });
 
   it("gc removes debris and says so; --dry-run only lists it", async () => {

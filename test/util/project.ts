@@ -7,7 +7,8 @@ import { loadConfig, type Config } from "../../loaders/config.ts";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { withDuckDB } from "../../loaders/duckdb.ts";
 import { buildRecord } from "../../loaders/lineage/record.ts";
-import { commitVersion } from "../../loaders/store/commit.ts";
+import { commitPartitioned, commitVersion } from "../../loaders/store/commit.ts";
+import { stageManifest } from "../../loaders/store/manifest.ts";
 import type { StagedFile } from "../../loaders/store/objects.ts";
 import { parquetRowCount, parquetSchema, stageQuery } from "../../loaders/store/parquet.ts";
 
@@ -104,6 +105,61 @@ export async function makeVersion(config: Config, dataset: string, select: strin
     return staged.version;
   });
 }
+
+/**
+ * Publishes a partitioned version: one object per key (each made from a DuckDB SELECT), a manifest naming them, and
+ * a lineage record, through the same staging and commit code as a partitioned ingest.
+ */
+export async function makePartitionedVersion(
+  config: Config,
+  dataset: string,
+  parts: Record<string, string>,
+  at: number,
+): Promise<{ version: string; objects: Record<string, string> }> {
+  return withDuckDB(async (con) => {
+    const written = [];
+    const partitions = [];
+    let fields: { name: string; type: string }[] = [];
+    for (const [key, select] of Object.entries(parts)) {
+      const staged = await stageQuery(con, config.dataDir, select);
+      written.push(staged);
+      fields = await parquetSchema(con, staged.path);
+      partitions.push({
+        key,
+        object: staged.version,
+        rows: await parquetRowCount(con, staged.path),
+        bytes: staged.size,
+      });
+    }
+    const manifest = await stageManifest(config.dataDir, {
+      partitioning: { column: "at", grain: "day" },
+      schema: fields,
+      partitions,
+    });
+    const record = buildRecord({
+      job: `test.${dataset}`,
+      dataset,
+      version: manifest.version,
+      rowCount: partitions.reduce((n, p) => n + p.rows, 0),
+      size: partitions.reduce((n, p) => n + p.bytes, 0),
+      fields,
+      inputs: [],
+      dataSource: { name: "test", uri: "test://" },
+      sql: "partitions",
+      parameters: {},
+      git: { commit: null, branch: null, dirty: null },
+      sourcePath: "test/util/project.ts",
+      startedAt: at,
+      endedAt: at,
+    });
+    await commitPartitioned(config, dataset, written, manifest, record);
+    return { version: manifest.version, objects: Object.fromEntries(partitions.map((p) => [p.key, p.object])) };
+  });
+}
+
+/** A day of rows for makePartitionedVersion: ids `from`…`from + n - 1` at that day's noon. */
+export const dayRows = (day: string, n: number, from = 0) =>
+  `SELECT i AS id, TIMESTAMPTZ '${day} 12:00:00+00' AS at, 'v' || i AS label FROM range(${from}, ${from + n}) t(i) ORDER BY id`;
 
 /** A small experiment_protocols-like table: ids p000…, with `n` rows and a start date per row. */
 export const protocolsSql = (n: number, extra = "") =>

@@ -16,14 +16,18 @@ export default defineCommand({
   name: "ingest",
   usage:
     "<dataset>|--all [--days N | --since ISO --until ISO] [--user-id ID] [--from GLOB] [--non-strict] [--no-validate]" +
-    " [--sync-duckdb] [--json]",
+    " [--full] [--sync-duckdb] [--json]",
   description:
     "Export source datasets from PostgreSQL to immutable, content-hashed Parquet versions with lineage records.\n" +
     "Rows stream through COPY into DuckDB and out as zstd Parquet sorted by the dataset's sort key; the file is hashed\n" +
     "as it is written. Identical bytes give the same version, stored once. Rows are validated against the dataset's\n" +
     "zod schema: by default any invalid row fails the ingest and nothing is written.\n\n" +
     "With no DATABASE_URL it reads the embedded PostgreSQL, which it first seeds with the demo data (as labbook seed\n" +
-    "with its defaults) when it has no source tables. A DATABASE_URL database is never seeded.",
+    "with its defaults) when it has no source tables. A DATABASE_URL database is never seeded.\n\n" +
+    "A partitioned dataset (behavioral_events, by day) is stored as one object per partition plus a manifest. Its\n" +
+    "ingest fingerprints each partition in PostgreSQL (row count and an order-free hash; no rows transferred) and\n" +
+    "re-exports only the partitions that changed since its latest unfiltered version; the others are reused. The\n" +
+    "version is the same as a --full ingest of the same rows would give.",
   options: {
     all: {
       type: "boolean",
@@ -48,6 +52,10 @@ export default defineCommand({
       description: "Version the valid rows; write invalid ones to a rejects Parquet with reasons",
     },
     "no-validate": { type: "boolean", description: "Skip validation (recorded in the lineage)" },
+    full: {
+      type: "boolean",
+      description: "Partitioned datasets: re-export every partition instead of only the changed ones",
+    },
     "sync-duckdb": {
       type: "boolean",
       description: "Afterwards bring the DuckDB research database to the pin set (as labbook sync-duckdb)",
@@ -121,6 +129,7 @@ export default defineCommand({
               validation,
               log: ctx.log,
               signal: ctx.signal,
+              full: ctx.values.full === true,
             }),
           );
         }
@@ -138,7 +147,7 @@ export default defineCommand({
     if (ctx.json) return printJson(ctx, results);
     for (const r of results) {
       ctx.out(
-        `${r.dataset}@${shortVersion(r.version)}  ${r.rowCount} rows  ${r.size} bytes  ${r.stored ? "new" : r.reproduced ? "reproduced" : "unchanged"}${r.quality ? `  checks: ${r.quality.status}` : ""}`,
+        `${r.dataset}@${shortVersion(r.version)}  ${r.rowCount} rows  ${r.size} bytes  ${r.stored ? "new" : r.reproduced ? "reproduced" : "unchanged"}${r.partitions ? `  partitions: ${r.partitions.written} written, ${r.partitions.reused} reused` : ""}${r.quality ? `  checks: ${r.quality.status}` : ""}`,
       );
     }
   },

@@ -1,9 +1,8 @@
-import { existsSync } from "node:fs";
 import { LabbookError, usageError } from "../../errors.ts";
 import { findVersion, listDatasets, listVersions } from "../../lineage/catalog.ts";
 import { pin } from "../../lineage/pin.ts";
 import { describeFailure, recordedFailures } from "../../quality/gate.ts";
-import { objectPath } from "../../store/objects.ts";
+import { isLocal } from "../../store/files.ts";
 import { parseRef, shortVersion } from "../../store/version.ts";
 import { defineCommand, printJson } from "../command.ts";
 
@@ -51,7 +50,9 @@ export default defineCommand({
       );
     const changes = await pin(ctx.config, set, ctx.values.all ? "all" : resolved, ctx.signal);
     // A pin may name a version this store does not hold (gc removed it, or it was never pulled): allowed, but said.
-    for (const c of changes.filter((c) => !existsSync(objectPath(ctx.config.dataDir, c.version!))))
+    const absent = [];
+    for (const c of changes) if (!(await isLocal(ctx.config.dataDir, c.version!))) absent.push(c);
+    for (const c of absent)
       ctx.log.warn(
         `${c.dataset}@${shortVersion(c.version!)} is not in the local store (removed by gc, or never pulled): ` +
           `builds from "${set}" fail until "labbook pull --pins ${set}" fetches it`,
