@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { readdir, rm } from "node:fs/promises";
+import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Config } from "../config.ts";
 import { publishDir, stagingDir } from "../deliver/out-dir.ts";
@@ -7,6 +7,7 @@ import { LabbookError } from "../errors.ts";
 import { pinSet, readPins } from "../lineage/pins.ts";
 import { silentLogger, type Logger } from "../log.ts";
 import { withLock } from "../store/lock.ts";
+import { BUILD_TIME_ENV, buildTime } from "./build-time.ts";
 import { assertPinned } from "./context.ts";
 import { discoverLoaders } from "./discover.ts";
 import { loaderFingerprint } from "./fingerprint.ts";
@@ -89,6 +90,8 @@ export async function buildSite(config: Config, options: SiteBuildOptions = {}):
   const clock = options.clock ?? Date.now;
   const started = clock();
   const outDir = path.resolve(config.root, options.outDir ?? "dist");
+  // Fixed once for Framework and every loader it runs; SOURCE_DATE_EPOCH makes it the same on every rebuild.
+  const builtAt = new Date(buildTime(options.env ?? process.env, () => started)).toISOString();
   await assertReplaceable(outDir);
   // One build per site root at a time: Framework's loader cache is shared.
   return withLock(
@@ -107,10 +110,11 @@ export async function buildSite(config: Config, options: SiteBuildOptions = {}):
       try {
         await runFramework(["build"], {
           root: config.root,
-          env: { ...frameworkEnv, LABBOOK_SITE_OUTPUT: staging, LABBOOK_BUILD_TIME: new Date(started).toISOString() },
+          env: { ...frameworkEnv, LABBOOK_SITE_OUTPUT: staging, [BUILD_TIME_ENV]: builtAt },
           output: options.frameworkOutput ?? process.stderr,
           signal: options.signal,
         });
+        await stampFileTimes(staging, Date.parse(builtAt));
         await assertPageDeps(staging);
         pages = await listPages(staging);
         options.signal?.throwIfAborted();
@@ -126,6 +130,24 @@ export async function buildSite(config: Config, options: SiteBuildOptions = {}):
     },
     options.signal,
   );
+}
+
+/**
+ * Framework gives each FileAttachment of a page the mtime of its file (`lastModified`): for a loader's output, when it
+ * last ran on this machine. That would make two builds of one commit differ, so every file is stamped with the
+ * build's time instead (SOURCE_DATE_EPOCH when set), the time the published data is as of.
+ */
+export async function stampFileTimes(outDir: string, builtAt: number): Promise<void> {
+  const entries = await readdir(outDir, { recursive: true, withFileTypes: true });
+  for (const entry of entries.filter((e) => e.isFile() && e.name.endsWith(".html"))) {
+    const file = path.join(entry.parentPath, entry.name);
+    const html = await readFile(file, "utf8");
+    const stamped = html.replace(
+      /^(registerFile\(.*"lastModified":)-?\d+(?:\.\d+)?(?:e[+-]?\d+)?/gm,
+      (_m, head: string) => `${head}${builtAt}`,
+    );
+    if (stamped !== html) await writeFile(file, stamped);
+  }
 }
 
 /** The build replaces its output directory, so that must be absent, empty or a previous build: never any folder. */

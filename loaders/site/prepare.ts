@@ -52,6 +52,12 @@ export async function prepareSiteData(config: Config, options: PrepareOptions = 
   const remote = openRemote(config);
   try {
     const result = await pull(config, remote, missing, { log, signal: options.signal });
+    // Committed records are never fetched again; one that is fetched now is an untracked file in lineage/.
+    if (result.records)
+      log.warn(
+        `build: pulled ${result.records} lineage record(s) this commit lacks into ${config.lineageDir}; commit them ` +
+          "with pins.json (git add lineage), or builds of this commit elsewhere may differ",
+      );
     return { action: "pulled", objects: result.pulled.length, bytes: result.bytes };
   } finally {
     remote.close();

@@ -1,6 +1,7 @@
 import { FAILING_CHECKS_ENV } from "../../quality/failing.ts";
 import { describeFailure, gateError, gateVerdict } from "../../quality/gate.ts";
 import { buildSite } from "../../site/build.ts";
+import { BUILD_TIME_ENV, buildTime } from "../../site/build-time.ts";
 import { prepareSiteData } from "../../site/prepare.ts";
 import { stringOption } from "../args.ts";
 import { defineCommand, printJson } from "../command.ts";
@@ -38,7 +39,9 @@ export default defineCommand({
     // The first build of a fresh clone ingests and pins here, so the gate judges what would be published.
     const preparation = await prepareSiteData(ctx.config, { log: ctx.log, signal: ctx.signal });
     ctx.log.progress(`build: running the quality checks of pin set "${ctx.config.pinSet}"`);
-    const verdict = await gateVerdict(ctx.config, ctx.config.pinSet, { clock: () => started, signal: ctx.signal });
+    // The gate and the quality page judge freshness at the same time: the build's (SOURCE_DATE_EPOCH when set).
+    const builtAt = buildTime(process.env, () => started);
+    const verdict = await gateVerdict(ctx.config, ctx.config.pinSet, { clock: () => builtAt, signal: ctx.signal });
     const allowed = ctx.values["allow-failing-checks"] === true;
     if (verdict.failures.length && !allowed) throw gateError(verdict);
     if (verdict.failures.length)
@@ -48,7 +51,11 @@ export default defineCommand({
       log: ctx.log,
       signal: ctx.signal,
       // Always set, so that a value inherited from the caller's environment cannot put a banner on a clean build.
-      env: { ...process.env, [FAILING_CHECKS_ENV]: verdict.failures.length ? JSON.stringify(verdict.failures) : "" },
+      env: {
+        ...process.env,
+        [FAILING_CHECKS_ENV]: verdict.failures.length ? JSON.stringify(verdict.failures) : "",
+        [BUILD_TIME_ENV]: new Date(builtAt).toISOString(),
+      },
     });
     const out = {
       ...result,
