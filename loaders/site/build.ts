@@ -23,8 +23,10 @@ export interface SiteBuildOptions {
   outDir?: string;
   log?: Logger;
   signal?: AbortSignal;
-  /** Framework's own progress (default stderr). */
+  /** Framework's own progress (default stderr), shown only when `verbose`; its warnings go to `log` either way. */
   frameworkOutput?: NodeJS.WritableStream;
+  /** Framework's per-file lines and the list of loaders to run (`labbook build --verbose`). */
+  verbose?: boolean;
   env?: NodeJS.ProcessEnv;
   clock?: () => number;
 }
@@ -98,11 +100,12 @@ export async function buildSite(config: Config, options: SiteBuildOptions = {}):
     cacheDir(siteRoot(config)),
     async () => {
       const { preparation, pins, invalidation, frameworkEnv } = await prepareSite(config, options);
-      log.info(
-        `build: pin set "${config.pinSet}" ready in ${((clock() - started) / 1000).toFixed(1)} s; ` +
-          `loaders to run: ${invalidation.rerun.join(", ") || "none"}` +
-          (invalidation.kept.length ? `; unchanged: ${invalidation.kept.join(", ")}` : ""),
-      );
+      if (options.verbose)
+        log.info(
+          `build: pin set "${config.pinSet}" ready in ${((clock() - started) / 1000).toFixed(1)} s; ` +
+            `loaders to run: ${invalidation.rerun.join(", ") || "none"}` +
+            (invalidation.kept.length ? `; unchanged: ${invalidation.kept.join(", ")}` : ""),
+        );
       // Framework writes into a temp sibling that replaces outDir only once the build is whole and checked: an
       // interrupted or failed build leaves outDir as it was.
       const staging = await stagingDir(path.dirname(outDir), path.basename(outDir));
@@ -112,6 +115,11 @@ export async function buildSite(config: Config, options: SiteBuildOptions = {}):
           root: config.root,
           env: { ...frameworkEnv, LABBOOK_SITE_OUTPUT: staging, [BUILD_TIME_ENV]: builtAt },
           output: options.frameworkOutput ?? process.stderr,
+          echo: options.verbose === true,
+          onWarning: (line) =>
+            log.warn(
+              `Framework: ${line.replace(/^warning:?\s*/i, "")}` + (options.verbose ? "" : " (--verbose shows which)"),
+            ),
           signal: options.signal,
         });
         await stampFileTimes(staging, Date.parse(builtAt));
@@ -123,9 +131,6 @@ export async function buildSite(config: Config, options: SiteBuildOptions = {}):
         await rm(staging, { recursive: true, force: true });
       }
       const seconds = (clock() - started) / 1000;
-      log.info(
-        `build: ${pages.length} pages in ${path.relative(process.cwd(), outDir) || "."} (${seconds.toFixed(1)} s)`,
-      );
       return { outDir, pinSet: config.pinSet, pins, preparation, ...invalidation, pages, seconds };
     },
     options.signal,
