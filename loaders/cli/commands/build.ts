@@ -20,7 +20,9 @@ export default defineCommand({
     "The build refuses (exit 1) a pin set in which a pinned version fails an error-severity quality check, naming\n" +
     "dataset, version and check; --allow-failing-checks builds anyway, with a banner on every page naming them.\n" +
     "It prints a one-line summary (pages, datasets, loaders run and kept, time, warnings); --verbose adds Framework's\n" +
-    "line per file. A data loader that fails is named, with its error.",
+    "line per file. A data loader that fails is named, with its error.\n" +
+    "The pages show SOURCE_DATE_EPOCH (seconds since 1970) as the build time when it is set, so that two builds of\n" +
+    "one commit, with the same LABBOOK_PSEUDONYM_KEY, are byte-identical.",
   options: {
     out: {
       type: "string",
