@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { readdir, rm } from "node:fs/promises";
+import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Config } from "../config.ts";
 import { publishDir, stagingDir } from "../deliver/out-dir.ts";
@@ -8,6 +8,7 @@ import { pinSet, readPins } from "../lineage/pins.ts";
 import { silentLogger, type Logger } from "../log.ts";
 import { findFrameworkTemps } from "../store/debris.ts";
 import { withLock } from "../store/lock.ts";
+import { BUILD_TIME_ENV, buildTime } from "./build-time.ts";
 import { assertPinned } from "./context.ts";
 import { discoverLoaders } from "./discover.ts";
 import { loaderFingerprint } from "./fingerprint.ts";
@@ -30,8 +31,10 @@ export interface SiteBuildOptions {
   outDir?: string;
   log?: Logger;
   signal?: AbortSignal;
-  /** Framework's own progress (default stderr). */
+  /** Framework's own progress (default stderr), shown only when `verbose`; its warnings go to `log` either way. */
   frameworkOutput?: NodeJS.WritableStream;
+  /** Framework's per-file lines and the list of loaders to run (`labbook build --verbose`). */
+  verbose?: boolean;
   env?: NodeJS.ProcessEnv;
   clock?: () => number;
 }
@@ -108,6 +111,8 @@ export async function buildSite(config: Config, options: SiteBuildOptions = {}):
   const clock = options.clock ?? Date.now;
   const started = clock();
   const outDir = path.resolve(config.root, options.outDir ?? "dist");
+  // Fixed once for Framework and every loader it runs; SOURCE_DATE_EPOCH makes it the same on every rebuild.
+  const builtAt = new Date(buildTime(options.env ?? process.env, () => started)).toISOString();
   await assertReplaceable(outDir);
   // One build per site root at a time: Framework's loader cache is shared.
   return withLock(
@@ -119,11 +124,12 @@ export async function buildSite(config: Config, options: SiteBuildOptions = {}):
         config,
         options,
       );
-      log.info(
-        `build: pin set "${config.pinSet}" ready in ${((clock() - started) / 1000).toFixed(1)} s; ` +
-          `loaders to run: ${invalidation.rerun.join(", ") || "none"}` +
-          (invalidation.kept.length ? `; unchanged: ${invalidation.kept.join(", ")}` : ""),
-      );
+      if (options.verbose)
+        log.info(
+          `build: pin set "${config.pinSet}" ready in ${((clock() - started) / 1000).toFixed(1)} s; ` +
+            `loaders to run: ${invalidation.rerun.join(", ") || "none"}` +
+            (invalidation.kept.length ? `; unchanged: ${invalidation.kept.join(", ")}` : ""),
+        );
       // Framework writes into a temp sibling that replaces outDir only once the build is whole and checked: an
       // interrupted or failed build leaves outDir as it was.
       const staging = await stagingDir(path.dirname(outDir), path.basename(outDir));
@@ -131,8 +137,13 @@ export async function buildSite(config: Config, options: SiteBuildOptions = {}):
       try {
         await runFramework(["build"], {
           root: config.root,
-          env: { ...frameworkEnv, LABBOOK_SITE_OUTPUT: staging, LABBOOK_BUILD_TIME: new Date(started).toISOString() },
+          env: { ...frameworkEnv, LABBOOK_SITE_OUTPUT: staging, [BUILD_TIME_ENV]: builtAt },
           output: options.frameworkOutput ?? process.stderr,
+          echo: options.verbose === true,
+          onWarning: (line) =>
+            log.warn(
+              `Framework: ${line.replace(/^warning:?\s*/i, "")}` + (options.verbose ? "" : " (--verbose shows which)"),
+            ),
           signal: options.signal,
         });
         // What the pages were built from must be what this build's loaders made, not what a loader of a killed
@@ -146,6 +157,7 @@ export async function buildSite(config: Config, options: SiteBuildOptions = {}):
               "The output directory is unchanged. Run labbook build again.",
             ],
           });
+        await stampFileTimes(staging, Date.parse(builtAt));
         await assertPageDeps(staging);
         pages = await listPages(staging);
         options.signal?.throwIfAborted();
@@ -154,13 +166,28 @@ export async function buildSite(config: Config, options: SiteBuildOptions = {}):
         await rm(staging, { recursive: true, force: true });
       }
       const seconds = (clock() - started) / 1000;
-      log.info(
-        `build: ${pages.length} pages in ${path.relative(process.cwd(), outDir) || "."} (${seconds.toFixed(1)} s)`,
-      );
       return { outDir, pinSet: config.pinSet, pins, preparation, ...invalidation, pages, seconds };
     },
     options.signal,
   );
+}
+
+/**
+ * Framework gives each FileAttachment of a page the mtime of its file (`lastModified`): for a loader's output, when it
+ * last ran on this machine. That would make two builds of one commit differ, so every file is stamped with the
+ * build's time instead (SOURCE_DATE_EPOCH when set), the time the published data is as of.
+ */
+export async function stampFileTimes(outDir: string, builtAt: number): Promise<void> {
+  const entries = await readdir(outDir, { recursive: true, withFileTypes: true });
+  for (const entry of entries.filter((e) => e.isFile() && e.name.endsWith(".html"))) {
+    const file = path.join(entry.parentPath, entry.name);
+    const html = await readFile(file, "utf8");
+    const stamped = html.replace(
+      /^(registerFile\(.*"lastModified":)-?\d+(?:\.\d+)?(?:e[+-]?\d+)?/gm,
+      (_m, head: string) => `${head}${builtAt}`,
+    );
+    if (stamped !== html) await writeFile(file, stamped);
+  }
 }
 
 /** The build replaces its output directory, so that must be absent, empty or a previous build: never any folder. */

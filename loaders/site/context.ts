@@ -5,6 +5,7 @@ import { LabbookError } from "../errors.ts";
 import { pinSet, readPins, type Pins } from "../lineage/pins.ts";
 import { readableVersions } from "../store/files.ts";
 import type { PinnedDataset } from "../store/pinned.ts";
+import { buildTime } from "./build-time.ts";
 import type { LoaderDeclaration } from "./loader.ts";
 import { pseudonymizer, pseudonymKey, type PseudonymKey } from "../pseudonym.ts";
 
@@ -21,6 +22,9 @@ export interface SiteContext {
   key: PseudonymKey;
   /** The same pseudonym the views give a person column, for ids found elsewhere (lineage parameters). */
   pseudonym: (userId: string) => string;
+  /** The build's time in ms, read once (build-time.ts): every page of a build, and every rebuild of a commit with
+   * SOURCE_DATE_EPOCH, shows the same. */
+  builtAt: number;
 }
 
 /** Builds a loader's context from the environment (LABBOOK_PINS, LABBOOK_DATA_DIR, …), as Framework runs it. */
@@ -51,6 +55,7 @@ export async function siteContext(
     objects,
     key,
     pseudonym: pseudonymizer(key),
+    builtAt: buildTime(env),
   };
 }
 

@@ -1,7 +1,10 @@
 import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { createRequire } from "node:module";
 import path from "node:path";
+import { createInterface } from "node:readline";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { stripVTControlCharacters } from "node:util";
 import { LabbookError } from "../errors.ts";
 
 export interface FrameworkRun {
@@ -9,8 +12,15 @@ export interface FrameworkRun {
   root: string;
   /** Environment for Framework and the loaders it spawns. */
   env: NodeJS.ProcessEnv;
-  /** Where Framework's own output goes (stderr for `build`: stdout carries labbook's result); inherited if unset. */
+  /**
+   * Where Framework's own lines go (stderr for `build`: stdout carries labbook's result). When set, its output is read
+   * line by line: its bug-report hint is dropped and a loader's error becomes labbook's. Inherited if unset.
+   */
   output?: NodeJS.WritableStream;
+  /** With `output`: false keeps Framework's per-file lines to itself (a failure still reports what failed). */
+  echo?: boolean;
+  /** With `output`: each warning Framework prints (a broken link, …), without its colours. */
+  onWarning?: (line: string) => void;
   signal?: AbortSignal;
 }
 
@@ -44,7 +54,8 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
 
 /**
  * Runs `observable <args>` in a child process at the project root, with telemetry off (it would call home). Rejects
- * with E_PIPELINE when Framework fails; an abort stops the child.
+ * with E_PIPELINE when Framework fails: naming the data loader and its error when one failed, never with Framework's
+ * "file an issue" hint (a loader's error is the project's, not Framework's). An abort stops the child.
  *
  * Framework and the loaders it spawns run in a process group of their own, killed whole when the run is aborted or
  * labbook exits, and a watchdog in each of them kills the group when labbook dies without exiting (SIGKILL): no
@@ -67,10 +78,14 @@ export function runFramework(args: string[], run: FrameworkRun): Promise<void> {
     });
     const pid = child.pid;
     if (pid !== undefined) running.add(pid);
-    if (run.output) {
-      child.stdout!.pipe(run.output, { end: false });
-      child.stderr!.pipe(run.output, { end: false });
-    }
+    const said = new FrameworkOutput(run);
+    const reading: Promise<void>[] = [];
+    if (run.output)
+      for (const stream of [child.stdout!, child.stderr!]) {
+        const lines = createInterface({ input: stream, crlfDelay: Infinity });
+        lines.on("line", (line) => said.line(line));
+        reading.push(once(lines, "close").then(() => {}));
+      }
     const onAbort = () => pid !== undefined && killGroup(pid, "SIGTERM");
     run.signal?.addEventListener("abort", onAbort, { once: true });
     child.on("error", reject);
@@ -83,12 +98,53 @@ export function runFramework(args: string[], run: FrameworkRun): Promise<void> {
       run.signal?.removeEventListener("abort", onAbort);
       if (run.signal?.aborted) return reject(run.signal.reason);
       if (code === 0) return resolve();
-      reject(
-        new LabbookError(`observable ${args[0]} failed (${sig ?? `exit code ${code}`})`, {
-          code: "E_PIPELINE",
-          details: ["Framework's output above names the page or data loader that failed."],
-        }),
-      );
+      void Promise.all(reading).then(() => reject(said.failure(args[0]!, sig ?? `exit code ${code}`)));
     });
   });
+}
+
+/** Framework's lines that are about Framework, not the project: dropped, as a loader's failure is not its bug. */
+const HINT =
+  /^(If you think this is a bug, please file an issue at|↳ https:\/\/github\.com\/observablehq\/framework\/issues|Tip: To see the full stack trace, run with the --debug flag\.|Unexpected error: loader exited with code \d+)\s*$/;
+
+/**
+ * Reads Framework's output: forwards it (when echoing), passes on its warnings, and keeps what a failure report needs:
+ * the `error: <loader file>: …` lines a labbook loader prints (loader.ts) with their indented details, and the last
+ * lines Framework printed.
+ */
+class FrameworkOutput {
+  private readonly loaderErrors: string[] = [];
+  private readonly tail: string[] = [];
+  private inLoaderError = false;
+  constructor(private readonly run: FrameworkRun) {}
+
+  line(raw: string): void {
+    const line = stripVTControlCharacters(raw);
+    if (HINT.test(line.trim())) return;
+    if (this.run.echo !== false) this.run.output!.write(`${raw}\n`);
+    if (/^warning\b/i.test(line.trim())) this.run.onWarning?.(line.trim());
+    if (line.startsWith("error: ")) {
+      this.loaderErrors.push(line);
+      this.inLoaderError = true;
+    } else if (this.inLoaderError && line.startsWith("  ")) this.loaderErrors.push(line);
+    else this.inLoaderError = false;
+    if (line.trim()) this.tail.push(line.trim());
+    if (this.tail.length > 8) this.tail.shift();
+  }
+
+  failure(command: string, how: string): LabbookError {
+    const first = this.loaderErrors.findIndex((l) => l.startsWith("error: "));
+    if (first >= 0) {
+      const [head, ...rest] = this.loaderErrors.slice(first);
+      const end = rest.findIndex((l) => l.startsWith("error: "));
+      return new LabbookError(`data loader ${head!.slice("error: ".length)}`, {
+        code: "E_PIPELINE",
+        details: [...(end >= 0 ? rest.slice(0, end) : rest).map((l) => l.trim()), "Nothing was published."],
+      });
+    }
+    return new LabbookError(`observable ${command} failed (${how})`, {
+      code: "E_PIPELINE",
+      details: this.run.output && this.run.echo === false ? this.tail : ["Framework's output above says what failed."],
+    });
+  }
 }

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { once } from "node:events";
+import path from "node:path";
 import yazl from "yazl";
 import { isLabbookError } from "../errors.ts";
 import type { SiteContext } from "./context.ts";
@@ -56,7 +57,7 @@ export const isLoaderDefinition = (value: unknown): value is LoaderDefinition =>
  * non-zero exit, which fails the build (never a half-written file: Framework renames the output only on success).
  */
 async function runLoader(file: string, definition: LoaderDefinition): Promise<void> {
-  await guarded(async () => {
+  await guarded(file, async () => {
     // Imported here: a loader file imported only to be described loads no DuckDB and no config.
     const { siteContext } = await import("./context.ts");
     const value = await definition.compute(await siteContext(definition, process.env, file));
@@ -89,12 +90,17 @@ export async function write(text: string): Promise<string> {
   return createHash("sha256").update(bytes).digest("hex");
 }
 
-/** Runs a loader's body, turning an error into lines on stderr and exit code 1 (Framework then fails the build). */
-export async function guarded(fn: () => Promise<void>): Promise<void> {
+/**
+ * Runs a loader's body, turning an error into lines on stderr and exit code 1 (Framework then fails the build). The
+ * first line names the loader file (`error: src/x.json.sql: …`), which the build reports as its own error.
+ */
+export async function guarded(file: string, fn: () => Promise<void>): Promise<void> {
   try {
     await fn();
   } catch (error) {
-    process.stderr.write(`error: ${(error as Error).message}\n`);
+    const name = path.relative(process.cwd(), path.resolve(file));
+    const message = (error as Error).message;
+    process.stderr.write(`error: ${message.startsWith(name) ? message : `${name}: ${message}`}\n`);
     if (isLabbookError(error)) for (const line of error.details) process.stderr.write(`  ${line}\n`);
     process.exitCode = 1;
   }

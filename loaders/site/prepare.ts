@@ -62,10 +62,19 @@ export async function prepareSiteData(config: Config, options: PrepareOptions = 
   try {
     let objects = 0;
     let bytes = 0;
+    // Committed records are never fetched again; one that is fetched now is an untracked file in lineage/.
+    const warnUntracked = (records: number) => {
+      if (records)
+        log.warn(
+          `build: pulled ${records} lineage record(s) this commit lacks into ${config.lineageDir}; commit them ` +
+            "with pins.json (git add lineage), or builds of this commit elsewhere may differ",
+        );
+    };
     if (missing.length) {
       log.info(`build: pulling ${missing.length} pinned object(s) from the remote: ${names}`);
       const result = await pull(config, remote, missing, { log, signal: options.signal });
       [objects, bytes] = [result.pulled.length, result.bytes];
+      warnUntracked(result.records);
     }
     if (compared.length) {
       const which = compared.map((m) => `${m.dataset}@${shortVersion(m.version)}`).join(", ");
@@ -73,6 +82,7 @@ export async function prepareSiteData(config: Config, options: PrepareOptions = 
       try {
         const result = await pull(config, remote, compared, { log, signal: options.signal });
         [objects, bytes] = [objects + result.pulled.length, bytes + result.bytes];
+        warnUntracked(result.records);
       } catch (e) {
         if (options.signal?.aborted) throw e;
         // Optional: the quality page names what it could not compare with.

@@ -8,25 +8,21 @@ export interface Provenance {
   /** dataset → pinned version */
   pins: Record<string, string>;
   git: GitInfo;
-  /** ISO time of the build (LABBOOK_BUILD_TIME, set once per build, so every page agrees). */
+  /** ISO time of the build (set once per build, so every page agrees; SOURCE_DATE_EPOCH when set). */
   builtAt: string;
   /** The failing error checks a `labbook build --allow-failing-checks` published anyway; empty for a gated build. */
   failingChecks: GateFailure[];
 }
 
 export async function provenanceData(
-  ctx: Pick<SiteContext, "config" | "pinSet" | "pins">,
+  ctx: Pick<SiteContext, "config" | "pinSet" | "pins" | "builtAt">,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<Provenance> {
-  const builtAt =
-    env.LABBOOK_BUILD_TIME && !Number.isNaN(Date.parse(env.LABBOOK_BUILD_TIME))
-      ? env.LABBOOK_BUILD_TIME
-      : new Date().toISOString();
   return {
     pinSet: ctx.pinSet,
     pins: ctx.pins,
     git: await readGitInfo(ctx.config.root),
-    builtAt: new Date(builtAt).toISOString(),
+    builtAt: new Date(ctx.builtAt).toISOString(),
     failingChecks: failingChecksOfEnv(env),
   };
 }

@@ -49,9 +49,8 @@ const HISTORY = 30;
  * versions, so the page is a function of the pins like every other page. The history comes from the lineage records
  * of the versions up to the pinned one, which never change.
  */
-export async function qualityData(ctx: SiteContext, env: NodeJS.ProcessEnv = process.env): Promise<QualityPageData> {
-  const builtAt = Date.parse(env.LABBOOK_BUILD_TIME ?? "");
-  const clock = () => (Number.isNaN(builtAt) ? Date.now() : builtAt);
+export async function qualityData(ctx: SiteContext): Promise<QualityPageData> {
+  const clock = () => ctx.builtAt;
   const pinned = new Map(ctx.objects.map((o) => [o.dataset, o]));
   const defs = datasets.filter((d) => !d.produced && d.checks?.length && pinned.has(d.name));
   // Imported here, as in context.ts: DuckDB's native module loads only when a page needs it.

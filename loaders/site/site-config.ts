@@ -4,6 +4,7 @@ import { loadConfig, loadDotEnv } from "../config.ts";
 import { readGitInfo } from "../lineage/git.ts";
 import { readPins } from "../lineage/pins.ts";
 import { failingChecksOfEnv } from "../quality/failing.ts";
+import { buildTime } from "./build-time.ts";
 import { discoverLoaders } from "./discover.ts";
 import { sqlRunner } from "./fingerprint.ts";
 import { watchdogImport } from "./framework.ts";
@@ -23,12 +24,11 @@ export async function siteConfig(env: NodeJS.ProcessEnv = process.env) {
   let key: Promise<PseudonymKey> | undefined;
   const pages = await sitePages(config, siteRoot, () => (key ??= pseudonymKey(config, env)));
   const loaders = await discoverLoaders(siteRoot);
-  const builtAt = Date.parse(env.LABBOOK_BUILD_TIME ?? "");
   const facts = {
     pinSet: config.pinSet,
     pins: (await readPins(config.lineageDir))[config.pinSet] ?? {},
     git: await readGitInfo(config.root),
-    builtAt: new Date(Number.isNaN(builtAt) ? Date.now() : builtAt).toISOString(),
+    builtAt: new Date(buildTime(env)).toISOString(),
     failingChecks: failingChecksOfEnv(env),
   };
   const footers = new Map<string, string>();

@@ -6,7 +6,7 @@ import { runSqlLoader } from "./sql-loader.ts";
 import { stampOutput } from "./stamps.ts";
 
 const [file, ...args] = process.argv.slice(2);
-await guarded(async () => {
+await guarded(file ?? "a SQL loader", async () => {
   loadDotEnv();
   const config = loadConfig(process.env);
   // Framework passes a route's parameters as --name=value (the value may itself hold "=").

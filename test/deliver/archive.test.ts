@@ -103,7 +103,10 @@ describe("createArchive", () => {
     const dir = path.join(project.root, "dist", "_file", "data");
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
-    const provenance = await provenanceData({ config: project.config, pinSet, pins } as SiteContext, {});
+    const provenance = await provenanceData(
+      { config: project.config, pinSet, pins, builtAt: Date.now() } as SiteContext,
+      {},
+    );
     const file = path.join(dir, "provenance.0123abcd.json");
     await writeFile(file, JSON.stringify(provenance));
     return "site/_file/data/provenance.0123abcd.json";

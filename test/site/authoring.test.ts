@@ -1,5 +1,6 @@
 import { readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { stripVTControlCharacters } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readPins, writePins } from "../../loaders/lineage/pins.ts";
 import { withPage } from "../util/browser.ts";
@@ -179,6 +180,53 @@ describe("a report page as a Markdown file and a SQL loader", () => {
       await rm(src("bad.json.sql"), { force: true });
     }
   });
+
+  it(
+    "prints a one-line summary, and Framework's line per file only with --verbose",
+    async () => {
+      const quiet = await project.cli(["build"]);
+      expect(quiet.code, quiet.stderr).toBe(0);
+      expect(quiet.stdout).toMatch(
+        /^built dist: 5 pages from pin set "default" \(4 datasets\); loaders: 0 run, 4 kept; \d+\.\d s; 1 warning\n$/,
+      );
+      // The footers link to a lineage page this project does not have: Framework's one warning, passed on.
+      expect(quiet.stderr).toMatch(
+        /^warning: Framework: \d+ broken links? \(\d+ validated\) \(--verbose shows which\)\n$/,
+      );
+      const framework = /^(load|build|copy|render|bundle) |Observable Framework/m;
+      expect(stripVTControlCharacters(quiet.stderr)).not.toMatch(framework);
+      const verbose = await project.cli(["build", "--verbose"]);
+      expect(verbose.code, verbose.stderr).toBe(0);
+      expect(stripVTControlCharacters(verbose.stderr)).toMatch(/^render \S*trends/m);
+      expect(verbose.stderr).toMatch(/^build: pin set "default" ready in .*; loaders to run: none; unchanged: /m);
+    },
+    2 * BUILD_TIMEOUT,
+  );
+
+  it(
+    "reports a loader that fails as labbook's error, naming it, without Framework's bug-report hint",
+    async () => {
+      const before = await snapshot(dist);
+      await writeFile(src("boom.md"), '```js\nconst boom = FileAttachment("boom.json").json();\n```\n');
+      await writeFile(
+        src("boom.json.ts"),
+        'import { defineLoader } from "../loaders/site/loader.ts";\n\n' +
+          'export default defineLoader({ reads: [] }, async () => {\n  throw new Error("no sample to draw");\n});\n',
+      );
+      try {
+        const result = await project.cli(["build"]);
+        expect(result.code).toBe(1);
+        expect(result.stderr).toMatch(/^error: data loader src\/boom\.json\.ts: no sample to draw$/m);
+        expect(result.stderr).not.toMatch(/file an issue|observablehq\/framework\/issues|--debug|Unexpected error/);
+        expect(result.stderr).not.toMatch(/^(warning|error): observable build failed/m);
+        expect(await snapshot(dist)).toEqual(before);
+      } finally {
+        await rm(src("boom.md"), { force: true });
+        await rm(src("boom.json.ts"), { force: true });
+      }
+    },
+    BUILD_TIMEOUT,
+  );
 
   it("refuses to overwrite a page with `labbook new page`", async () => {
     const page = await readFile(src("trends.md"), "utf8");

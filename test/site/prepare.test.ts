@@ -5,6 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig, type Config } from "../../loaders/config.ts";
 import { writePins } from "../../loaders/lineage/pins.ts";
+import { memoryLogger } from "../../loaders/log.ts";
 import { invalidateSite } from "../../loaders/site/build.ts";
 import { prepareSiteData } from "../../loaders/site/prepare.ts";
 import { getDataset } from "../../loaders/datasets/index.ts";
@@ -76,8 +77,15 @@ describe("prepareSiteData", () => {
       DATABASE_URL: "postgres://nobody:secret@127.0.0.1:1/none",
     });
     await writePins(clone.lineageDir, { default: pins });
-    const result = await prepareSiteData(clone);
+    const log = memoryLogger();
+    const result = await prepareSiteData(clone, { log });
     expect(result).toMatchObject({ action: "pulled", objects: Object.keys(pins).length });
+    // Only pins.json was there: the records came from the remote, untracked, and the build says to commit them.
+    const n = Object.keys(pins).length;
+    expect(log.lines).toContain(
+      `warning: build: pulled ${n} lineage record(s) this commit lacks into ${clone.lineageDir}; commit them ` +
+        "with pins.json (git add lineage), or builds of this commit elsewhere may differ",
+    );
     for (const version of Object.values(pins)) expect(existsSync(objectPath(clone.dataDir, version))).toBe(true);
     expect(await prepareSiteData(clone)).toEqual({ action: "ready" });
   });

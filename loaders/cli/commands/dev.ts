@@ -33,6 +33,10 @@ export default defineCommand({
         ...(ctx.values["no-open"] ? ["--no-open"] : []),
       ];
       await runFramework(args, { root: ctx.config.root, env: frameworkEnv, signal: ctx.signal });
+    } catch (error) {
+      // Ctrl-C is how a preview ends: a normal stop (exit 130, as every interrupted command), not a warning.
+      if (!ctx.signal.aborted) throw error;
+      ctx.log.info("dev: stopped");
     } finally {
       stop();
     }
