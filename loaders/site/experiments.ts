@@ -127,7 +127,7 @@ export async function experimentsData(ctx: SiteContext): Promise<Record<string, 
 }
 
 /** The page draws the randomization distribution as a histogram: bins instead of every value keep the page small. */
-function forPage(analysis: ProtocolAnalysis): PageAnalysis {
+export function forPage(analysis: ProtocolAnalysis): PageAnalysis {
   if (!isComputed(analysis.randomization)) return { ...analysis, randomization: analysis.randomization };
   const { distribution, ...test } = analysis.randomization;
   return { ...analysis, randomization: { ...test, histogram: histogram(distribution, 30) } };
