@@ -79,13 +79,21 @@ export function piecewisePart(
       notComputed: `${observedDays(single)}; the piecewise model needs at least 2 per phase to estimate its slope`,
     };
   }
-  return attempt(() =>
-    piecewiseRegression(
+  return attempt(() => {
+    const fit = piecewiseRegression(
       series.map((p) => p.value),
       ab,
       { time: series.map((p) => p.day) },
-    ),
-  );
+    );
+    // The model sees A/B runs ("level B(1)"); the page and the report name each change after the study's phase.
+    const named = new Map(
+      runs.slice(1).flatMap((r, k) => [
+        [fit.terms[2 + k]!.name, `level ${r.name}`],
+        [fit.terms[1 + runs.length + k]!.name, `slope ${r.name}`],
+      ]),
+    );
+    return { ...fit, terms: fit.terms.map((t) => ({ ...t, name: named.get(t.name) ?? t.name })) };
+  });
 }
 
 /** "phase x has 3 observed days", "phases x and y have 4 and 3 observed days". */

@@ -47,7 +47,9 @@ export {
 export {
   abOf,
   analyzeSeries,
+  formatP,
   isComputed,
+  pValue,
   summarizePhases,
   type AnalyzeOptions,
   type EffectRow,

@@ -112,7 +112,7 @@ export function analyzeSeries(series: readonly SeriesPoint[], options: AnalyzeOp
     effects,
     randomization,
     piecewise,
-    interpretation: interpret(a, b, effects, randomization, direction, missing),
+    interpretation: interpret(a, b, effects, randomization, piecewise, direction, missing),
   };
 }
 
@@ -130,6 +130,7 @@ function interpret(
   b: number[],
   effects: EffectRow[],
   test: RandomizationPart,
+  piecewise: PiecewiseResult | NotComputed,
   direction: Direction,
   missing: string | undefined,
 ): string {
@@ -143,13 +144,61 @@ function interpret(
       : "";
   const head =
     `Over ${a.length} baseline and ${b.length} intervention days the daily outcome was ${Math.abs(diff).toFixed(1)} ` +
-    `points ${diff >= 0 ? "higher" : "lower"} during intervention${ci}`;
-  if (!isComputed(test)) return `${head}; the randomization test could not be run, so the difference is not tested.`;
+    `points ${diff >= 0 ? "higher" : "lower"} during intervention${ci}.`;
   const better = direction === "increase" ? diff > 0 : diff < 0;
-  const p = test.p < 0.001 ? "p < 0.001" : `p = ${test.p.toFixed(3)}`;
-  const verdict =
-    test.p < 0.05 && better
-      ? "a difference this large is unlikely if the intervention had no effect"
-      : "the data are compatible with no intervention effect";
-  return `${head}; the randomization test gives ${p}, so ${verdict}.`;
+  const overall = isComputed(test) ? test.p < ALPHA && better : undefined;
+  const randomization = !isComputed(test)
+    ? "The randomization test could not be run, so the difference as a whole is not tested."
+    : `The randomization test, which asks whether intervention days as a whole differ from baseline days more than ` +
+      `with a random choice of the phase start points, gives ${formatP(test.p)}: ${
+        overall
+          ? "a difference this large is unlikely if the intervention had no effect"
+          : "the data are compatible with no intervention effect"
+      }.`;
+  // The level and slope changes at the phase changes that the regression finds at α = 0.05.
+  const changes = isComputed(piecewise)
+    ? piecewise.terms.filter((t) => /^(level|slope) /.test(t.name) && t.p < ALPHA)
+    : [];
+  const regression = !isComputed(piecewise)
+    ? "The piecewise regression could not be fitted, so no change at a phase change is tested."
+    : `The piecewise regression, which asks whether the outcome jumps (level) or changes its trend (slope) at a ` +
+      `phase change beyond the baseline trend, finds ${
+        changes.length
+          ? changes
+              .map(
+                (t) => `a ${t.name} change of ${t.estimate >= 0 ? "+" : ""}${t.estimate.toFixed(2)} (${formatP(t.p)})`,
+              )
+              .join(", ")
+          : "no level or slope change with p < 0.05"
+      }.`;
+  let weighed = "";
+  if (overall !== undefined && isComputed(test) && isComputed(piecewise) && overall !== changes.length > 0) {
+    // With every assignment enumerated, the smallest p the test can give is 1 / assignments.
+    const floor =
+      test.exhaustive && 1 / test.assignments >= ALPHA
+        ? ` With ${test.assignments} possible start points the randomization test cannot give p below ` +
+          `${(1 / test.assignments).toFixed(4)}, so it cannot confirm an effect in a series this short.`
+        : "";
+    weighed = overall
+      ? " The two disagree: the intervention days differ from baseline as a whole, but no phase change is a clear " +
+        "jump or turn once the trend is allowed for, so the difference may be gradual or continue a trend that began " +
+        "in baseline."
+      : ` The two disagree: the regression tests each phase change against the trend before it, while the ` +
+        `randomization test weighs the intervention days as a whole against the other places the phases could have ` +
+        `started.${floor} Read the change at ${[...new Set(changes.map((t) => t.name.replace(/^(level|slope) /, "")))].join(" and ")} ` +
+        `as a finding about that transition, not as a confirmed effect of the intervention.`;
+  }
+  return `${head} ${randomization} ${regression}${weighed}`;
+}
+
+const ALPHA = 0.05;
+
+/** A p value as the pages and reports print it: "< 0.0001" below 0.0001, else four decimals. */
+export function pValue(p: number): string {
+  return p < 0.0001 ? "< 0.0001" : p.toFixed(4);
+}
+
+/** "p = 0.0123" or "p < 0.0001". */
+export function formatP(p: number): string {
+  return p < 0.0001 ? `p ${pValue(p)}` : `p = ${pValue(p)}`;
 }

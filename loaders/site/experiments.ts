@@ -10,6 +10,9 @@ const PROTOCOLS_SQL = `SELECT id, "userId", "protocolName" AS name, "designType"
     CAST((SELECT count(*) FROM phase_assignments pa WHERE pa."protocolId" = p.id) AS INTEGER) AS phases
   FROM experiment_protocols p ORDER BY "startDate", id`;
 
+const EVENTS_RANGE_SQL = `SELECT strftime(min(CAST("timestamp" AS DATE)), '%Y-%m-%d') AS first,
+    strftime(max(CAST("timestamp" AS DATE)), '%Y-%m-%d') AS last FROM behavioral_events`;
+
 export interface ProtocolInfo {
   id: string;
   name: string;
@@ -27,6 +30,22 @@ export interface ProtocolInfo {
   mismatchDays: number;
 }
 
+/** A row of the All protocols table: the protocol, its main effect (NAP) and its randomization test's p. */
+export interface ProtocolIndexRow extends ProtocolInfo {
+  /** NAP, or null with `napNotComputed` saying why. */
+  nap: number | null;
+  napNotComputed: string | null;
+  /** The randomization test's one-sided p, or null with `pNotComputed` saying why. */
+  p: number | null;
+  pNotComputed: string | null;
+}
+
+/** The days that the pinned behavioral_events version covers (UTC dates), null when it holds no events. */
+export interface EventsRange {
+  first: string | null;
+  last: string | null;
+}
+
 export type PhaseInfo = Omit<PhaseAssignmentRow, "protocolId">;
 
 export interface ProtocolPage {
@@ -37,6 +56,8 @@ export interface ProtocolPage {
   mismatches: Omit<PhaseMismatchRow, "protocolId" | "userId">[];
   /** What `labbook analyze --json` prints for the same pins (one analyzeProtocols result). */
   analysis: PageAnalysis;
+  /** The pinned events' first and last day, to say why a protocol without observed days has none. */
+  events: EventsRange;
 }
 
 /** What the page draws of a ProtocolAnalysis: the randomization distribution as histogram bins, not every value. */
@@ -65,8 +86,9 @@ export async function experimentsData(ctx: SiteContext): Promise<Record<string, 
     >(con, PROTOCOLS_SQL);
     // Every number on the pages comes from the result `labbook analyze` prints; the page only reshapes it.
     const results = new Map((await analyzeProtocols(con)).map((r) => [r.id, r]));
+    const [events] = await queryRows<EventsRange>(con, EVENTS_RANGE_SQL);
     const files: Record<string, unknown> = {};
-    const index: ProtocolInfo[] = [];
+    const index: ProtocolIndexRow[] = [];
     const effects: ProtocolEffects[] = [];
     for (const { userId, ...p } of protocols) {
       const r = results.get(p.id)!;
@@ -78,8 +100,15 @@ export async function experimentsData(ctx: SiteContext): Promise<Record<string, 
         observedDays: r.series.length,
         mismatchDays: r.mismatches.length,
       };
-      index.push(protocol);
       const test = r.analysis.randomization;
+      const nap = r.analysis.effects.find((e) => e.name === "NAP")!;
+      index.push({
+        ...protocol,
+        nap: isComputed(nap) ? nap.estimate : null,
+        napNotComputed: isComputed(nap) ? null : nap.notComputed,
+        p: isComputed(test) ? test.p : null,
+        pNotComputed: isComputed(test) ? null : test.notComputed,
+      });
       effects.push({ id: p.id, name: p.name, effects: r.analysis.effects, p: isComputed(test) ? test.p : null });
       files[`${p.id}.json`] = {
         protocol,
@@ -88,6 +117,7 @@ export async function experimentsData(ctx: SiteContext): Promise<Record<string, 
         summary: r.summary,
         mismatches: r.mismatches.map(({ protocolId: _p, userId: _u, ...rest }) => rest),
         analysis: forPage(r.analysis),
+        events: events ?? { first: null, last: null },
       } satisfies ProtocolPage;
     }
     files["index.json"] = index;
@@ -97,7 +127,7 @@ export async function experimentsData(ctx: SiteContext): Promise<Record<string, 
 }
 
 /** The page draws the randomization distribution as a histogram: bins instead of every value keep the page small. */
-function forPage(analysis: ProtocolAnalysis): PageAnalysis {
+export function forPage(analysis: ProtocolAnalysis): PageAnalysis {
   if (!isComputed(analysis.randomization)) return { ...analysis, randomization: analysis.randomization };
   const { distribution, ...test } = analysis.randomization;
   return { ...analysis, randomization: { ...test, histogram: histogram(distribution, 30) } };

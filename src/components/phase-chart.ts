@@ -31,7 +31,8 @@ export function phaseChart(page: ProtocolPage, options: PhaseChartOptions = {}):
     marginTop: 40,
     x: { type: "utc", label: null },
     y: { label: `${page.protocol.primaryOutcome} (daily mean)`, grid: true, nice: true },
-    color: { legend: true, domain: ["BASELINE", "INTERVENTION_A", "INTERVENTION_B", "WASHOUT"] },
+    // Only the phase types this design has, in the usual order (then any other).
+    color: { legend: true, domain: phaseTypes(page.phases.map((ph) => ph.type)) },
     marks: [
       Plot.rectX(bands, { x1: "start", x2: "end", fill: "type", fillOpacity: 0.15, title: (d) => d.label }),
       Plot.ruleX(bands.slice(1), { x: "start", stroke: "currentColor", strokeOpacity: 0.4, strokeDasharray: "3,3" }),
@@ -68,4 +69,12 @@ function withGaps<T extends { date: Date; phaseLabel: string }>(points: T[]): (O
     out.push(p as T & { value: number });
   });
   return out;
+}
+
+const TYPE_ORDER = ["BASELINE", "INTERVENTION_A", "INTERVENTION_B", "WASHOUT"];
+
+/** The distinct phase types, known ones in TYPE_ORDER and then the others as they come. */
+export function phaseTypes(types: readonly string[]): string[] {
+  const present = new Set(types);
+  return [...TYPE_ORDER.filter((t) => present.has(t)), ...[...present].filter((t) => !TYPE_ORDER.includes(t))];
 }

@@ -134,13 +134,27 @@ describe("analyzeSeries", () => {
       "slope A(2)",
       "slope B(2)",
     ]);
-    expect(analysis.piecewise).toEqual(piecewise);
+    // The same fit, with each change named after the study's phase it starts.
+    const named = [
+      "intercept",
+      "trend",
+      "level intervention_A_1",
+      "level baseline_2",
+      "level intervention_A_2",
+      "slope intervention_A_1",
+      "slope baseline_2",
+      "slope intervention_A_2",
+    ];
+    expect(analysis.piecewise).toEqual({
+      ...piecewise,
+      terms: piecewise.terms.map((t, i) => ({ ...t, name: named[i] })),
+    });
     expect(analysis.randomization).toEqual({
       notComputed:
         "phase intervention_A_1 has 3 observed days; the start-point randomization test needs at least 5 per phase",
     });
     expect(analysis.interpretation).toMatch(
-      /^Over 12 baseline and 9 intervention days .*; the randomization test could not be run, so the difference is not tested\.$/,
+      /^Over 12 baseline and 9 intervention days .*\. The randomization test could not be run, so the difference as a whole is not tested\. The piecewise regression, .* finds /,
     );
   });
 
@@ -183,7 +197,9 @@ describe("analyzeSeries", () => {
     const values = series.map((p) => p.value);
     const ab = [...baseline1.map(() => "A"), ...b.map(() => "B")];
     expect(analysis.effects).toEqual(directEffects(baseline1, b));
-    expect(analysis.piecewise).toEqual(piecewiseRegression(values, ab, { time: series.map((p) => p.day) }));
+    const fit = piecewiseRegression(values, ab, { time: series.map((p) => p.day) });
+    const named = ["intercept", "trend", "level intervention_A_1", "slope intervention_A_1"];
+    expect(analysis.piecewise).toEqual({ ...fit, terms: fit.terms.map((t, i) => ({ ...t, name: named[i] })) });
     const test = randomizationTest(values, ab, {
       design: "AB",
       statistic: "mean B-A",
@@ -192,7 +208,35 @@ describe("analyzeSeries", () => {
     });
     expect(test.exhaustive).toBe(true);
     expect(analysis.randomization).toEqual({ design: "AB", statistic: "mean B-A", ...test });
-    expect(analysis.interpretation).toMatch(/; the randomization test gives p = 0\.\d{3}, so /);
+    expect(analysis.interpretation).toMatch(/ The randomization test, .* gives p = 0\.\d{4}: /);
+  });
+
+  it("weighs the randomization test and the regression, and says when they disagree", () => {
+    const low = [50, 52, 49, 51, 50, 52, 51, 49, 50, 52, 51, 50, 49, 51, 52];
+    const high = low.map((v) => v + 20);
+    // A step at the phase change, over 30 days: the randomization test and the regression agree.
+    const agree = analyzeSeries(
+      seriesOf([
+        ["baseline_1", low],
+        ["intervention_A_1", high],
+      ]),
+    );
+    expect(agree.interpretation).toMatch(/gives p = 0\.\d{4}: a difference this large is unlikely if the intervention/);
+    expect(agree.interpretation).toMatch(/finds a level intervention_A_1 change of \+\d+\.\d{2} \(p < 0\.0001\)/);
+    expect(agree.interpretation).not.toMatch(/disagree/);
+    // The same step over 16 days: the regression still finds it, but with 7 possible start points the randomization
+    // test cannot go below p = 1/7, and the verdict says so instead of stating only one of the two.
+    const disagree = analyzeSeries(
+      seriesOf([
+        ["baseline_1", low.slice(0, 8)],
+        ["intervention_A_1", high.slice(0, 8)],
+      ]),
+    );
+    expect(disagree.interpretation).toMatch(/gives p = 0\.1429: the data are compatible with no intervention effect/);
+    expect(disagree.interpretation).toMatch(/finds a level intervention_A_1 change of \+\d+\.\d{2} \(p < 0\.0001\)/);
+    expect(disagree.interpretation).toMatch(
+      /The two disagree: .* With 7 possible start points the randomization test cannot give p below 0\.1429, .* Read the change at intervention_A_1 as a finding about that transition/,
+    );
   });
 
   it("leaves out only the effect sizes a one-day phase cannot give, and says why each part is missing", () => {

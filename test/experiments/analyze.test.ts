@@ -22,7 +22,7 @@ import { siteContext } from "../../loaders/site/context.ts";
 import {
   experimentsData,
   type ProtocolEffects,
-  type ProtocolInfo,
+  type ProtocolIndexRow,
   type ProtocolPage,
 } from "../../loaders/site/experiments.ts";
 import { seedDatabase } from "../../loaders/seed/load.ts";
@@ -72,16 +72,18 @@ describe("analyzeProtocols on seeded data with known effects", () => {
 
   it("recovers every planted positive effect: NAP above 0.5 and a positive first level change", () => {
     // Every protocol with an effect > 0 is checked, the 6-point ones included. The level change is the piecewise
-    // model's "level B(1)", the step at the first intervention onset. With phases of 5-10 days, a weekly cycle of
+    // model's first level change ("level intervention_A_1"), the step at the first intervention onset. With phases of 5-10 days, a weekly cycle of
     // ±4 points and the slope terms, its SE is 2.3-3.8 points, so a 6-point step is only 1.6-2.6 SE: over seeds
     // 100-159 of these options it came out positive for 111 of 129 effect-6 protocols, 114 of 116 effect-10 and
     // 97 of 97 effect-15 ones, while NAP exceeded 0.5 for all 342. This seed's effect-6 protocols give
-    // level B(1) = 9.6 and 7.3. "level B(2)", after three short phases, is noisier still (-5.9 and -0.2 here).
+    // first level change = 9.6 and 7.3. The second, after three short phases, is noisier still (-5.9 and -0.2 here).
     const positive = results.filter((r) => effects.get(r.id)! > 0);
     expect(new Set(positive.map((r) => effects.get(r.id)))).toEqual(new Set([6, 10, 15]));
     for (const r of positive) {
       const nap = computed(r.analysis.effects.find((e) => e.name === "NAP")!);
-      const level = computed(r.analysis.piecewise).terms.find((t) => t.name === "level B(1)")!;
+      const level = computed(r.analysis.piecewise).terms.find((t) => t.name.startsWith("level "))!;
+      const firstB = r.series.find((p) => p.phaseType !== "BASELINE")!.phaseLabel;
+      expect(level.name).toBe(`level ${firstB}`);
       expect(nap.estimate, `${r.name}, effect ${effects.get(r.id)}`).toBeGreaterThan(0.5);
       expect(level.estimate, `${r.name}, effect ${effects.get(r.id)}`).toBeGreaterThan(0);
     }
@@ -117,7 +119,7 @@ describe("analyzeProtocols on seeded data with known effects", () => {
     );
     // The pages read their data as JSON, so compare what they would read.
     const files = asJson(await experimentsData(ctx));
-    const index = files["index.json"] as ProtocolInfo[];
+    const index = files["index.json"] as ProtocolIndexRow[];
     const forest = files["effects.json"] as ProtocolEffects[];
     for (const lib of results) {
       const c = fromCli.get(lib.id)!;
@@ -146,9 +148,19 @@ describe("analyzeProtocols on seeded data with known effects", () => {
       expect(histogram.reduce((n, b) => n + b.count, 0)).toBe(distribution.length);
       // The piecewise terms (estimate, SE, t, p), R², F and the fitted lines; the interpretation sentence.
       expect(page.analysis.piecewise).toEqual(a.piecewise);
-      expect(computed(a.piecewise).terms.map((t) => t.name)).toContain("level B(1)");
+      // Each change is named after the study's phase it starts, as the data name it.
+      const firstB = c.series.find((p) => p.phaseType !== "BASELINE")!.phaseLabel;
+      expect(computed(a.piecewise).terms.map((t) => t.name)).toContain(`level ${firstB}`);
       expect(page.analysis.interpretation).toBe(a.interpretation);
-      expect(index.find((p) => p.id === lib.id)).toMatchObject({ observedDays: c.series.length, mismatchDays: 0 });
+      // The All protocols table: each protocol's main effect (NAP) and randomization p, as on its page.
+      expect(index.find((p) => p.id === lib.id)).toMatchObject({
+        observedDays: c.series.length,
+        mismatchDays: 0,
+        nap: computed(a.effects[0]!).estimate,
+        napNotComputed: null,
+        p: test.p,
+        pNotComputed: null,
+      });
     }
     // The pages show participants by pseudonym only: no seeded user id anywhere in their data.
     const userIds = planStudy(OPTIONS).map((u) => u.id);
@@ -272,8 +284,15 @@ describe("a protocol with a phase of 3 observed days", () => {
     ]);
     const piecewise = piecewiseRegression(values, ab, { time: r.series.map((p) => p.day) });
     expect(piecewise.terms).toHaveLength(8);
-    expect(r.analysis.piecewise).toEqual(piecewise);
-    expect(r.analysis.interpretation).toMatch(/the randomization test could not be run/);
+    // The same numbers; the terms carry the study's phase names instead of the model's A/B runs.
+    const { terms, ...fit } = computed(r.analysis.piecewise);
+    const { terms: _t, ...expected } = piecewise;
+    expect(fit).toEqual(expected);
+    expect(terms.map(({ name: _n, ...t }) => t)).toEqual(piecewise.terms.map(({ name: _n, ...t }) => t));
+    expect(terms.map((t) => t.name).slice(2, 5)).toEqual(
+      [...new Set(r.series.map((p) => p.phaseLabel))].slice(1).map((l) => `level ${l}`),
+    );
+    expect(r.analysis.interpretation).toMatch(/The randomization test could not be run/);
     // The other protocols keep their randomization test.
     expect(results.filter((o) => o.id !== protocolId).every((o) => isComputed(o.analysis.randomization))).toBe(true);
   });

@@ -1,8 +1,10 @@
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir, readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { analyzeSeries, type SeriesPoint } from "../../loaders/analysis/index.ts";
 import { projectRoot } from "../../loaders/config.ts";
+import { forPage, type ProtocolPage } from "../../loaders/site/experiments.ts";
 import { launchBrowser, watchPage } from "../util/browser.ts";
 import { createTestDatabase, type TestDatabase } from "../util/pg.ts";
 import { serveStatic } from "../util/serve.ts";
@@ -19,6 +21,8 @@ interface PageReport {
   errors: string[];
   charts: { marks: number; label: string }[];
   tables: number[];
+  /** Table cells whose content is wider than their box (cut off), as "row: text". */
+  overflowing: string[];
   footer: { dataset: string; version: string; text: string }[];
 }
 
@@ -40,13 +44,16 @@ async function inspect(context: BrowserContext, url: string): Promise<{ page: Pa
           .reduce((n, g) => n + g.childElementCount, 0),
       }));
     const tables = [...main.querySelectorAll("table")].map((t) => t.querySelectorAll("tbody tr").length);
+    const overflowing = [...main.querySelectorAll("table td, table th")]
+      .filter((cell) => cell.scrollWidth > cell.clientWidth + 1)
+      .map((cell) => `${cell.scrollWidth} > ${cell.clientWidth}: ${(cell as HTMLElement).innerText}`);
     const footer = [...document.querySelectorAll(".labbook-provenance li[data-version]")].map((li) => ({
       dataset: li.getAttribute("data-dataset")!,
       version: li.getAttribute("data-version")!,
       text: (li as HTMLElement).innerText,
     }));
     const failed = [...main.querySelectorAll(".observablehq--error")].map((e) => `cell error: ${e.textContent}`);
-    return { charts, tables, footer, failed };
+    return { charts, tables, overflowing, footer, failed };
   }, DATA_MARKS);
   return { page, report: { errors: [...errors, ...rendered.failed], ...rendered } };
 }
@@ -98,6 +105,8 @@ describe("the built site in a browser", () => {
         expect(report.errors, file).toEqual([]);
         for (const chart of report.charts) expect(chart.marks, `${file}: ${chart.label}`).toBeGreaterThan(0);
         for (const rows of report.tables) expect(rows, `${file}: a table`).toBeGreaterThan(0);
+        // No cell is cut off: each one's content fits its box (cells wrap), at a 1280-pixel-wide window.
+        expect(report.overflowing, `${file}: cells cut off`).toEqual([]);
         // The footer names pinned versions, each exactly as pinned, with its short hash shown.
         expect(report.footer.length, file).toBeGreaterThan(0);
         for (const f of report.footer) {
@@ -137,4 +146,142 @@ describe("the built site in a browser", () => {
     await page.screenshot({ path: path.join(SHOTS, "lineage_selected.png"), fullPage: true });
     await page.close();
   });
+
+  it("downloads each table as CSV, made in the page from the rows it shows", async () => {
+    for (const route of ["", "experiments/", "lineage"]) {
+      const { page, report } = await inspect(context, `${server.url}/${route}`);
+      expect(report.errors, route).toEqual([]);
+      const figures = page.locator("figure.labbook-table-figure");
+      expect(await figures.count(), route).toBeGreaterThan(0);
+      for (let k = 0; k < (await figures.count()); k++) {
+        const figure = figures.nth(k);
+        const shown = await figure.locator("tbody tr").count();
+        // Nothing is fetched: the file is a blob made from the page's data.
+        const requests: string[] = [];
+        page.on("request", (r) => requests.push(r.url()));
+        const [download] = await Promise.all([page.waitForEvent("download"), figure.locator("a.labbook-csv").click()]);
+        expect(download.url()).toMatch(/^blob:/);
+        expect(requests.filter((u) => !u.startsWith("blob:"))).toEqual([]);
+        const csv = await readFile((await download.path())!, "utf8");
+        const [header, ...lines] = parseCsv(csv);
+        expect(lines, `${route}: ${download.suggestedFilename()}`).toHaveLength(shown);
+        // Every column the table shows (a CSV may hold more, such as a protocol's end date beside its dates).
+        expect(header!.length, route).toBeGreaterThanOrEqual((await figure.locator("thead th").count()) - 1);
+        // The first column holds each row's value as the table shows it.
+        const cells = await figure.locator("tbody tr td:nth-child(2)").allInnerTexts();
+        const firstValues = lines.map((l) => l[0]);
+        expect(new Set(firstValues), route).toEqual(new Set(cells.map((c) => c.trim())));
+      }
+      await page.close();
+    }
+  });
+
+  it("weighs every test in the verdict: the text changes when the tests disagree, and names the study's phases", async () => {
+    const protocol = pages.find((p) => /^experiments\/(?!index|summary)[^/]+\.html$/.test(p))!;
+    const route = protocol.replace(/\.html$/, "");
+    const id = path.basename(route);
+    const verdictOf = async (page: Page) => (await page.locator("p.interpretation").innerText()).trim();
+
+    const { page, report } = await inspect(context, `${server.url}/${route}`);
+    expect(report.errors).toEqual([]);
+    const built = await verdictOf(page);
+    // The legend shows the design's phase types and no other.
+    const json = JSON.parse(
+      await readFile(path.join(project.root, "dist", "_file", "data", "experiments", await fileOf(id)), "utf8"),
+    ) as ProtocolPage;
+    const swatches = await page.locator('[class*="-swatch"]:not([class*="-swatches"])').allInnerTexts();
+    expect(swatches.map((t) => t.trim()).sort()).toEqual([...new Set(json.phases.map((p) => p.type))].sort());
+    await page.close();
+
+    // The same page over a fixture in which the regression finds a step the randomization test cannot confirm: 8
+    // days per phase leave 7 possible start points, so its p cannot go below 1/7.
+    const low = [50, 52, 49, 51, 50, 52, 51, 49];
+    const series: SeriesPoint[] = [...low, ...low.map((v) => v + 20)].map((value, i) => ({
+      date: `2025-03-${String(i + 1).padStart(2, "0")}`,
+      day: i,
+      value,
+      phaseLabel: i < 8 ? "baseline_1" : "intervention_A_1",
+      phaseType: i < 8 ? "BASELINE" : "INTERVENTION_A",
+    }));
+    const analysis = analyzeSeries(series);
+    const fixture: ProtocolPage = {
+      ...json,
+      phases: [
+        { label: "baseline_1", type: "BASELINE", start: "2025-03-01", end: "2025-03-09", plannedDuration: 8 },
+        {
+          label: "intervention_A_1",
+          type: "INTERVENTION_A",
+          start: "2025-03-09",
+          end: "2025-03-17",
+          plannedDuration: 8,
+        },
+      ],
+      series: series.map((p) => ({ ...p, events: 1 })),
+      mismatches: [],
+      analysis: forPage(analysis),
+    };
+    const disagreeing = await context.newPage();
+    const errors = watchPage(disagreeing, server.url);
+    await disagreeing.route(new RegExp(`/_file/data/experiments/${id}\\.[^/]*json$`), (r) =>
+      r.fulfill({ contentType: "application/json", body: JSON.stringify(fixture) }),
+    );
+    await disagreeing.goto(`${server.url}/${route}`, { waitUntil: "networkidle" });
+    await disagreeing.waitForSelector("p.interpretation");
+    const verdict = await verdictOf(disagreeing);
+    expect(verdict).not.toBe(built);
+    expect(verdict).toBe(analysis.interpretation);
+    expect(verdict).toMatch(/gives p = 0\.1429: the data are compatible with no intervention effect/);
+    expect(verdict).toMatch(/finds a level intervention_A_1 change of \+\d+\.\d{2} \(p < 0\.0001\)/);
+    expect(verdict).toMatch(/The two disagree: /);
+    // The regression table names the terms after the phases and prints the tiny p as "< 0.0001".
+    const terms = disagreeing.locator("figure.labbook-table-figure").filter({ hasText: "What it means" }).last();
+    expect(await terms.locator("tbody tr td:nth-child(2)").allInnerTexts()).toEqual([
+      "intercept",
+      "trend",
+      "level intervention_A_1",
+      "slope intervention_A_1",
+    ]);
+    expect((await terms.innerText()).replace(/\u00a0/g, " ")).toContain("< 0.0001");
+    // The legend follows the fixture's design: two phase types.
+    const swatches2 = await disagreeing.locator('[class*="-swatch"]:not([class*="-swatches"])').allInnerTexts();
+    expect(swatches2.map((t) => t.trim())).toEqual(["BASELINE", "INTERVENTION_A"]);
+    await disagreeing.screenshot({ path: path.join(SHOTS, "protocol_disagreeing.png"), fullPage: true });
+    await disagreeing.close();
+    expect(errors).toEqual([]);
+
+    /** The built data file of a protocol page, `<id>.<hash>.json`. */
+    async function fileOf(protocolId: string): Promise<string> {
+      const dir = path.join(project.root, "dist", "_file", "data", "experiments");
+      return (await readdir(dir)).find((f) => f.startsWith(`${protocolId}.`) && f.endsWith(".json"))!;
+    }
+  });
 });
+
+/** RFC 4180 CSV as rows of fields (quoted fields may hold commas, quotes and line breaks). */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = "";
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quoted && c === '"' && text[i + 1] === '"') {
+      field += '"';
+      i++;
+    } else if (c === '"') {
+      quoted = !quoted;
+    } else if (!quoted && c === ",") {
+      row.push(field);
+      field = "";
+    } else if (!quoted && c === "\r" && text[i + 1] === "\n") {
+      rows.push([...row, field]);
+      row = [];
+      field = "";
+      i++;
+    } else {
+      field += c;
+    }
+  }
+  if (field || row.length) rows.push([...row, field]);
+  return rows;
+}

@@ -1,4 +1,4 @@
-import { isComputed } from "../../analysis/index.ts";
+import { formatP, isComputed, pValue } from "../../analysis/index.ts";
 import { usageError } from "../../errors.ts";
 import { analyzePinned, type ProtocolResult } from "../../experiments/analyze.ts";
 import { stringOption } from "../args.ts";
@@ -60,15 +60,15 @@ function describe(r: ProtocolResult): string {
     indent(effects),
     ...missing,
     isComputed(t)
-      ? `  randomization test (${t.design}, ${t.statistic}): observed ${f(t.observed, 3)}, p = ${f(t.p, 4)} over ${t.assignments} ${t.exhaustive ? "assignments" : "samples"}`
+      ? `  randomization test (${t.design}, ${t.statistic}): observed ${f(t.observed, 3)}, ${formatP(t.p)} over ${t.assignments} ${t.exhaustive ? "assignments" : "samples"}`
       : `  randomization test not computed: ${t.notComputed}`,
     ...(isComputed(pw)
       ? [
-          `  piecewise regression: R² ${f(pw.r2, 3)}, adjusted ${f(pw.adjustedR2, 3)}, F(${pw.f.df1}, ${pw.f.df2}) = ${f(pw.f.value, 2)}, p = ${f(pw.f.p, 4)}`,
+          `  piecewise regression: R² ${f(pw.r2, 3)}, adjusted ${f(pw.adjustedR2, 3)}, F(${pw.f.df1}, ${pw.f.df2}) = ${f(pw.f.value, 2)}, ${formatP(pw.f.p)}`,
           indent(
             formatTable(
               ["term", "estimate", "se", "t", "p"],
-              pw.terms.map((x) => [x.name, f(x.estimate, 3), f(x.se, 3), f(x.t, 2), f(x.p, 4)]),
+              pw.terms.map((x) => [x.name, f(x.estimate, 3), f(x.se, 3), f(x.t, 2), pValue(x.p)]),
             ),
           ),
         ]
