@@ -67,7 +67,7 @@ describe("pinsInHistory", () => {
         [v("5"), "HEAD"],
       ]),
     );
-    expect(h!.commits).toBe(5);
+    expect(h!.commits).toBe(6);
     expect(h!.truncated).toBe(0);
   });
 
@@ -115,7 +115,7 @@ describe("pinsInHistory", () => {
     await r.git("checkout", "-q", "main");
     try {
       const h = await pinsInHistory(r.root, r.lineageDir, { action: "gc" });
-      expect(h!.commits).toBe(6);
+      expect(h!.commits).toBe(7);
       expect(h!.versions.size).toBe(5);
     } finally {
       await r.git("branch", "-D", "-q", "same");
@@ -154,7 +154,7 @@ describe("protectedVersions", () => {
       const log = memoryLogger();
       const p = await protectedVersions({ root: r.root, lineageDir: r.lineageDir }, { action: "gc", log });
       expect(p.versions).toEqual(new Set([v("1"), v("2"), v("3")]));
-      expect(p.history).toEqual({ refs: 1, commits: 2, truncated: 0 });
+      expect(p.history).toEqual({ refs: 1, commits: 3, truncated: 0 });
       expect(log.lines).toEqual([]);
     } finally {
       await r.remove();

@@ -161,8 +161,10 @@ describe("resolveRev, readPinsAtRev and readPinsAtCommit", () => {
   it("refuses an unknown revision, and one past the start of history", async () => {
     let e = await caught(() => resolveRev(r.root, "nope"));
     expect([e.code, e.message]).toEqual(["E_NOT_FOUND", 'unknown git revision "nope"']);
-    e = await caught(() => resolveRev(r.root, "main~4"));
-    expect([e.code, e.message]).toEqual(["E_NOT_FOUND", 'unknown git revision "main~4": history ends before it']);
+    // main~4 is the project's first commit, which has no parent.
+    expect(await resolveRev(r.root, "main~4")).toBe(await r.git("rev-list", "--max-parents=0", "HEAD"));
+    e = await caught(() => resolveRev(r.root, "main~5"));
+    expect([e.code, e.message]).toEqual(["E_NOT_FOUND", 'unknown git revision "main~5": history ends before it']);
   });
 
   it("refuses outside a git repository", async () => {
