@@ -1,3 +1,4 @@
+import { createHash, createHmac } from "node:crypto";
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -28,10 +29,18 @@ describe("pseudonyms", () => {
     const fromFile = pseudonymizer(await pseudonymKey(config, {}));
     const fromEnv = pseudonymizer(await pseudonymKey(config, { LABBOOK_PSEUDONYM_KEY: "a-secret-for-ci-builds" }));
     expect(fromFile("user-1")).toMatch(/^u-[0-9a-f]{12}$/);
-    expect(fromFile("user-1")).toBe(fromFile("user-1"));
+    // Stable across pseudonymizers and key reads (the same call twice would only hit the pseudonymizer's cache), and
+    // equal to HMAC-SHA256 computed independently here.
+    const key = await pseudonymKey(config, {});
+    expect(pseudonymizer(key)("user-1")).toBe(fromFile("user-1"));
+    expect(fromFile("user-1")).toBe(`u-${createHmac("sha256", key.key).update("user-1").digest("hex").slice(0, 12)}`);
     expect(fromFile("user-1")).not.toBe(fromFile("user-2"));
     expect(fromEnv("user-1")).not.toBe(fromFile("user-1"));
-    expect(fromFile("user-1")).not.toContain("user-1");
+    // An id made of hex digits could show through a pseudonym; "user-1" never could, given the pattern above. Nor is
+    // it the unkeyed hash, which anyone could compute from candidate ids.
+    const hexId = "0123456789abcdef";
+    expect(fromFile(hexId)).not.toContain(hexId.slice(0, 12));
+    expect(fromFile(hexId)).not.toBe(`u-${createHash("sha256").update(hexId).digest("hex").slice(0, 12)}`);
   });
 
   it("refuses a short LABBOOK_PSEUDONYM_KEY", async () => {

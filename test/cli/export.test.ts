@@ -18,15 +18,6 @@ describe("labbook export and exports", () => {
   });
   const cli = (...args: string[]) => runCli(args, project.env);
 
-  it("has --help", async () => {
-    const { code, stdout } = await cli("export", "--help");
-    expect(code).toBe(0);
-    expect(stdout.split("\n")[0]).toBe(
-      "Usage: labbook export <dataset>[@version] --format csv|ndjson|parquet|all [--pins SET] [--out DIR] [--compression C] [--partition-by COLUMN|date] [--filter COLUMN=V1,V2]",
-    );
-    expect(stdout).toContain("--no-bom");
-  });
-
   it("exports partitioned Parquet, lists it, and verifies it against its manifest", async () => {
     const out = await cli(
       "export",

@@ -81,9 +81,4 @@ describe("labbook sql", () => {
     expect(read.code).toBe(2);
     expect(read.stderr).toContain("error: query refused: Permission Error: Cannot access file");
   });
-
-  it("says in --help what it refuses", async () => {
-    const { stdout } = await runCli(["sql", "--help"], project.env);
-    expect(stdout).toContain("COPY, ATTACH,\nCREATE, INSERT and reading other files are refused (exit 2)");
-  });
 });

@@ -25,10 +25,4 @@ describe("labbook sync-duckdb and ingest --sync-duckdb", () => {
     expect(again.code).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ noop: true, pinSet: "default", unchanged: ["behavioral_events"] });
   });
-
-  it("has --help", async () => {
-    const { code, stdout } = await runCli(["sync-duckdb", "--help"], project.env);
-    expect(code).toBe(0);
-    expect(stdout.split("\n")[0]).toBe("Usage: labbook sync-duckdb [--pins SET] [--db PATH]");
-  });
 });

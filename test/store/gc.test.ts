@@ -157,9 +157,6 @@ describe("gc", () => {
       expect(cli.stderr).toContain("--allow-shallow");
       expect([v1, v2, v3].every(inClone)).toBe(true);
 
-      const help = await runCli(["gc", "--help"], env);
-      expect(help.stdout).toMatch(/--allow-shallow +In a shallow clone/);
-
       const log = memoryLogger();
       const r = await collectGarbage(config, { keepLast: 0, allowShallow: true, log });
       // main and origin/main, both at the one commit fetched.
