@@ -28,36 +28,42 @@ const snapshots: Record<string, (help: string) => void> = {
   `),
   ingest: (help) =>
     expect(help).toMatchInlineSnapshot(`
-    "Usage: labbook ingest <dataset>|--all [--days N | --since ISO --until ISO] [--user-id ID] [--from GLOB] [--non-strict] [--no-validate] [--sync-duckdb] [--json]
+      "Usage: labbook ingest <dataset>|--all [--days N | --since ISO --until ISO] [--user-id ID] [--from GLOB] [--non-strict] [--no-validate] [--full] [--sync-duckdb] [--json]
 
-    Export source datasets from PostgreSQL to immutable, content-hashed Parquet versions with lineage records.
-    Rows stream through COPY into DuckDB and out as zstd Parquet sorted by the dataset's sort key; the file is hashed
-    as it is written. Identical bytes give the same version, stored once. Rows are validated against the dataset's
-    zod schema: by default any invalid row fails the ingest and nothing is written.
+      Export source datasets from PostgreSQL to immutable, content-hashed Parquet versions with lineage records.
+      Rows stream through COPY into DuckDB and out as zstd Parquet sorted by the dataset's sort key; the file is hashed
+      as it is written. Identical bytes give the same version, stored once. Rows are validated against the dataset's
+      zod schema: by default any invalid row fails the ingest and nothing is written.
 
-    With no DATABASE_URL it reads the embedded PostgreSQL, which it first seeds with the demo data (as labbook seed
-    with its defaults) when it has no source tables. A DATABASE_URL database is never seeded.
+      With no DATABASE_URL it reads the embedded PostgreSQL, which it first seeds with the demo data (as labbook seed
+      with its defaults) when it has no source tables. A DATABASE_URL database is never seeded.
 
-    Options:
-          --all          Ingest every source dataset (behavioral_events, experiment_protocols, phase_assignments, context_metadata)
-          --days N       Only rows from the last N days
-          --since ISO    Only rows at or after this ISO 8601 date (midnight UTC) or time (UTC unless it ends in ±HH:MM)
-          --until ISO    Only rows before this date or time (as --since)
-          --user-id ID   Only rows of this user (a bound parameter, never SQL text)
-          --non-strict   Version the valid rows; write invalid ones to a rejects Parquet with reasons
-          --no-validate  Skip validation (recorded in the lineage)
-          --sync-duckdb  Afterwards bring the DuckDB research database to the pin set (as labbook sync-duckdb)
-          --from GLOB    Read NDJSON/CSV files into a file-source dataset (default: its defaultGlob)
-          --json         Print machine-readable JSON on stdout
-      -h, --help         Show this help
+      A partitioned dataset (behavioral_events, by day) is stored as one object per partition plus a manifest. Its
+      ingest fingerprints each partition in PostgreSQL (row count and an order-free hash; no rows transferred) and
+      re-exports only the partitions that changed since its latest unfiltered version; the others are reused. The
+      version is the same as a --full ingest of the same rows would give.
 
-    Examples:
-      labbook ingest --all
-      labbook ingest behavioral_events --since 2025-09-01
-      labbook ingest behavioral_events --since 2025-07-01 --until 2025-08-01 --non-strict
-      labbook ingest context_metadata --user-id cmbb88zk000080007b9ja7ylw --json
-      labbook ingest operation_events --from 'logs/ops-*.ndjson' --non-strict"
-  `),
+      Options:
+            --all          Ingest every source dataset (behavioral_events, experiment_protocols, phase_assignments, context_metadata)
+            --days N       Only rows from the last N days
+            --since ISO    Only rows at or after this ISO 8601 date (midnight UTC) or time (UTC unless it ends in ±HH:MM)
+            --until ISO    Only rows before this date or time (as --since)
+            --user-id ID   Only rows of this user (a bound parameter, never SQL text)
+            --non-strict   Version the valid rows; write invalid ones to a rejects Parquet with reasons
+            --no-validate  Skip validation (recorded in the lineage)
+            --full         Partitioned datasets: re-export every partition instead of only the changed ones
+            --sync-duckdb  Afterwards bring the DuckDB research database to the pin set (as labbook sync-duckdb)
+            --from GLOB    Read NDJSON/CSV files into a file-source dataset (default: its defaultGlob)
+            --json         Print machine-readable JSON on stdout
+        -h, --help         Show this help
+
+      Examples:
+        labbook ingest --all
+        labbook ingest behavioral_events --since 2025-09-01
+        labbook ingest behavioral_events --since 2025-07-01 --until 2025-08-01 --non-strict
+        labbook ingest context_metadata --user-id cmbb88zk000080007b9ja7ylw --json
+        labbook ingest operation_events --from 'logs/ops-*.ndjson' --non-strict"
+    `),
   run: (help) =>
     expect(help).toMatchInlineSnapshot(`
     "Usage: labbook run [dataset…] [--force] [--dry-run] [--mode recent|all] [--days N]
@@ -129,18 +135,19 @@ const snapshots: Record<string, (help: string) => void> = {
   `),
   show: (help) =>
     expect(help).toMatchInlineSnapshot(`
-    "Usage: labbook show <dataset>@<version|latest>
+      "Usage: labbook show <dataset>@<version|latest>
 
-    Print a version's lineage record (an OpenLineage RunEvent). The output is JSON either way.
+      Print a version's lineage record (an OpenLineage RunEvent). The output is JSON either way. For a version made
+      of partitions, stderr also says what its ingest did: "3 of 7 partitions written, 4 reused".
 
-    Options:
-          --json  Print machine-readable JSON on stdout
-      -h, --help  Show this help
+      Options:
+            --json  Print machine-readable JSON on stdout
+        -h, --help  Show this help
 
-    Examples:
-      labbook show behavioral_events@latest
-      labbook show behavioral_events@3f2a9c1d"
-  `),
+      Examples:
+        labbook show behavioral_events@latest
+        labbook show behavioral_events@3f2a9c1d"
+    `),
   pin: (help) =>
     expect(help).toMatchInlineSnapshot(`
     "Usage: labbook pin <set> <dataset>[@version]... | <set> --all [--strict]
@@ -194,23 +201,24 @@ const snapshots: Record<string, (help: string) => void> = {
   `),
   verify: (help) =>
     expect(help).toMatchInlineSnapshot(`
-    "Usage: labbook verify [dataset[@version]]
+      "Usage: labbook verify [dataset[@version]]
 
-    Re-hash objects in the store and check each lineage record against its object: the sha256, the size and the
-    row count in the Parquet footer. Reports every missing, corrupt or orphaned object and every unreadable lineage
-    record by name and exits 1 if any. A version whose object is absent counts as missing only when the working
-    tree pins it or you name it; versions that gc removed (data/gc.json), that an offload moved to a zip
-    (data/offload/index.json) or that were never pulled are listed as absent, which is not an error.
+      Re-hash objects in the store and check each lineage record against its object: the sha256, the size and the
+      row count in the Parquet footer. Reports every missing, corrupt or orphaned object and every unreadable lineage
+      record by name and exits 1 if any. A version whose object is absent counts as missing only when the working
+      tree pins it or you name it; versions that gc removed (data/gc.json), that an offload moved to a zip
+      (data/offload/index.json) or that were never pulled are listed as absent, which is not an error. Temp files
+      that killed labbook processes left are listed as debris, also not an error: labbook gc removes them.
 
-    Options:
-          --json  Print machine-readable JSON on stdout
-      -h, --help  Show this help
+      Options:
+            --json  Print machine-readable JSON on stdout
+        -h, --help  Show this help
 
-    Examples:
-      labbook verify
-      labbook verify behavioral_events
-      labbook verify behavioral_events@3f2a9c1d --json"
-  `),
+      Examples:
+        labbook verify
+        labbook verify behavioral_events
+        labbook verify behavioral_events@3f2a9c1d --json"
+    `),
   diff: (help) =>
     expect(help).toMatchInlineSnapshot(`
     "Usage: labbook diff <dataset>@<a> <dataset>@<b> [--key COLS] [--examples N]
@@ -230,26 +238,28 @@ const snapshots: Record<string, (help: string) => void> = {
   `),
   gc: (help) =>
     expect(help).toMatchInlineSnapshot(`
-    "Usage: labbook gc [--dry-run] [--keep-last N] [--allow-shallow]
+      "Usage: labbook gc [--dry-run] [--keep-last N] [--allow-shallow]
 
-    Delete objects that nothing needs. An object is kept when lineage/pins.json pins it in the working tree, when
-    any commit reachable from a branch or tag pinned it, when it is among the newest N versions of its dataset, or
-    when no lineage record here describes it. Lineage records stay; removed versions are listed in data/gc.json.
-    If any reachable commit's pins cannot be read (a pins.json that does not parse, a missing git object, a shallow
-    clone) it refuses and removes nothing. Outside a git repository only the working tree's pins protect.
+      Delete objects that nothing needs. An object is kept when lineage/pins.json pins it in the working tree, when
+      any commit reachable from a branch or tag pinned it, when it is among the newest N versions of its dataset, or
+      when no lineage record here describes it. Lineage records stay; removed versions are listed in data/gc.json.
+      If any reachable commit's pins cannot be read (a pins.json that does not parse, a missing git object, a shallow
+      clone) it refuses and removes nothing. Outside a git repository only the working tree's pins protect.
+      It also removes the temp files that killed labbook processes left (staging files in data/tmp, *.<pid>.tmp,
+      .dist.tmp-* beside dist/): only those whose process is gone.
 
-    Options:
-          --dry-run        Only print what would be removed
-          --keep-last N    Keep the newest N versions of every dataset (default 1)
-          --allow-shallow  In a shallow clone, protect only the pins in the history present instead of refusing
-          --json           Print machine-readable JSON on stdout
-      -h, --help           Show this help
+      Options:
+            --dry-run        Only print what would be removed
+            --keep-last N    Keep the newest N versions of every dataset (default 1)
+            --allow-shallow  In a shallow clone, protect only the pins in the history present instead of refusing
+            --json           Print machine-readable JSON on stdout
+        -h, --help           Show this help
 
-    Examples:
-      labbook gc --dry-run
-      labbook gc --keep-last 3
-      labbook gc --keep-last 0 --json"
-  `),
+      Examples:
+        labbook gc --dry-run
+        labbook gc --keep-last 3
+        labbook gc --keep-last 0 --json"
+    `),
   push: (help) =>
     expect(help).toMatchInlineSnapshot(`
     "Usage: labbook push [--pins SET | --all]
@@ -431,6 +441,23 @@ const snapshots: Record<string, (help: string) => void> = {
       LABBOOK_REMOTE=s3://lab-data/labbook labbook iceberg --warehouse s3://lab-data/iceberg
       labbook iceberg --warehouse s3://lab-data/iceberg --catalog https://catalog.example.org/api/catalog"
   `),
+  restore: (help) => expect(help).toMatchInlineSnapshot(`
+    "Usage: labbook restore <zip> [--json]
+
+    Bring offloaded versions back into the store from an offload zip (or an archive). Every entry is re-hashed
+    first, and a corrupt zip restores nothing. Store objects, rejects files and lineage records are then unpacked
+    under the store lock, each object hashed again on the way, and never over a file already there: an object or
+    record the project has stays as it is. Other entries (a site, an archive's pins.json) are not unpacked. The
+    restore is noted in data/offload/index.json.
+
+    Options:
+          --json  Print machine-readable JSON on stdout
+      -h, --help  Show this help
+
+    Examples:
+      labbook restore data/offload/offload-20251201T000000Z.zip
+      labbook restore /mnt/cold/labbook-2025q3.zip --json"
+  `),
   "sync-duckdb": (help) =>
     expect(help).toMatchInlineSnapshot(`
     "Usage: labbook sync-duckdb [--pins SET] [--db PATH]
@@ -518,28 +545,33 @@ const snapshots: Record<string, (help: string) => void> = {
   `),
   build: (help) =>
     expect(help).toMatchInlineSnapshot(`
-    "Usage: labbook build [--out DIR] [--allow-failing-checks]
+      "Usage: labbook build [--out DIR] [--allow-failing-checks] [--verbose]
 
-    Build the report site (Observable Framework) from the pinned dataset versions, offline.
-    LABBOOK_PINS chooses the pin set (default: default). With no pins at all it first ingests every source dataset
-    (seeding the embedded PostgreSQL when it is empty) and pins them as \`default\`. Pinned objects missing from the
-    local store are pulled from LABBOOK_REMOTE, or the build fails naming them; it never re-ingests.
-    Only the data loaders whose pinned inputs, code or pin set changed since the last build run again.
-    The build refuses (exit 1) a pin set in which a pinned version fails an error-severity quality check, naming
-    dataset, version and check; --allow-failing-checks builds anyway, with a banner on every page naming them.
+      Build the report site (Observable Framework) from the pinned dataset versions, offline.
+      LABBOOK_PINS chooses the pin set (default: default). With no pins at all it first ingests every source dataset
+      (seeding the embedded PostgreSQL when it is empty) and pins them as \`default\`. Pinned objects missing from the
+      local store are pulled from LABBOOK_REMOTE, or the build fails naming them; it never re-ingests.
+      Only the data loaders whose pinned inputs, code or pin set changed since the last build run again.
+      The build refuses (exit 1) a pin set in which a pinned version fails an error-severity quality check, naming
+      dataset, version and check; --allow-failing-checks builds anyway, with a banner on every page naming them.
+      It prints a one-line summary (pages, datasets, loaders run and kept, time, warnings); --verbose adds Framework's
+      line per file. A data loader that fails is named, with its error.
+      The pages show SOURCE_DATE_EPOCH (seconds since 1970) as the build time when it is set, so that two builds of
+      one commit, with the same LABBOOK_PSEUDONYM_KEY, are byte-identical.
 
-    Options:
-          --out DIR               Output directory (default dist); replaced only if it holds a build
-          --allow-failing-checks  Publish even though error checks fail; every page and the provenance stamp then say which
-          --json                  Print machine-readable JSON on stdout
-      -h, --help                  Show this help
+      Options:
+            --out DIR               Output directory (default dist); replaced only if it holds a build
+            --verbose               Also print Framework's line per page and file, and which loaders run
+            --allow-failing-checks  Publish even though error checks fail; every page and the provenance stamp then say which
+            --json                  Print machine-readable JSON on stdout
+        -h, --help                  Show this help
 
-    Examples:
-      labbook build
-      LABBOOK_PINS=exp-reminders labbook build --out dist-reminders
-      labbook build --allow-failing-checks
-      labbook build --json"
-  `),
+      Examples:
+        labbook build
+        LABBOOK_PINS=exp-reminders labbook build --out dist-reminders
+        labbook build --allow-failing-checks
+        labbook build --json"
+    `),
   dev: (help) =>
     expect(help).toMatchInlineSnapshot(`
     "Usage: labbook dev [--port N] [--no-open]
@@ -607,6 +639,7 @@ describe("help", () => {
         archive      Zip a pin set's objects, lineage, quality results and site for an experiment; --verify a zip
         offload      Move old unpinned versions into an offload zip, optionally removing them from the store
         iceberg      Publish each dataset as an Apache Iceberg table: versions as snapshots, pin sets as tags
+        restore      Bring offloaded versions back from an offload zip or archive: verified, never overwriting
         sync-duckdb  Load a pin set into the persistent DuckDB research database, swapping tables atomically
         sql          Run ad-hoc SQL where every pinned dataset is a view
         analyze      Single-case statistics of experiment protocols on the pinned data
