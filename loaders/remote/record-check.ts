@@ -7,7 +7,10 @@ import { parquetRowCount, parquetSchema } from "../store/parquet.ts";
  * schema (column names and types, in order). Empty when they agree. The size is checked by the caller, which has it
  * from hashing the bytes.
  */
-export async function recordFooterMismatches(record: LineageRecord, file: string | readonly string[]): Promise<string[]> {
+export async function recordFooterMismatches(
+  record: LineageRecord,
+  file: string | readonly string[],
+): Promise<string[]> {
   const out = record.outputs[0]!;
   const { rows, fields } = await withDuckDB(async (con) => ({
     rows: await parquetRowCount(con, file),

@@ -441,7 +441,8 @@ const snapshots: Record<string, (help: string) => void> = {
       LABBOOK_REMOTE=s3://lab-data/labbook labbook iceberg --warehouse s3://lab-data/iceberg
       labbook iceberg --warehouse s3://lab-data/iceberg --catalog https://catalog.example.org/api/catalog"
   `),
-  restore: (help) => expect(help).toMatchInlineSnapshot(`
+  restore: (help) =>
+    expect(help).toMatchInlineSnapshot(`
     "Usage: labbook restore <zip> [--json]
 
     Bring offloaded versions back into the store from an offload zip (or an archive). Every entry is re-hashed
