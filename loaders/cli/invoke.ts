@@ -50,7 +50,8 @@ export async function main(argv: string[], signal: AbortSignal, effects: MainEff
     };
     const code = await def.run({ ...ctx, log, config });
     // The command finished: the interrupt came too late to stop anything, so the exit code is the command's own.
-    if (signal.aborted)
+    // 130: the command ended on the interrupt itself, as it should (dev's preview ends on Ctrl-C).
+    if (signal.aborted && code !== 130)
       log.warn(
         `interrupted after the work was done${committed.length ? `: committed ${committed.join(", ")}` : ""}; ` +
           "nothing was undone",

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { link, mkdir, open, readFile, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { LabbookError } from "../errors.ts";
@@ -20,7 +21,8 @@ const EMPTY_LOCK_AGE_MS = 5_000;
  * is then hard-linked to the lock's name, which fails when that name exists. So no one ever sees the lock empty.
  */
 async function createLock(file: string): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
+  // Unique per attempt: waiters of one process (a pull's parallel commits) must not share, and remove, one temp.
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
   await writeFile(tmp, String(process.pid));
   try {
     await link(tmp, file);

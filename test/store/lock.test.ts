@@ -32,6 +32,19 @@ describe("store lock", () => {
     await (await acquireLock(dir, 100)).release();
   });
 
+  it("two waiters in one process take it in turn: their temp files do not collide", async () => {
+    const order: number[] = [];
+    const take = async (i: number) => {
+      const lock = await acquireLock(dir, 10_000);
+      order.push(i);
+      await lock.release();
+    };
+    const waiters = [...Array(16).keys()];
+    for (let round = 0; round < 10; round++) await Promise.all(waiters.map(take));
+    expect(order).toHaveLength(160);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
   it("takes over a lock whose owner is gone", async () => {
     await writeFile(lockFile(), String(deadPid()));
     const lock = await acquireLock(dir, 1000);

@@ -37,6 +37,7 @@ export default defineCommand({
       // Ctrl-C is how a preview ends: a normal stop (exit 130, as every interrupted command), not a warning.
       if (!ctx.signal.aborted) throw error;
       ctx.log.info("dev: stopped");
+      return 130;
     } finally {
       stop();
     }
