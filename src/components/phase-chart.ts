@@ -21,7 +21,8 @@ export function phaseChart(page: ProtocolPage, options: PhaseChartOptions = {}):
   const bands = page.phases.map((ph) => ({
     ...ph,
     start: date(ph.start),
-    end: ph.end ? date(ph.end) : new Date(lastDay),
+    // An open phase runs to the last observed day; at least one day when the data ends before it starts.
+    end: ph.end ? date(ph.end) : new Date(Math.max(lastDay, +date(ph.start) + DAY)),
   }));
   // One entry per calendar day with NaN on missing days: Plot breaks a line at a non-finite value.
   const line = withGaps(points);

@@ -76,6 +76,10 @@ describe("the built site in a browser", () => {
     context = browser.context;
     db = await createTestDatabase("browser");
     await seedSmall(db.sql);
+    // As if exported early on its last day: that day keeps only its first minute of events, which the events page
+    // marks partial.
+    await db.sql`DELETE FROM "BehavioralEvent" WHERE "timestamp" > (SELECT min("timestamp") + interval '1 minute'
+      FROM "BehavioralEvent" WHERE "timestamp" >= (SELECT date_trunc('day', max("timestamp")) FROM "BehavioralEvent"))`;
     project = await createSiteProject(db.url);
     const build = await project.cli(["build", "--json"]);
     expect(build.stderr).not.toMatch(/^error/m);
@@ -136,6 +140,22 @@ describe("the built site in a browser", () => {
     }
   });
 
+  it("marks a last day whose data ends earlier in the day than on any other day as partial, and no other", async () => {
+    const dir = path.join(project.root, "dist", "_file", "events");
+    const file = (await readdir(dir)).find((f) => f.startsWith("per-day.") && f.endsWith(".json"))!;
+    const rows = JSON.parse(await readFile(path.join(dir, file), "utf8")) as { date: string; lastSecond: number }[];
+    const last = rows.map((r) => r.date).sort().at(-1)!;
+    const lastSecond = rows.find((r) => r.date === last)!.lastSecond;
+    // The data ends a minute into its last day (see beforeAll), earlier than any other day's last event.
+    expect(rows.filter((r) => r.date !== last).every((r) => r.lastSecond > lastSecond)).toBe(true);
+    const clock = new Date(lastSecond * 1000).toISOString().slice(11, 16);
+    const { page, report } = await inspect(context, `${server.url}/events`);
+    expect(report.errors).toEqual([]);
+    const labels = await page.locator("g.labbook-partial-day text").allTextContents();
+    expect(labels).toEqual([`partial (until ${clock} UTC)`]);
+    await page.close();
+  });
+
   it("shows a version's lineage record when its node is clicked", async () => {
     const { page, report } = await inspect(context, `${server.url}/lineage`);
     expect(report.errors).toEqual([]);
@@ -148,7 +168,7 @@ describe("the built site in a browser", () => {
   });
 
   it("downloads each table as CSV, made in the page from the rows it shows", async () => {
-    for (const route of ["", "experiments/", "lineage"]) {
+    for (const route of ["", "experiments/", "lineage", "quality"]) {
       const { page, report } = await inspect(context, `${server.url}/${route}`);
       expect(report.errors, route).toEqual([]);
       const figures = page.locator("figure.labbook-table-figure");
