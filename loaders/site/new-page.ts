@@ -46,7 +46,7 @@ export async function newPage(root: string, name: string, dataset = "behavioral_
   try {
     for (const [file, text] of [
       [files[0]!, query.sql],
-      [files[1]!, page(title, path.basename(name), def, query)],
+      [files[1]!, page(title, path.basename(name), def, query, componentsPath(name))],
     ] as const) {
       await create(file, text);
       written.push(file);
@@ -117,7 +117,13 @@ function isEnum(schema: unknown): boolean {
   return def.type === "enum" || (def.type === "nullable" && isEnum(def.innerType));
 }
 
-function page(title: string, base: string, def: DatasetDef, q: Aggregate): string {
+/** src/components as a page at src/<name>.md imports it. */
+function componentsPath(name: string): string {
+  const depth = name.split(/[\\/]/).length - 1;
+  return depth ? `${"../".repeat(depth)}components` : "./components";
+}
+
+function page(title: string, base: string, def: DatasetDef, q: Aggregate, components: string): string {
   const mark = q.time
     ? `Plot.rectY(rows, {x: (d) => new Date(d.${q.x}), interval: "monday", y: "n"${q.fill ? `, fill: "${q.fill}"` : ""}, tip: true})`
     : `Plot.barY(rows, {x: "${q.x}", y: "n", sort: {x: "-y"}, tip: true})`;
@@ -130,8 +136,8 @@ title: ${title}
 What this page shows, in a sentence or two: the pinned \`${def.name}\`, ${q.time ? "week by week" : `by ${q.x}`}.
 
 \`\`\`js
-import * as Inputs from "@observablehq/inputs";
 import * as Plot from "@observablehq/plot";
+import {table} from "${components}/table.js";
 
 // The rows of ${base}.json.sql, the query beside this page, run by the build at the pinned versions.
 const rows = FileAttachment("${base}.json").json();
@@ -150,7 +156,8 @@ display(
 \`\`\`
 
 \`\`\`js
-display(Inputs.table(rows, {rows: 12}));
+// Cells wrap, every row is drawn, and "Download CSV" saves the rows as they are.
+display(table(rows, {name: "${base}"}));
 \`\`\`
 `;
 }

@@ -115,12 +115,14 @@ describe("a report page as a Markdown file and a SQL loader", () => {
       await page.waitForSelector("main svg g[aria-label='rect'] rect", { timeout: 20_000 });
       return page.evaluate(() => ({
         bars: document.querySelectorAll("main svg g[aria-label='rect'] rect").length,
-        rows: document.querySelectorAll("main table tbody tr").length,
+        rows: document.querySelectorAll("main figure.labbook-table-figure table tbody tr").length,
+        csv: document.querySelectorAll("main a.labbook-csv").length,
         footer: document.querySelectorAll(".labbook-provenance li[data-version]").length,
       }));
     });
     expect(drawn.bars).toBeGreaterThan(3);
     expect(drawn.rows).toBeGreaterThan(3);
+    expect(drawn.csv).toBe(1);
     expect(drawn.footer).toBe(1);
   });
 

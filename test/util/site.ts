@@ -21,7 +21,7 @@ export interface SiteProject {
 }
 
 /**
- * `src: "demo"` copies the demo site's src/; `src: "empty"` starts with only its stylesheet and a home page, for
+ * `src: "demo"` copies the demo site's src/; `src: "empty"` starts with only its stylesheet, components and a home page, for
  * tests of pages a researcher adds (quicker to build).
  */
 export async function createSiteProject(
@@ -37,6 +37,8 @@ export async function createSiteProject(
   if (options.src === "empty") {
     await mkdir(path.join(root, "src"), { recursive: true });
     await cp(path.join(projectRoot, "src", "style.css"), path.join(root, "src", "style.css"));
+    // The page components every project has (the table with its CSV download, the phase chart, …).
+    await cp(path.join(projectRoot, "src", "components"), path.join(root, "src", "components"), { recursive: true });
     await writeFile(path.join(root, "src", "index.md"), "# Reports\n\nThe pages in the sidebar.\n");
   } else {
     await cp(path.join(projectRoot, "src"), path.join(root, "src"), {
