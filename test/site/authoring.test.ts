@@ -68,6 +68,11 @@ describe("a report page as a Markdown file and a SQL loader", () => {
       src("people.json.sql"),
       'SELECT "userId", count(*) AS events FROM behavioral_events GROUP BY ALL ORDER BY "userId"\n',
     );
+    // The README's example page, exactly as the README gives it.
+    const readme = await readFile(new URL("../../README.md", import.meta.url), "utf8");
+    const section = readme.slice(readme.indexOf("## Writing a report page"));
+    await writeFile(src("sleep.json.sql"), /```sql\n([\s\S]*?)```/.exec(section)![1]!);
+    await writeFile(src("sleep.md"), /````md\n([\s\S]*?)````/.exec(section)![1]!);
     first = await build();
     trends = await built(dist, "trends.json");
   }, 2 * BUILD_TIMEOUT);
@@ -78,8 +83,8 @@ describe("a report page as a Markdown file and a SQL loader", () => {
   });
 
   it("builds the pages, each loader's JSON equal to `labbook sql` of its query over the same pins", async () => {
-    expect(first.pages).toEqual(["context.html", "index.html", "people.html", "trends.html"]);
-    expect(first.rerun).toEqual(["context.json.sql", "people.json.sql", "trends.json.sql"]);
+    expect(first.pages).toEqual(["context.html", "index.html", "people.html", "sleep.html", "trends.html"]);
+    expect(first.rerun).toEqual(["context.json.sql", "people.json.sql", "sleep.json.sql", "trends.json.sql"]);
     const query = await readFile(src("trends.json.sql"), "utf8");
     const sql = await project.cli(["sql", "--json", "--", query]);
     expect(sql.code, sql.stderr).toBe(0);
@@ -126,6 +131,20 @@ describe("a report page as a Markdown file and a SQL loader", () => {
     expect(drawn.footer).toBe(1);
   });
 
+  it("builds and renders the README's example page: its chart drawn, its table whole, with a CSV download", async () => {
+    const drawn = await withPage(dist, "sleep", async (page) => {
+      await page.waitForSelector("main svg g[aria-label='dot'] circle", { timeout: 20_000 });
+      return page.evaluate(() => ({
+        dots: document.querySelectorAll("main svg g[aria-label='dot'] circle").length,
+        rows: document.querySelectorAll("main figure.labbook-table-figure table tbody tr").length,
+        csv: document.querySelectorAll("main a.labbook-csv").length,
+      }));
+    });
+    const moods = JSON.parse(await built(dist, "sleep.json")) as unknown[];
+    expect(moods.length).toBeGreaterThan(1);
+    expect(drawn).toEqual({ dots: moods.length, rows: moods.length, csv: 1 });
+  });
+
   it(
     "re-runs a SQL loader when its dataset is re-pinned or its SQL edited, a new page's only, and keeps the others",
     async () => {
@@ -138,7 +157,7 @@ describe("a report page as a Markdown file and a SQL loader", () => {
       const pins = await readPins(lineageDir);
       await writePins(lineageDir, { ...pins, default: { ...pins.default, context_metadata: version } });
       const repinned = await build();
-      expect(repinned.rerun).toEqual(["context.json.sql"]);
+      expect(repinned.rerun).toEqual(["context.json.sql", "sleep.json.sql"]);
       expect(repinned.kept).toEqual(["people.json.sql", "trends.json.sql"]);
 
       // An edit that changes the text, not the result: the loader runs again and prints the same bytes. A page added
@@ -151,7 +170,7 @@ describe("a report page as a Markdown file and a SQL loader", () => {
       await writeFile(src("added.json.sql"), "SELECT count(*) AS n FROM behavioral_events\n");
       const edited = await build();
       expect(edited.rerun).toEqual(["added.json.sql", "trends.json.sql"]);
-      expect(edited.kept).toEqual(["context.json.sql", "people.json.sql"]);
+      expect(edited.kept).toEqual(["context.json.sql", "people.json.sql", "sleep.json.sql"]);
       expect(await built(dist, "trends.json")).toBe(trends);
     },
     2 * BUILD_TIMEOUT,
@@ -189,7 +208,7 @@ describe("a report page as a Markdown file and a SQL loader", () => {
       const quiet = await project.cli(["build"]);
       expect(quiet.code, quiet.stderr).toBe(0);
       expect(quiet.stdout).toMatch(
-        /^built dist: 5 pages from pin set "default" \(4 datasets\); loaders: 0 run, 4 kept; \d+\.\d s; 1 warning\n$/,
+        /^built dist: 6 pages from pin set "default" \(4 datasets\); loaders: 0 run, 5 kept; \d+\.\d s; 1 warning\n$/,
       );
       // The footers link to a lineage page this project does not have: Framework's one warning, passed on.
       expect(quiet.stderr).toMatch(

@@ -144,7 +144,10 @@ describe("the built site in a browser", () => {
     const dir = path.join(project.root, "dist", "_file", "events");
     const file = (await readdir(dir)).find((f) => f.startsWith("per-day.") && f.endsWith(".json"))!;
     const rows = JSON.parse(await readFile(path.join(dir, file), "utf8")) as { date: string; lastSecond: number }[];
-    const last = rows.map((r) => r.date).sort().at(-1)!;
+    const last = rows
+      .map((r) => r.date)
+      .sort()
+      .at(-1)!;
     const lastSecond = rows.find((r) => r.date === last)!.lastSecond;
     // The data ends a minute into its last day (see beforeAll), earlier than any other day's last event.
     expect(rows.filter((r) => r.date !== last).every((r) => r.lastSecond > lastSecond)).toBe(true);
