@@ -5,7 +5,7 @@ import { parquet, queryRows, withDuckDB } from "../loaders/duckdb.ts";
 import { readPins, writePins } from "../loaders/lineage/pins.ts";
 import { discoverLoaders } from "../loaders/site/discover.ts";
 import { objectPath } from "../loaders/store/objects.ts";
-import { createSiteProject, type SiteProject } from "../test/util/site.ts";
+import { createProject, type TestProject } from "../test/util/project.ts";
 import { mark, median, whole } from "./util.ts";
 
 /**
@@ -35,7 +35,7 @@ export async function run(args: string[]): Promise<void> {
   });
   const events = whole(values.events, 200_000, "events");
   const runs = whole(values.runs, 1, "runs");
-  const project = await createSiteProject();
+  const project = await createProject({ site: "demo" });
   const { root, env } = project;
   try {
     process.stderr.write(`bench: seeding ${events.toLocaleString("en")} events, ingesting and pinning (not timed)\n`);
@@ -97,14 +97,14 @@ async function afterFirstStart(file: string): Promise<string> {
   return new Date(Number(row!.first)).toISOString();
 }
 
-async function build(project: SiteProject, env: Record<string, string> = {}): Promise<Built> {
+async function build(project: TestProject, env: Record<string, string> = {}): Promise<Built> {
   const started = performance.now();
   const out = JSON.parse(await cli(project, ["build", "--json"], env)) as Omit<Built, "seconds">;
   return { ...out, seconds: (performance.now() - started) / 1000 };
 }
 
 /** Runs the labbook bin in the throwaway project; its stdout, or an error with its stderr. */
-async function cli(project: SiteProject, args: string[], env: Record<string, string> = {}): Promise<string> {
+async function cli(project: TestProject, args: string[], env: Record<string, string> = {}): Promise<string> {
   const { code, stdout, stderr } = await project.cli(args, env);
   if (code !== 0) throw new Error(`labbook ${args.join(" ")} exited ${code}:\n${stderr}`);
   return stdout;

@@ -5,7 +5,8 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { projectRoot } from "../loaders/config.ts";
-import { createSiteProject, SMALL_SEED } from "../test/util/site.ts";
+import { createProject } from "../test/util/project.ts";
+import { SMALL_SEED } from "../test/util/site.ts";
 import { whole } from "./util.ts";
 
 /**
@@ -281,7 +282,7 @@ export async function run(args: string[]): Promise<void> {
   });
   const kills = whole(values.kills, 20, "kills");
   const seed = whole(values.seed, 15, "seed");
-  const site = await createSiteProject();
+  const site = await createProject({ site: "demo" });
   const project: ChaosProject = {
     root: site.root,
     env: { ...site.env, LABBOOK_REMOTE: path.join(site.root, "remote") },

@@ -10,19 +10,19 @@ import { DEFAULT_SEED_OPTIONS, planStudy, type SeedOptions } from "../../loaders
 import { commitVersion } from "../../loaders/store/commit.ts";
 import { parquetRowCount, parquetSchema, stageQuery } from "../../loaders/store/parquet.ts";
 import { shortVersion } from "../../loaders/store/version.ts";
-import { createQualityProject, type QualityProject } from "../quality/_store.ts";
 import { runCli } from "../util/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../util/pg.ts";
+import { createProject, type TestProject } from "../util/project.ts";
 
 const options: SeedOptions = { ...DEFAULT_SEED_OPTIONS, users: 12, days: 40, events: 5000, defects: true };
 
 describe("labbook check on seeded defects (ingested with --no-validate)", () => {
   let db: TestDatabase;
-  let project: QualityProject;
+  let project: TestProject;
   beforeAll(async () => {
     db = await createTestDatabase("check");
     await seedDatabase(db.sql, options, "pascal");
-    project = await createQualityProject(db.url);
+    project = await createProject({ databaseUrl: db.url });
     const ingest = await runCli(["ingest", "--all", "--no-validate"], project.env);
     expect(ingest.stderr, ingest.stderr).toContain(
       "warning: behavioral_events: check in_range(sessionPerformanceScore) failed (1 failing)",
@@ -135,10 +135,10 @@ async function publish(config: Config, dataset: string, select: string): Promise
 }
 
 describe("labbook check when only a warn-severity check fails", () => {
-  let project: QualityProject;
+  let project: TestProject;
   let phases: string;
   beforeAll(async () => {
-    project = await createQualityProject();
+    project = await createProject();
     await publish(
       project.config,
       "experiment_protocols",

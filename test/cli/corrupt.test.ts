@@ -9,20 +9,20 @@ import { prepareSiteData } from "../../loaders/site/prepare.ts";
 import { objectPath } from "../../loaders/store/objects.ts";
 import { runCli } from "../util/cli.ts";
 import { flipByte } from "../util/project.ts";
-import { createTestProject, pinsOf, type TestProject } from "../deliver/_project.ts";
+import { seededProject, pinsOf, type SeededProject } from "../util/seeded.ts";
 
 /**
  * Every command that reads a version's rows refuses an object whose bytes are not its version's: another valid
  * Parquet file put in its place, or one flipped byte. Before, each of them read it and exited 0.
  */
 describe("commands refuse a corrupt object", () => {
-  let project: TestProject;
+  let project: SeededProject;
   let events: string;
   let file: string;
   let good: Buffer;
   let out: string;
   beforeAll(async () => {
-    project = await createTestProject();
+    project = await seededProject();
     const results = await project.ingest();
     await project.pin(pinsOf("default", results));
     events = results.find((r) => r.dataset === "behavioral_events")!.version;
@@ -31,7 +31,7 @@ describe("commands refuse a corrupt object", () => {
     out = await mkdtemp(path.join(tmpdir(), "labbook-corrupt-"));
   });
   afterAll(async () => {
-    await project?.dispose();
+    await project?.remove();
     if (out) await rm(out, { recursive: true, force: true });
   });
 

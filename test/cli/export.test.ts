@@ -5,16 +5,16 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, spawnCli, whenReady } from "../util/cli.ts";
 import { listTree } from "../util/tree.ts";
-import { createTestProject, pinsOf, SMALL_SEED, type TestProject } from "../deliver/_project.ts";
+import { seededProject, pinsOf, SMALL_SEED, type SeededProject } from "../util/seeded.ts";
 
 describe("labbook export and exports", () => {
-  let project: TestProject;
+  let project: SeededProject;
   beforeAll(async () => {
-    project = await createTestProject();
+    project = await seededProject();
     await project.pin(pinsOf("default", await project.ingest("behavioral_events")));
   });
   afterAll(async () => {
-    await project?.dispose();
+    await project?.remove();
   });
   const cli = (...args: string[]) => runCli(args, project.env);
 
@@ -107,14 +107,14 @@ describe("labbook export and exports", () => {
 const staging = async (out: string) => (await listTree(out)).some((f) => f.split("/").some((p) => p.includes(".tmp-")));
 
 describe("labbook export: interrupted", () => {
-  let project: TestProject;
+  let project: SeededProject;
   beforeAll(async () => {
     // Big enough that an export is still writing when the signal comes.
-    project = await createTestProject({ ...SMALL_SEED, users: 30, days: 60, events: 300_000 });
+    project = await seededProject({ ...SMALL_SEED, users: 30, days: 60, events: 300_000 });
     await project.pin(pinsOf("default", await project.ingest("behavioral_events")));
   });
   afterAll(async () => {
-    await project?.dispose();
+    await project?.remove();
   });
 
   // The hang was a race on opening the pipe: signal at several moments, several times over.

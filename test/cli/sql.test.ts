@@ -2,19 +2,19 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, spawnCli } from "../util/cli.ts";
-import { createTestProject, pinsOf, type TestProject } from "../deliver/_project.ts";
+import { seededProject, pinsOf, type SeededProject } from "../util/seeded.ts";
 
 describe("labbook sql", () => {
-  let project: TestProject;
+  let project: SeededProject;
   let rows: number;
   beforeAll(async () => {
-    project = await createTestProject();
+    project = await seededProject();
     const results = await project.ingest("behavioral_events");
     rows = results[0]!.rowCount;
     await project.pin(pinsOf("study", results));
   });
   afterAll(async () => {
-    await project?.dispose();
+    await project?.remove();
   });
   const sql = (...args: string[]) => runCli(["sql", "--pins", "study", ...args], project.env);
   const query = "SELECT count(*) AS n, 'a,b' AS label FROM behavioral_events";

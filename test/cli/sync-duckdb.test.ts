@@ -1,17 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../util/cli.ts";
-import { createTestProject, pinsOf, type TestProject } from "../deliver/_project.ts";
+import { seededProject, pinsOf, type SeededProject } from "../util/seeded.ts";
 
 describe("labbook sync-duckdb and ingest --sync-duckdb", () => {
-  let project: TestProject;
+  let project: SeededProject;
   beforeAll(async () => {
-    project = await createTestProject();
+    project = await seededProject();
     await project.pin(
       pinsOf("default", await project.ingest("behavioral_events", { filters: { since: "2025-06-10" } })),
     );
   });
   afterAll(async () => {
-    await project?.dispose();
+    await project?.remove();
   });
 
   it("ingest --sync-duckdb loads the pin set and names a new version that is not pinned", async () => {

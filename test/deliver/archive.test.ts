@@ -13,7 +13,7 @@ import { provenanceData } from "../../loaders/site/provenance.ts";
 import { hashFile, objectPath } from "../../loaders/store/objects.ts";
 import { hexOf, shortVersion } from "../../loaders/store/version.ts";
 import { runCli } from "../util/cli.ts";
-import { createTestProject, pinsOf, type TestProject } from "./_project.ts";
+import { seededProject, pinsOf, type SeededProject } from "../util/seeded.ts";
 
 /** Flips one byte of `file` at the first occurrence of `marker` (stored entries keep their bytes as they are). */
 async function corrupt(file: string, marker: Buffer): Promise<void> {
@@ -25,13 +25,13 @@ async function corrupt(file: string, marker: Buffer): Promise<void> {
 }
 
 describe("createArchive", () => {
-  let project: TestProject;
+  let project: SeededProject;
   let pinned: Record<string, string>;
   let qualityVersion: string;
   const at = Date.UTC(2025, 9, 1, 12);
 
   beforeAll(async () => {
-    project = await createTestProject();
+    project = await seededProject();
     const results = await project.ingest();
     await project.pin(pinsOf("study", results));
     pinned = (await readPins(project.config.lineageDir)).study!;
@@ -41,7 +41,7 @@ describe("createArchive", () => {
     await writeFile(path.join(project.root, "dist", "_file", "data.json"), "[]\n");
   });
   afterAll(async () => {
-    await project?.dispose();
+    await project?.remove();
   });
 
   it("writes one zip: objects, lineage, pins, quality results, README and a manifest", async () => {

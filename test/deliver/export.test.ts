@@ -11,7 +11,7 @@ import { checkExport, listExports, type ExportManifest } from "../../loaders/del
 import { parquet, queryRows, withDuckDB } from "../../loaders/duckdb.ts";
 import { isLabbookError } from "../../loaders/errors.ts";
 import { hashFile, objectPath } from "../../loaders/store/objects.ts";
-import { createTestProject, pinsOf, type TestProject } from "./_project.ts";
+import { seededProject, pinsOf, type SeededProject } from "../util/seeded.ts";
 
 const readers = { csv: fromCsv, ndjson: fromNdjson, parquet: fromParquet };
 
@@ -35,20 +35,20 @@ async function difference(a: string, b: string): Promise<number> {
 }
 
 describe("exportDataset", () => {
-  let project: TestProject;
+  let project: SeededProject;
   let events: { version: string; rowCount: number };
   const exportOne = (request: Partial<ExportRequest>) =>
     exportDataset(project.config, { ref: "behavioral_events", formats: ["csv"], ...request }, { clock: () => 0 });
   const exportFirst = async (request: Partial<ExportRequest>) => (await exportOne(request))[0]!;
 
   beforeAll(async () => {
-    project = await createTestProject();
+    project = await seededProject();
     const results = await project.ingest();
     await project.pin(pinsOf("default", results));
     events = results.find((r) => r.dataset === "behavioral_events")!;
   });
   afterAll(async () => {
-    await project?.dispose();
+    await project?.remove();
   });
 
   const cases: [string, Partial<ExportRequest>][] = [

@@ -16,14 +16,14 @@ import { shortVersion } from "../../loaders/store/version.ts";
 import { runCli } from "../util/cli.ts";
 import { flipByte, shallowClone } from "../util/project.ts";
 import { listTree } from "../util/tree.ts";
-import { createTestProject, type TestProject } from "./_project.ts";
+import { seededProject, type SeededProject } from "../util/seeded.ts";
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2025, 11, 1);
 const clock = () => NOW;
 
 describe("offload", () => {
-  let project: TestProject;
+  let project: SeededProject;
   /** Old; pinned only in an earlier commit. */
   let inHistory: string;
   /** Old; pinned in the working tree (set "old"). */
@@ -37,7 +37,7 @@ describe("offload", () => {
   const exists = (v: string) => existsSync(objectPath(project.config.dataDir, v));
 
   beforeAll(async () => {
-    project = await createTestProject();
+    project = await seededProject();
     const old = NOW - 100 * DAY;
     const ingest = async (since: string | undefined, at: number) =>
       (await project.ingest("behavioral_events", { filters: since ? { since } : {}, at }))[0]!.version;
@@ -56,7 +56,7 @@ describe("offload", () => {
     await project.git("commit", "-q", "-am", "unpin study");
   });
   afterAll(async () => {
-    await project?.dispose();
+    await project?.remove();
   });
 
   it("plans only unpinned versions older than the cutoff, honouring pins in git history", async () => {

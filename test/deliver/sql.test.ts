@@ -5,15 +5,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runSql } from "../../loaders/deliver/sql.ts";
 import { isLabbookError } from "../../loaders/errors.ts";
 import { hashFile, objectPath } from "../../loaders/store/objects.ts";
-import { createTestProject, type TestProject } from "./_project.ts";
+import { seededProject, type SeededProject } from "../util/seeded.ts";
 
 describe("runSql", () => {
-  let project: TestProject;
+  let project: SeededProject;
   let small: { version: string; rowCount: number };
   let full: { version: string; rowCount: number };
 
   beforeAll(async () => {
-    project = await createTestProject();
+    project = await seededProject();
     small = (await project.ingest("behavioral_events", { filters: { since: "2025-06-15" } }))[0]!;
     full = (await project.ingest("behavioral_events"))[0]!;
     const context = (await project.ingest("context_metadata"))[0]!.version;
@@ -23,7 +23,7 @@ describe("runSql", () => {
     });
   });
   afterAll(async () => {
-    await project?.dispose();
+    await project?.remove();
   });
 
   it("sees each pinned dataset as a view by its name, at the pinned version", async () => {

@@ -5,10 +5,10 @@ import { openResearchDb, syncDuckdb } from "../../loaders/deliver/sync-duckdb.ts
 import { isLabbookError } from "../../loaders/errors.ts";
 import { hashFile } from "../../loaders/store/objects.ts";
 import { runCli } from "../util/cli.ts";
-import { createTestProject, type TestProject } from "./_project.ts";
+import { seededProject, type SeededProject } from "../util/seeded.ts";
 
 describe("syncDuckdb", () => {
-  let project: TestProject;
+  let project: SeededProject;
   let small: { version: string; rowCount: number };
   let full: { version: string; rowCount: number };
   let context: string;
@@ -16,7 +16,7 @@ describe("syncDuckdb", () => {
   let db: string;
 
   beforeAll(async () => {
-    project = await createTestProject();
+    project = await seededProject();
     small = (await project.ingest("behavioral_events", { filters: { since: "2025-06-15" } }))[0]!;
     full = (await project.ingest("behavioral_events"))[0]!;
     ({ version: context, rowCount: contextRows } = (await project.ingest("context_metadata"))[0]!);
@@ -28,7 +28,7 @@ describe("syncDuckdb", () => {
     db = project.config.duckdbPath;
   });
   afterAll(async () => {
-    await project?.dispose();
+    await project?.remove();
   });
 
   /** Runs `fn` on a connection to the research database, closed afterwards. */

@@ -28,7 +28,7 @@ import {
 import { seedDatabase } from "../../loaders/seed/load.ts";
 import { attachPinned } from "../../loaders/store/pinned.ts";
 import { runCli } from "../util/cli.ts";
-import { createTestProject, pinsOf, SMALL_SEED, type TestProject } from "../deliver/_project.ts";
+import { seededProject, pinsOf, SMALL_SEED, type SeededProject } from "../util/seeded.ts";
 import { loadSeeded } from "./_seeded.ts";
 
 // Enough participants and days that each planted effect (0, 6, 10 and 15 points) occurs twice.
@@ -45,12 +45,12 @@ function computed<T extends object>(part: T): Exclude<T, NotComputed> {
 }
 
 describe("analyzeProtocols on seeded data with known effects", () => {
-  let project: TestProject;
+  let project: SeededProject;
   let results: ProtocolResult[];
   const effects = new Map(planStudy(OPTIONS).flatMap((u) => (u.protocol ? [[u.protocol.id, u.protocol.effect]] : [])));
 
   beforeAll(async () => {
-    project = await createTestProject();
+    project = await seededProject();
     await seedDatabase(project.db.sql, OPTIONS, "pascal");
     await project.pin(pinsOf("default", await project.ingest()));
     results = await withDuckDB(async (con) => {
@@ -58,7 +58,7 @@ describe("analyzeProtocols on seeded data with known effects", () => {
       return analyzeProtocols(con);
     });
   });
-  afterAll(() => project?.dispose());
+  afterAll(() => project?.remove());
 
   it("analyses every planned protocol, every part of it", () => {
     expect(results.map((r) => r.id).sort()).toEqual([...effects.keys()].sort());
@@ -220,11 +220,11 @@ describe("a protocol with a phase of 3 observed days", () => {
   const plan = planStudy(SHORT);
   const target = plan[0]!;
   const protocolId = target.protocol!.id;
-  let project: TestProject;
+  let project: SeededProject;
   let results: ProtocolResult[];
 
   beforeAll(async () => {
-    project = await createTestProject();
+    project = await seededProject();
     await seedDatabase(project.db.sql, SHORT, "pascal");
     const sql = project.db.sql;
     // Keep the first 3 days of intervention_A_1 on which the participant has a score; drop every event after them.
@@ -256,7 +256,7 @@ describe("a protocol with a phase of 3 observed days", () => {
       return analyzeProtocols(con);
     });
   });
-  afterAll(() => project?.dispose());
+  afterAll(() => project?.remove());
 
   const short = () => results.find((r) => r.id === protocolId)!;
 

@@ -14,7 +14,7 @@ import { runCli } from "../util/cli.ts";
 import { readableFiles } from "../../loaders/store/files.ts";
 import { manifestPath, readManifest } from "../../loaders/store/manifest.ts";
 import { objectPath } from "../../loaders/store/objects.ts";
-import { createTestProject, type TestProject } from "../deliver/_project.ts";
+import { seededProject, type SeededProject } from "../util/seeded.ts";
 
 const DS = "behavioral_events";
 const BY_DAY = { column: "timestamp", grain: "day" } as const;
@@ -25,16 +25,16 @@ const BY_DAY = { column: "timestamp", grain: "day" } as const;
  * version a --full ingest of the same rows gives.
  */
 describe("partitioned ingest", () => {
-  let project: TestProject;
+  let project: SeededProject;
   let table: string;
   beforeAll(async () => {
-    project = await createTestProject();
+    project = await seededProject();
     const [t] = await project.db.sql<{ t: string }[]>`
       SELECT table_name AS t FROM information_schema.tables WHERE table_name IN ('behavioral_events', 'BehavioralEvent')`;
     table = t!.t;
   });
   afterAll(async () => {
-    await project?.dispose();
+    await project?.remove();
   });
 
   const ingest = async (full = false) => (await project.ingest(DS, { full, partitioning: BY_DAY }))[0]!;
@@ -67,7 +67,7 @@ describe("partitioned ingest", () => {
     expect(again.partitions).toMatchObject({ written: 0 });
   });
 
-  const changes: [string, (sql: TestProject["db"]["sql"], t: string) => Promise<unknown>][] = [
+  const changes: [string, (sql: SeededProject["db"]["sql"], t: string) => Promise<unknown>][] = [
     [
       "an update in the oldest partition",
       (sql, t) =>

@@ -1,8 +1,5 @@
 import { testRecord } from "../util/project.ts";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { loadConfig, type Config } from "../../loaders/config.ts";
+import type { Config } from "../../loaders/config.ts";
 import { getDataset, sourceDatasets } from "../../loaders/datasets/index.ts";
 import { withDuckDB } from "../../loaders/duckdb.ts";
 import { checkStaged } from "../../loaders/quality/staged.ts";
@@ -12,26 +9,6 @@ import { ingestPostgres, type IngestResult } from "../../loaders/ingest/postgres
 import type { ValidationMode } from "../../loaders/ingest/validate.ts";
 import { orderForChecks } from "../../loaders/quality/order.ts";
 import { connect } from "../../loaders/sources/postgres.ts";
-
-/** A labbook project of its own (data/ and lineage/ in a temp dir), pointed at a test database. */
-export interface QualityProject {
-  root: string;
-  env: Record<string, string>;
-  config: Config;
-  remove(): Promise<void>;
-}
-
-export async function createQualityProject(databaseUrl = ""): Promise<QualityProject> {
-  const root = await mkdtemp(path.join(tmpdir(), "labbook-quality-"));
-  const env = {
-    LABBOOK_ROOT: root,
-    LABBOOK_DATA_DIR: path.join(root, "data"),
-    LABBOOK_LINEAGE_DIR: path.join(root, "lineage"),
-    DATABASE_URL: databaseUrl,
-    LABBOOK_PINS: "default",
-  };
-  return { root, env, config: loadConfig(env, root), remove: () => rm(root, { recursive: true, force: true }) };
-}
 
 /** Ingests every source dataset, in the order `labbook ingest --all` uses. */
 export async function ingestAll(config: Config, validation: ValidationMode, at?: number): Promise<IngestResult[]> {

@@ -6,8 +6,7 @@ import { DEFAULT_SEED_OPTIONS, planStudy, type SeedOptions } from "../../loaders
 import { connect } from "../../loaders/sources/postgres.ts";
 import { shortVersion } from "../../loaders/store/version.ts";
 import { createTestDatabase, type TestDatabase } from "../util/pg.ts";
-import { createQualityProject, type QualityProject } from "./_store.ts";
-
+import { createProject, type TestProject } from "../util/project.ts";
 const options: SeedOptions = { ...DEFAULT_SEED_OPTIONS, users: 12, days: 40, events: 5000 };
 const participant = planStudy(options).find((u) => u.protocol)!.id;
 const T0 = Date.parse("2025-10-01T00:00:00Z");
@@ -16,7 +15,7 @@ const CONTEXT = "relationships(contextMetadataId->context_metadata)";
 
 describe("checks on filtered ingests", () => {
   let db: TestDatabase;
-  const projects: QualityProject[] = [];
+  const projects: TestProject[] = [];
   beforeAll(async () => {
     db = await createTestDatabase("quality");
     await seedDatabase(db.sql, options, "pascal");
@@ -28,7 +27,7 @@ describe("checks on filtered ingests", () => {
 
   /** A project of its own, and an ingest into it; each ingest is a minute after the one before. */
   async function project() {
-    const p = await createQualityProject(db.url);
+    const p = await createProject({ databaseUrl: db.url });
     projects.push(p);
     let at = T0;
     return async (dataset: string, filters: IngestOptions["filters"] = {}) => {

@@ -5,15 +5,16 @@ import { qualityOfRecord } from "../../loaders/quality/index.ts";
 import { seedDatabase } from "../../loaders/seed/load.ts";
 import { DEFAULT_SEED_OPTIONS } from "../../loaders/seed/plan.ts";
 import { createTestDatabase, type TestDatabase } from "../util/pg.ts";
-import { createQualityProject, ingestAll, type QualityProject } from "./_store.ts";
+import { ingestAll } from "./_store.ts";
+import { createProject, type TestProject } from "../util/project.ts";
 
 describe("checks in labbook run", () => {
   let db: TestDatabase;
-  let project: QualityProject;
+  let project: TestProject;
   beforeAll(async () => {
     db = await createTestDatabase("qrun");
     await seedDatabase(db.sql, { ...DEFAULT_SEED_OPTIONS, users: 12, days: 40, events: 5000, defects: true }, "pascal");
-    project = await createQualityProject(db.url);
+    project = await createProject({ databaseUrl: db.url });
     // Non-strict: the score of 140 goes to the rejects file, the duplicates stay for the dedup stage to remove.
     await ingestAll(project.config, "non-strict");
   });

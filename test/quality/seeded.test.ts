@@ -5,7 +5,8 @@ import { planDefects } from "../../loaders/seed/defects.ts";
 import { seedDatabase } from "../../loaders/seed/load.ts";
 import { DAY_MS, DEFAULT_SEED_OPTIONS, planStudy, SEED_EPOCH_MS, type SeedOptions } from "../../loaders/seed/plan.ts";
 import { createTestDatabase, type TestDatabase } from "../util/pg.ts";
-import { createQualityProject, ingestAll, type QualityProject } from "./_store.ts";
+import { ingestAll } from "./_store.ts";
+import { createProject, type TestProject } from "../util/project.ts";
 
 const options: SeedOptions = { ...DEFAULT_SEED_OPTIONS, users: 12, days: 40, events: 5000 };
 
@@ -15,10 +16,10 @@ const notPassing = (reports: QualityReport[]) =>
 
 async function seededProject(
   defects: boolean,
-): Promise<{ db: TestDatabase; project: QualityProject; ingested: IngestResult[] }> {
+): Promise<{ db: TestDatabase; project: TestProject; ingested: IngestResult[] }> {
   const db = await createTestDatabase("quality");
   await seedDatabase(db.sql, { ...options, defects }, "pascal");
-  const project = await createQualityProject(db.url);
+  const project = await createProject({ databaseUrl: db.url });
   // Validation skipped: the strict schema would reject the score of 140 before any check could see it.
   const ingested = await ingestAll(project.config, "skipped");
   return { db, project, ingested };

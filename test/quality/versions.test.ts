@@ -9,17 +9,18 @@ import { checkVersions, gateVerdict, recordedFailures } from "../../loaders/qual
 import { objectPath } from "../../loaders/store/objects.ts";
 import { shortVersion } from "../../loaders/store/version.ts";
 import { runCli } from "../util/cli.ts";
-import { createQualityProject, eventsSql, publishVersion, type QualityProject } from "./_store.ts";
+import { eventsSql, publishVersion } from "./_store.ts";
+import { createProject, type TestProject } from "../util/project.ts";
 
 const T = Date.UTC(2025, 7, 1);
 const DRIFT = "row_count_change";
 
 /** Three versions of behavioral_events: A 1,000 events, B 1,300 (+30 %), C 1,350 (+3.8 % on B, +35 % on A). */
 describe("drift between stored versions", () => {
-  let project: QualityProject;
+  let project: TestProject;
   const v: Record<"a" | "b" | "c", string> = { a: "", b: "", c: "" };
   beforeAll(async () => {
-    project = await createQualityProject();
+    project = await createProject();
     v.a = await publishVersion(project.config, "behavioral_events", eventsSql(1000), T);
     v.b = await publishVersion(project.config, "behavioral_events", eventsSql(1300), T + 60_000);
     v.c = await publishVersion(project.config, "behavioral_events", eventsSql(1350), T + 120_000);

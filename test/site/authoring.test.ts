@@ -5,8 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readPins, writePins } from "../../loaders/lineage/pins.ts";
 import { withPage } from "../util/browser.ts";
 import { createTestDatabase, type TestDatabase } from "../util/pg.ts";
-import { createSiteProject, filesUnder, seedSmall, type SiteProject } from "../util/site.ts";
+import { filesUnder, seedSmall } from "../util/site.ts";
 import { snapshot } from "../util/tree.ts";
+import { createProject, type TestProject } from "../util/project.ts";
 
 // A build runs Framework and every data loader: generous on a shared 2-core machine (durations are never asserted).
 const BUILD_TIMEOUT = 300_000;
@@ -27,7 +28,7 @@ async function built(dist: string, name: string): Promise<string> {
  */
 describe("a report page as a Markdown file and a SQL loader", () => {
   let db: TestDatabase;
-  let project: SiteProject;
+  let project: TestProject;
   let dist: string;
   let first: { rerun: string[]; kept: string[]; pages: string[] };
   let trends: string;
@@ -41,7 +42,7 @@ describe("a report page as a Markdown file and a SQL loader", () => {
   beforeAll(async () => {
     db = await createTestDatabase("authoring");
     await seedSmall(db.sql);
-    project = await createSiteProject(db.url, { src: "empty" });
+    project = await createProject({ databaseUrl: db.url, site: "empty" });
     dist = path.join(project.root, "dist");
     const ingest = await project.cli(["ingest", "--all", "--json"]);
     expect(ingest.code, ingest.stderr).toBe(0);

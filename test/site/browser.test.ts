@@ -8,7 +8,8 @@ import { forPage, type ProtocolPage } from "../../loaders/site/experiments.ts";
 import { launchBrowser, watchPage } from "../util/browser.ts";
 import { createTestDatabase, type TestDatabase } from "../util/pg.ts";
 import { serveStatic } from "../util/serve.ts";
-import { createSiteProject, seedSmall, type SiteProject } from "../util/site.ts";
+import { seedSmall } from "../util/site.ts";
+import { createProject, type TestProject } from "../util/project.ts";
 
 // A build runs Framework and every data loader: generous on a shared 2-core machine (durations are never asserted).
 const BUILD_TIMEOUT = 300_000;
@@ -64,7 +65,7 @@ async function inspect(context: BrowserContext, url: string): Promise<{ page: Pa
  */
 describe("the built site in a browser", () => {
   let db: TestDatabase;
-  let project: SiteProject;
+  let project: TestProject;
   let server: Awaited<ReturnType<typeof serveStatic>>;
   let browser: Awaited<ReturnType<typeof launchBrowser>>;
   let context: BrowserContext;
@@ -80,7 +81,7 @@ describe("the built site in a browser", () => {
     // marks partial.
     await db.sql`DELETE FROM "BehavioralEvent" WHERE "timestamp" > (SELECT min("timestamp") + interval '1 minute'
       FROM "BehavioralEvent" WHERE "timestamp" >= (SELECT date_trunc('day', max("timestamp")) FROM "BehavioralEvent"))`;
-    project = await createSiteProject(db.url);
+    project = await createProject({ databaseUrl: db.url, site: "demo" });
     const build = await project.cli(["build", "--json"]);
     expect(build.stderr).not.toMatch(/^error/m);
     expect(build.code).toBe(0);

@@ -8,13 +8,14 @@ import { writePins } from "../../loaders/lineage/pins.ts";
 import { loaderFiles } from "../../loaders/site/discover.ts";
 import type { CliResult } from "../util/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../util/pg.ts";
-import { createSiteProject, seedSmall, type SiteProject } from "../util/site.ts";
+import { seedSmall } from "../util/site.ts";
+import { createProject, type TestProject } from "../util/project.ts";
 
 // A build runs Framework and every data loader: generous on a shared 2-core machine (durations are never asserted).
 const BUILD_TIMEOUT = 300_000;
 
 /** Runs `labbook <args>` in a new network namespace: no interface but a downed loopback, so no request can leave. */
-function runOffline(project: SiteProject, args: string[], env: Record<string, string>): Promise<CliResult> {
+function runOffline(project: TestProject, args: string[], env: Record<string, string>): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn("unshare", ["-n", process.execPath, path.join(project.root, "bin", "labbook.js"), ...args], {
       cwd: project.root,
@@ -37,7 +38,7 @@ function runOffline(project: SiteProject, args: string[], env: Record<string, st
  */
 describe("labbook build offline", () => {
   let db: TestDatabase;
-  let project: SiteProject;
+  let project: TestProject;
 
   beforeAll(async () => {
     const probe = spawnSync("unshare", ["-n", "true"]);
@@ -45,7 +46,7 @@ describe("labbook build offline", () => {
       throw new Error(`this test needs "unshare -n" (util-linux, run as root): ${probe.stderr?.toString().trim()}`);
     db = await createTestDatabase("offline");
     await seedSmall(db.sql);
-    project = await createSiteProject(db.url);
+    project = await createProject({ databaseUrl: db.url, site: "demo" });
     // Online part: ingest and pin. The build below never sees the database.
     const ingest = await project.cli(["ingest", "--all", "--json"]);
     expect(ingest.code).toBe(0);

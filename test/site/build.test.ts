@@ -8,8 +8,9 @@ import { embeddedPaths, embeddedStatus, stopEmbedded } from "../../loaders/sourc
 import { objectPath } from "../../loaders/store/objects.ts";
 import { spawnCli, whenReady } from "../util/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../util/pg.ts";
-import { createSiteProject, filesUnder, pageDataFiles, seedSmall, type SiteProject } from "../util/site.ts";
+import { filesUnder, pageDataFiles, seedSmall } from "../util/site.ts";
 import { listTree } from "../util/tree.ts";
+import { createProject, type TestProject } from "../util/project.ts";
 
 // A build runs Framework and every data loader: generous on a shared 2-core machine (durations are never asserted).
 const BUILD_TIMEOUT = 300_000;
@@ -23,7 +24,7 @@ const MB = 1_000_000;
  * build starts the embedded PostgreSQL, seeds it, ingests, pins `default` and builds; later builds read only the pins.
  */
 describe("labbook build", () => {
-  let project: SiteProject;
+  let project: TestProject;
   let dist: string;
   let first: Record<string, unknown>;
   let pins: Record<string, string>;
@@ -31,7 +32,7 @@ describe("labbook build", () => {
   const protocolIds: string[] = [];
 
   beforeAll(async () => {
-    project = await createSiteProject();
+    project = await createProject({ site: "demo" });
     expect(project.env.DATABASE_URL).toBe("");
     dist = path.join(project.root, "out");
     const result = await project.cli(["build", "--out", dist, "--json"]);
@@ -156,11 +157,11 @@ async function writing(out: string): Promise<boolean> {
 
 describe("labbook build, interrupted", () => {
   let db: TestDatabase;
-  let project: SiteProject;
+  let project: TestProject;
   beforeAll(async () => {
     db = await createTestDatabase("interrupt");
     await seedSmall(db.sql);
-    project = await createSiteProject(db.url);
+    project = await createProject({ databaseUrl: db.url, site: "demo" });
   });
   afterAll(async () => {
     await project?.remove();

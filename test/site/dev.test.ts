@@ -5,9 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../loaders/config.ts";
 import { writePins } from "../../loaders/lineage/pins.ts";
-import { makeVersion, protocolsSql } from "../util/project.ts";
-import { createSiteProject, type SiteProject } from "../util/site.ts";
-
+import { makeVersion, protocolsSql, createProject, type TestProject } from "../util/project.ts";
 const T0 = Date.parse("2025-07-01T00:00:00Z");
 // Framework's first load of a page starts its loaders: generous on a shared 2-core machine (never asserted).
 const WAIT = 60_000;
@@ -42,7 +40,7 @@ async function freePort(): Promise<number> {
  * stops it quietly.
  */
 describe("labbook dev", () => {
-  let project: SiteProject;
+  let project: TestProject;
   let child: ChildProcess;
   let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   let base = "";
@@ -65,7 +63,7 @@ describe("labbook dev", () => {
     );
 
   beforeAll(async () => {
-    project = await createSiteProject(undefined, { src: "empty" });
+    project = await createProject({ site: "empty" });
     const config = loadConfig(project.env, project.root);
     const version = await makeVersion(config, "experiment_protocols", protocolsSql(3), T0);
     await writePins(config.lineageDir, { default: { experiment_protocols: version } });

@@ -6,8 +6,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig, projectRoot } from "../../loaders/config.ts";
 import { pin } from "../../loaders/lineage/pin.ts";
-import { makeVersion, protocolsSql } from "../util/project.ts";
-import { createSiteProject, filesUnder, type SiteProject } from "../util/site.ts";
+import { makeVersion, protocolsSql, createProject, type TestProject } from "../util/project.ts";
+import { filesUnder } from "../util/site.ts";
 
 // A build runs Framework and its loaders: generous on a shared 2-core machine (durations are never asserted).
 const BUILD_TIMEOUT = 120_000;
@@ -43,14 +43,14 @@ async function built(dist: string, name: string): Promise<string> {
  * of another build leaves in Framework's cache is never used under this build's pins.
  */
 describe("a killed build", () => {
-  let project: SiteProject;
+  let project: TestProject;
   let version: string;
   const src = (f: string) => path.join(project.root, "src", f);
   const cache = (f: string) => path.join(project.root, "src", ".observablehq", "cache", f);
   const dist = () => path.join(project.root, "dist");
 
   beforeAll(async () => {
-    project = await createSiteProject(undefined, { src: "empty" });
+    project = await createProject({ site: "empty" });
     const config = loadConfig(project.env, project.root);
     version = await makeVersion(
       config,

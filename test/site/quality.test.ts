@@ -7,7 +7,8 @@ import { planStudy } from "../../loaders/seed/plan.ts";
 import { STATUS_FILLS } from "../../src/components/quality-status.ts";
 import { withPage } from "../util/browser.ts";
 import { createTestDatabase, type TestDatabase } from "../util/pg.ts";
-import { createSiteProject, filesUnder, seedSmall, SMALL_SEED, type SiteProject } from "../util/site.ts";
+import { filesUnder, seedSmall, SMALL_SEED } from "../util/site.ts";
+import { createProject, type TestProject } from "../util/project.ts";
 
 const defectsOptions = { ...SMALL_SEED, defects: true };
 
@@ -17,7 +18,7 @@ const SETUP_TIMEOUT = 600_000;
 /** The quality page in a browser, built once from versions with the seeded defects and once from clean ones. */
 describe("the quality page", () => {
   let db: TestDatabase;
-  let project: SiteProject;
+  let project: TestProject;
   const userIds = new Set<string>();
   const pinned: Record<string, Record<string, string>> = {};
   const dist = (set: string) => path.join(project.root, `dist-${set}`);
@@ -35,7 +36,7 @@ describe("the quality page", () => {
 
   beforeAll(async () => {
     db = await createTestDatabase("qpage");
-    project = await createSiteProject(db.url);
+    project = await createProject({ databaseUrl: db.url, site: "demo" });
     // Clean first: the defects version is then compared with it, and the clean one is a first version.
     await seedSmall(db.sql, { defects: false });
     await collectUserIds();
@@ -55,7 +56,7 @@ describe("the quality page", () => {
     expect(build.code, build.stderr).toBe(0);
   }, SETUP_TIMEOUT);
 
-  let refused: Awaited<ReturnType<SiteProject["cli"]>>;
+  let refused: Awaited<ReturnType<TestProject["cli"]>>;
   const FAILING = [
     "duplicate_count(userId,eventType,timestamp,eventData)",
     "in_range(sessionPerformanceScore)",

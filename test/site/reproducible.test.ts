@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { projectRoot } from "../../loaders/config.ts";
 import { runCli, type CliResult } from "../util/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../util/pg.ts";
-import { createSiteProject, filesUnder, seedSmall, type SiteProject } from "../util/site.ts";
+import { filesUnder, seedSmall } from "../util/site.ts";
+import { createProject, type TestProject } from "../util/project.ts";
 
 const run = promisify(execFile);
 // A build runs Framework and every data loader: generous on a shared 2-core machine (durations are never asserted).
@@ -24,7 +25,7 @@ const LINKED = ["loaders", "bin", "node_modules", "package.json"];
 describe("a site built from a commit", () => {
   let db: TestDatabase;
   let remote: string;
-  let origin: SiteProject;
+  let origin: TestProject;
   let clone: { root: string; cli(args: string[]): Promise<CliResult> };
   let cloneBuild: CliResult;
   let originBuild: CliResult;
@@ -45,7 +46,7 @@ describe("a site built from a commit", () => {
     db = await createTestDatabase("repro");
     await seedSmall(db.sql);
     remote = await mkdtemp(path.join(tmpdir(), "labbook-remote-"));
-    origin = await createSiteProject(db.url);
+    origin = await createProject({ databaseUrl: db.url, site: "demo" });
     const env = { ...shared, LABBOOK_REMOTE: remote };
     await writeFile(
       path.join(origin.root, ".gitignore"),

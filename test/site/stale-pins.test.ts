@@ -3,7 +3,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readPins, writePins } from "../../loaders/lineage/pins.ts";
 import { createTestDatabase, type TestDatabase } from "../util/pg.ts";
-import { createSiteProject, filesUnder, seedSmall, type SiteProject } from "../util/site.ts";
+import { filesUnder, seedSmall } from "../util/site.ts";
+import { createProject, type TestProject } from "../util/project.ts";
 
 // A build runs Framework and every data loader: generous on a shared 2-core machine (durations are never asserted).
 const BUILD_TIMEOUT = 300_000;
@@ -23,14 +24,14 @@ async function builtData<T>(dist: string, name: string): Promise<T> {
  */
 describe("re-pinning a dataset and building again", () => {
   let db: TestDatabase;
-  let project: SiteProject;
+  let project: TestProject;
   let dist: string;
   const cache = (file: string) => path.join(project.root, "src", ".observablehq", "cache", file);
 
   beforeAll(async () => {
     db = await createTestDatabase("stale");
     await seedSmall(db.sql);
-    project = await createSiteProject(db.url);
+    project = await createProject({ databaseUrl: db.url, site: "demo" });
     dist = path.join(project.root, "dist");
     const first = await project.cli(["build", "--json"]);
     expect(first.stderr).not.toMatch(/^error/m);

@@ -1,9 +1,9 @@
 import { execFile } from "node:child_process";
-import { chmod, cp, mkdir, mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, cp, mkdir, mkdtemp, open, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { loadConfig, type Config } from "../../loaders/config.ts";
+import { loadConfig, projectRoot, type Config } from "../../loaders/config.ts";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { withDuckDB } from "../../loaders/duckdb.ts";
 import { buildRecord } from "../../loaders/lineage/record.ts";
@@ -11,32 +11,59 @@ import { commitPartitioned, commitVersion } from "../../loaders/store/commit.ts"
 import { stageManifest } from "../../loaders/store/manifest.ts";
 import type { StagedFile } from "../../loaders/store/objects.ts";
 import { parquetRowCount, parquetSchema, stageQuery } from "../../loaders/store/parquet.ts";
+import { runCli, type CliResult } from "./cli.ts";
 
 const run = promisify(execFile);
 
-/** An isolated labbook project in a temp dir: its own data/, lineage/ and (optionally) git repository. */
+export interface ProjectOptions {
+  /** Make the root a git repository with one commit (data/ ignored), as a researcher's clone is. */
+  git?: boolean;
+  /** LABBOOK_REMOTE (default: none). */
+  remote?: string;
+  /** DATABASE_URL (default: none, so nothing connects to a database unless a test says so). */
+  databaseUrl?: string;
+  /**
+   * A report site: `"demo"` copies the demo's src/; `"empty"` starts with its stylesheet, its page components and a
+   * home page, for tests of pages a researcher adds (quicker to build). loaders/, bin/, node_modules/ and
+   * package.json are linked to the repository and observablehq.config.ts copied, so builds in the project never
+   * touch the working tree. Default: no site.
+   */
+  site?: "demo" | "empty";
+}
+
+/**
+ * An isolated labbook project in a temp dir: its own data/ and lineage/, and as options ask, a git repository, a
+ * database, a remote and a report site. The one project factory of the tests; `seededProject` adds a seeded test
+ * database of its own.
+ */
 export interface TestProject {
   root: string;
   config: Config;
   /** Environment for runCli: points labbook at this project and at no remote unless given one. */
   env: Record<string, string>;
+  /** Runs the real `labbook` bin in the project, with `extra` over its environment. */
+  cli(args: string[], extra?: Record<string, string | undefined>): Promise<CliResult>;
+  /** Runs git in the project root, with a fixed identity. */
   git(...args: string[]): Promise<string>;
   /** Commits lineage/ (records and pins.json) with a message. */
   commitLineage(message: string): Promise<void>;
   remove(): Promise<void>;
 }
 
-export async function createProject(options: { git?: boolean; remote?: string } = {}): Promise<TestProject> {
-  const root = await mkdtemp(path.join(tmpdir(), "labbook-project-"));
+export async function createProject(options: ProjectOptions = {}): Promise<TestProject> {
+  const root = await mkdtemp(path.join(tmpdir(), options.site ? "labbook-site-" : "labbook-project-"));
   // Open, like a checkout: mkdtemp makes it private, and as root the embedded cluster would then live outside it.
   await chmod(root, 0o755);
   await mkdir(path.join(root, "lineage"), { recursive: true });
-  const env = {
+  if (options.site) await addSite(root, options.site);
+  const env: Record<string, string> = {
     LABBOOK_ROOT: root,
     LABBOOK_DATA_DIR: path.join(root, "data"),
     LABBOOK_LINEAGE_DIR: path.join(root, "lineage"),
     LABBOOK_REMOTE: options.remote ?? "",
     LABBOOK_PINS: "default",
+    LABBOOK_PSEUDONYM_KEY: "",
+    DATABASE_URL: options.databaseUrl ?? "",
   };
   const git = async (...args: string[]) =>
     (
@@ -56,6 +83,7 @@ export async function createProject(options: { git?: boolean; remote?: string } 
     root,
     config: loadConfig(env, root),
     env,
+    cli: (args, extra = {}) => runCli(args, { ...env, ...extra }, root),
     git,
     async commitLineage(message) {
       await git("add", "lineage");
@@ -63,6 +91,23 @@ export async function createProject(options: { git?: boolean; remote?: string } 
     },
     remove: () => rm(root, { recursive: true, force: true }),
   };
+}
+
+async function addSite(root: string, site: "demo" | "empty"): Promise<void> {
+  for (const entry of ["loaders", "bin", "node_modules", "package.json"])
+    await symlink(path.join(projectRoot, entry), path.join(root, entry));
+  await cp(path.join(projectRoot, "observablehq.config.ts"), path.join(root, "observablehq.config.ts"));
+  if (site === "empty") {
+    await mkdir(path.join(root, "src"), { recursive: true });
+    await cp(path.join(projectRoot, "src", "style.css"), path.join(root, "src", "style.css"));
+    await cp(path.join(projectRoot, "src", "components"), path.join(root, "src", "components"), { recursive: true });
+    await writeFile(path.join(root, "src", "index.md"), "# Reports\n\nThe pages in the sidebar.\n");
+  } else {
+    await cp(path.join(projectRoot, "src"), path.join(root, "src"), {
+      recursive: true,
+      filter: (source) => !source.includes(`${path.sep}.observablehq`),
+    });
+  }
 }
 
 /** The lineage record of a test version made from a DuckDB SELECT, with no inputs and no git state. */

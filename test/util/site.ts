@@ -1,67 +1,8 @@
-import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Sql } from "postgres";
-import { projectRoot } from "../../loaders/config.ts";
 import { seedDatabase } from "../../loaders/seed/load.ts";
 import { DEFAULT_SEED_OPTIONS, type SeedOptions } from "../../loaders/seed/plan.ts";
-import { runCli, type CliResult } from "./cli.ts";
-
-/**
- * A throwaway labbook project for site builds: its own src/ (a copy, so Framework's loader cache under
- * src/.observablehq is its own), data/, lineage/ and dist/, with loaders/, bin/ and node_modules/ linked to the
- * repository. Builds in it never touch the developer's working tree.
- */
-export interface SiteProject {
-  root: string;
-  env: Record<string, string>;
-  /** Runs the real `labbook` bin in the project. */
-  cli(args: string[], env?: Record<string, string | undefined>): Promise<CliResult>;
-  remove(): Promise<void>;
-}
-
-/**
- * `src: "demo"` copies the demo site's src/; `src: "empty"` starts with only its stylesheet, components and a home page, for
- * tests of pages a researcher adds (quicker to build).
- */
-export async function createSiteProject(
-  databaseUrl?: string,
-  options: { src?: "demo" | "empty" } = {},
-): Promise<SiteProject> {
-  const root = await mkdtemp(path.join(tmpdir(), "labbook-site-"));
-  // Open, like a checkout: mkdtemp makes it private, and as root the embedded cluster would then live outside it.
-  await chmod(root, 0o755);
-  for (const entry of ["loaders", "bin", "node_modules", "package.json"])
-    await symlink(path.join(projectRoot, entry), path.join(root, entry));
-  await cp(path.join(projectRoot, "observablehq.config.ts"), path.join(root, "observablehq.config.ts"));
-  if (options.src === "empty") {
-    await mkdir(path.join(root, "src"), { recursive: true });
-    await cp(path.join(projectRoot, "src", "style.css"), path.join(root, "src", "style.css"));
-    // The page components every project has (the table with its CSV download, the phase chart, …).
-    await cp(path.join(projectRoot, "src", "components"), path.join(root, "src", "components"), { recursive: true });
-    await writeFile(path.join(root, "src", "index.md"), "# Reports\n\nThe pages in the sidebar.\n");
-  } else {
-    await cp(path.join(projectRoot, "src"), path.join(root, "src"), {
-      recursive: true,
-      filter: (source) => !source.includes(`${path.sep}.observablehq`),
-    });
-  }
-  const env: Record<string, string> = {
-    LABBOOK_ROOT: root,
-    LABBOOK_DATA_DIR: path.join(root, "data"),
-    LABBOOK_LINEAGE_DIR: path.join(root, "lineage"),
-    LABBOOK_PINS: "",
-    LABBOOK_REMOTE: "",
-    LABBOOK_PSEUDONYM_KEY: "",
-    DATABASE_URL: databaseUrl ?? "",
-  };
-  return {
-    root,
-    env,
-    cli: (args, extra = {}) => runCli(args, { ...env, ...extra }, root),
-    remove: () => rm(root, { recursive: true, force: true }),
-  };
-}
 
 /** A small deterministic study: enough users and days for a few ABAB protocols, quick to ingest and build. */
 export const SMALL_SEED: SeedOptions = {
