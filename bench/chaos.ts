@@ -199,7 +199,8 @@ async function siteInPlace(root: string): Promise<boolean> {
 }
 
 /**
- * Kills each command `kills` times, alternating node alone and the whole group. `windows` gives each command's
+ * Kills each command `kills` times (trials that end before their kill are run again, up to 2 × kills trials),
+ * alternating node alone and the whole group. `windows` gives each command's
  * unkilled duration (ms): the kill comes uniformly within it.
  */
 export async function runChaos(
@@ -210,10 +211,14 @@ export async function runChaos(
   const random = prng(options.seed);
   const trials: Trial[] = [];
   for (const command of commands) {
-    for (let i = 0; i < options.kills; i++) {
+    // Until the command was really killed `kills` times: a trial whose command finished before its kill counts as a
+    // trial, not a kill. At most twice as many trials, so that a command too quick to kill still ends.
+    let killed = 0;
+    for (let i = 0; killed < options.kills && i < 2 * options.kills; i++) {
       const mode = i % 2 === 0 ? "node" : "group";
       const t = await trial(project, command, mode, options.windows[command.name]! * 1.1, random);
       trials.push(t);
+      if (t.killed) killed++;
       options.log?.(
         `chaos: ${command.name} #${i + 1} (${mode}) ${t.killed ? "killed" : "finished first"}` +
           `${t.debris ? `, ${t.debris} debris` : ""}: ${t.problems.length ? t.problems.join("; ") : "held"}`,
