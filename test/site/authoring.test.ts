@@ -13,6 +13,24 @@ import { createProject, type TestProject } from "../util/project.ts";
 const BUILD_TIMEOUT = 300_000;
 
 /** A built loader output by its name before Framework's content hash, e.g. "trends.json". */
+/** What a built page shows in Chromium: the marks of its chart (a Plot mark type), its table's rows, its CSV links and
+ * the versions its footer names. Waits for the chart to draw. */
+async function drawnOn(dist: string, route: string, mark: "rect" | "dot") {
+  const marks = `main svg g[aria-label='${mark}'] ${mark === "dot" ? "circle" : "rect"}`;
+  return withPage(dist, route, async (page) => {
+    await page.waitForSelector(marks, { timeout: 20_000 });
+    return page.evaluate(
+      (marks) => ({
+        marks: document.querySelectorAll(marks).length,
+        rows: document.querySelectorAll("main figure.labbook-table-figure table tbody tr").length,
+        csv: document.querySelectorAll("main a.labbook-csv").length,
+        footer: document.querySelectorAll(".labbook-provenance li[data-version]").length,
+      }),
+      marks,
+    );
+  });
+}
+
 async function built(dist: string, name: string): Promise<string> {
   const dir = path.join(dist, "_file", path.dirname(name));
   const base = path.basename(name, ".json");
@@ -117,33 +135,18 @@ describe("a report page as a Markdown file and a SQL loader", () => {
   });
 
   it("renders the page `labbook new page` wrote in Chromium, with marks drawn and no console error", async () => {
-    const drawn = await withPage(dist, "trends", async (page) => {
-      await page.waitForSelector("main svg g[aria-label='rect'] rect", { timeout: 20_000 });
-      return page.evaluate(() => ({
-        bars: document.querySelectorAll("main svg g[aria-label='rect'] rect").length,
-        rows: document.querySelectorAll("main figure.labbook-table-figure table tbody tr").length,
-        csv: document.querySelectorAll("main a.labbook-csv").length,
-        footer: document.querySelectorAll(".labbook-provenance li[data-version]").length,
-      }));
-    });
-    expect(drawn.bars).toBeGreaterThan(3);
+    const drawn = await drawnOn(dist, "trends", "rect");
+    expect(drawn.marks).toBeGreaterThan(3);
     expect(drawn.rows).toBeGreaterThan(3);
     expect(drawn.csv).toBe(1);
     expect(drawn.footer).toBe(1);
   });
 
   it("builds and renders the README's example page: its chart drawn, its table whole, with a CSV download", async () => {
-    const drawn = await withPage(dist, "sleep", async (page) => {
-      await page.waitForSelector("main svg g[aria-label='dot'] circle", { timeout: 20_000 });
-      return page.evaluate(() => ({
-        dots: document.querySelectorAll("main svg g[aria-label='dot'] circle").length,
-        rows: document.querySelectorAll("main figure.labbook-table-figure table tbody tr").length,
-        csv: document.querySelectorAll("main a.labbook-csv").length,
-      }));
-    });
+    const drawn = await drawnOn(dist, "sleep", "dot");
     const moods = JSON.parse(await built(dist, "sleep.json")) as unknown[];
     expect(moods.length).toBeGreaterThan(1);
-    expect(drawn).toEqual({ dots: moods.length, rows: moods.length, csv: 1 });
+    expect(drawn).toEqual({ marks: moods.length, rows: moods.length, csv: 1, footer: 1 });
   });
 
   it(

@@ -45,6 +45,14 @@ describe("store lock", () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
+  it("never writes or removes another attempt's temp file, even one of this same process", async () => {
+    // What a concurrent attempt of this process has written and is about to link: under the old per-process name.
+    const other = path.join(dir, `store.lock.${process.pid}.tmp`);
+    await writeFile(other, String(process.pid));
+    await (await acquireLock(dir, 1_000)).release();
+    expect(await readdir(dir)).toEqual([path.basename(other)]);
+  });
+
   it("takes over a lock whose owner is gone", async () => {
     await writeFile(lockFile(), String(deadPid()));
     const lock = await acquireLock(dir, 1000);
