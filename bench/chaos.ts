@@ -39,6 +39,8 @@ export interface Trial {
   killed: boolean;
   /** What verify listed as debris right after the kill. */
   debris: number;
+  /** How long the command ran when it finished before its kill (ms). */
+  ran?: number;
   problems: string[];
 }
 
@@ -153,8 +155,10 @@ async function trial(
 ): Promise<Trial> {
   await command.prepare?.();
   const args = command.args(random);
+  const began = performance.now();
   const { pid, done } = start(project, args);
   const finished = await Promise.race([done.then(() => true), sleep(window * random()).then(() => false)]);
+  const ran = finished ? performance.now() - began : undefined;
   if (!finished) {
     try {
       process.kill(mode === "group" ? -pid : pid, "SIGKILL");
@@ -188,7 +192,7 @@ async function trial(
     left = await leftovers(project);
   }
   if (left.length) problems.push(`debris: ${left.join(", ")}`);
-  return { command: command.name, mode, killed: !finished, debris, problems };
+  return { command: command.name, mode, killed: !finished, debris, problems, ...(ran === undefined ? {} : { ran }) };
 }
 
 /** dist/ holds a site, or a kill between the two renames left one beside it that the next command puts back. */
@@ -201,7 +205,9 @@ async function siteInPlace(root: string): Promise<boolean> {
 /**
  * Kills each command `kills` times (trials that end before their kill are run again, up to 2 × kills trials),
  * alternating node alone and the whole group. `windows` gives each command's
- * unkilled duration (ms): the kill comes uniformly within it.
+ * unkilled duration (ms): the kill comes uniformly within it. A trial that finished first shortens its command's
+ * window to the time it took: the measured run (a first build of the campaign, on a busy machine) can take several
+ * times as long as the runs of the trials, which then mostly end before their kill.
  */
 export async function runChaos(
   project: ChaosProject,
@@ -214,11 +220,13 @@ export async function runChaos(
     // Until the command was really killed `kills` times: a trial whose command finished before its kill counts as a
     // trial, not a kill. At most twice as many trials, so that a command too quick to kill still ends.
     let killed = 0;
+    let window = options.windows[command.name]!;
     for (let i = 0; killed < options.kills && i < 2 * options.kills; i++) {
       const mode = i % 2 === 0 ? "node" : "group";
-      const t = await trial(project, command, mode, options.windows[command.name]! * 1.1, random);
+      const t = await trial(project, command, mode, window * 1.1, random);
       trials.push(t);
       if (t.killed) killed++;
+      else if (t.ran !== undefined) window = Math.min(window, t.ran);
       options.log?.(
         `chaos: ${command.name} #${i + 1} (${mode}) ${t.killed ? "killed" : "finished first"}` +
           `${t.debris ? `, ${t.debris} debris` : ""}: ${t.problems.length ? t.problems.join("; ") : "held"}`,
