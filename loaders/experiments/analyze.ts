@@ -11,12 +11,34 @@ import { queryRows, withDuckDB } from "../duckdb.ts";
 import { LabbookError } from "../errors.ts";
 import { pinSet, readPins } from "../lineage/pins.ts";
 import {
-  readPhaseAssignments,
-  readPhaseSeries,
-  type PhaseAssignmentRow,
+  PHASE_MISMATCH_SQL,
+  READ_PHASE_OBSERVATIONS_SQL,
   type PhaseMismatchRow,
-} from "../site/phase-series.ts";
+  type PhaseObservation,
+} from "../datasets/phase-observations.ts";
 import { attachPinned } from "../store/pinned.ts";
+
+/** One phase of a protocol as phase_assignments plans it. */
+export interface PhaseAssignmentRow {
+  protocolId: string;
+  label: string;
+  type: string;
+  /** YYYY-MM-DD (UTC), inclusive. */
+  start: string;
+  /** YYYY-MM-DD (UTC), exclusive; null when open-ended. */
+  end: string | null;
+  plannedDuration: number;
+}
+
+/** Every planned phase, over the view phase_assignments, in protocol and start order. */
+const PHASE_ASSIGNMENTS_SQL = `SELECT "protocolId", "phaseLabel" AS label, "phaseType" AS type,
+    strftime("startDate", '%Y-%m-%d') AS start, strftime("endDate", '%Y-%m-%d') AS "end", "plannedDuration"
+  FROM phase_assignments ORDER BY "protocolId", "startDate", "phaseLabel"`;
+
+/** Reads the planned phases from a connection with phase_assignments attached as a view. */
+export async function readPhaseAssignments(con: DuckDBConnection): Promise<PhaseAssignmentRow[]> {
+  return queryRows<PhaseAssignmentRow>(con, PHASE_ASSIGNMENTS_SQL);
+}
 
 export interface ProtocolResult {
   id: string;
@@ -36,8 +58,16 @@ export interface ProtocolResult {
   analysis: ProtocolAnalysis;
 }
 
-/** The datasets the analysis reads: `labbook analyze` and the experiment pages' loader (which declares these). */
-export const ANALYSIS_READS = ["behavioral_events", "experiment_protocols", "phase_assignments"] as const;
+/**
+ * The datasets the analysis reads: `labbook analyze` and the experiment pages' loader (which declares these). The
+ * series is the pipeline's phase_observations; events_dedup gives the days whose events carry another phase label.
+ */
+export const ANALYSIS_READS = [
+  "phase_observations",
+  "events_dedup",
+  "experiment_protocols",
+  "phase_assignments",
+] as const;
 
 /** `analyzeProtocols` over a pin set's datasets, after checking that the set pins each one the analysis reads. */
 export async function analyzePinned(config: Config, set: string, only?: string): Promise<ProtocolResult[]> {
@@ -56,8 +86,7 @@ export async function analyzePinned(config: Config, set: string, only?: string):
 }
 
 /**
- * Analyses every protocol (or one, by id or name) in the attached datasets behavioral_events, experiment_protocols
- * and phase_assignments. This is the one computation behind both `labbook analyze` and the experiment pages.
+ * Analyses every protocol (or one, by id or name) in the attached datasets of ANALYSIS_READS. This is the one computation behind both `labbook analyze` and the experiment pages.
  */
 export async function analyzeProtocols(con: DuckDBConnection, only?: string): Promise<ProtocolResult[]> {
   const protocols = await queryRows<
@@ -73,7 +102,8 @@ export async function analyzeProtocols(con: DuckDBConnection, only?: string): Pr
       details: [`Protocols in the pinned data: ${protocols.map((p) => `${p.name} (${p.id})`).join(", ") || "none"}.`],
     });
   }
-  const { series, mismatches } = await readPhaseSeries(con);
+  const series = await queryRows<PhaseObservation>(con, READ_PHASE_OBSERVATIONS_SQL);
+  const mismatches = await queryRows<PhaseMismatchRow>(con, PHASE_MISMATCH_SQL);
   const assignments = await readPhaseAssignments(con);
   return chosen.map((p): ProtocolResult => {
     const phases = assignments.filter((a) => a.protocolId === p.id).map(({ protocolId: _, ...phase }) => phase);

@@ -1,8 +1,8 @@
 import { isComputed, type NotComputed, type ProtocolAnalysis, type RandomizationPart } from "../analysis/index.ts";
 import { queryRows } from "../duckdb.ts";
-import { analyzeProtocols, type ProtocolResult } from "../experiments/analyze.ts";
+import { OUTCOME_COLUMNS, type PhaseMismatchRow } from "../datasets/phase-observations.ts";
+import { analyzeProtocols, type PhaseAssignmentRow, type ProtocolResult } from "../experiments/analyze.ts";
 import { withPinnedViews, type SiteContext } from "./context.ts";
-import { OUTCOME_COLUMNS, type PhaseAssignmentRow, type PhaseMismatchRow } from "./phase-series.ts";
 
 /** The protocols, over the views experiment_protocols and phase_assignments, in start order. */
 const PROTOCOLS_SQL = `SELECT id, "userId", "protocolName" AS name, "designType", hypothesis, "primaryOutcome",
@@ -11,7 +11,7 @@ const PROTOCOLS_SQL = `SELECT id, "userId", "protocolName" AS name, "designType"
   FROM experiment_protocols p ORDER BY "startDate", id`;
 
 const EVENTS_RANGE_SQL = `SELECT strftime(min(CAST("timestamp" AS DATE)), '%Y-%m-%d') AS first,
-    strftime(max(CAST("timestamp" AS DATE)), '%Y-%m-%d') AS last FROM behavioral_events`;
+    strftime(max(CAST("timestamp" AS DATE)), '%Y-%m-%d') AS last FROM events_dedup`;
 
 export interface ProtocolInfo {
   id: string;
@@ -40,7 +40,7 @@ export interface ProtocolIndexRow extends ProtocolInfo {
   pNotComputed: string | null;
 }
 
-/** The days that the pinned behavioral_events version covers (UTC dates), null when it holds no events. */
+/** The days that the pinned events_dedup version covers (UTC dates), null when it holds no events. */
 export interface EventsRange {
   first: string | null;
   last: string | null;

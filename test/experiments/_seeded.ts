@@ -5,13 +5,15 @@ import { experimentProtocols } from "../../loaders/datasets/experiment-protocols
 import { phaseAssignments } from "../../loaders/datasets/phase-assignments.ts";
 import { compileSchema, quoteIdent } from "../../loaders/datasets/rules.ts";
 import { allocate, generateDay, type Row } from "../../loaders/seed/events.ts";
+import { deriveTables } from "../util/derive.ts";
 import { DAY_MS, planStudy, SEED_EPOCH_MS, type PlannedUser, type SeedOptions } from "../../loaders/seed/plan.ts";
 
 /**
  * Creates behavioral_events, experiment_protocols and phase_assignments in DuckDB (the datasets' column types) and
  * fills them with the seed generator's rows for the users `pick` keeps: their protocols, phases and events, exactly
  * as `labbook seed` draws them (each user's rows come from their own seeded stream, so leaving others out changes
- * nothing). Lets a test analyse hundreds of seeded protocols without PostgreSQL.
+ * nothing), then derives events_dedup and phase_observations from them with the pipeline's SQL. Lets a test
+ * analyse hundreds of seeded protocols without PostgreSQL.
  */
 export async function loadSeeded(
   con: DuckDBConnection,
@@ -60,6 +62,7 @@ export async function loadSeeded(
   const counts = allocate(plan, options);
   for (let day = 0; day < options.days; day++)
     await insert(con, behavioralEvents, generateDay(users, counts, day, options).events);
+  await deriveTables(con);
   return users;
 }
 

@@ -60,13 +60,19 @@ describe("labbook build", () => {
     await project?.remove();
   });
 
-  it("seeds the embedded server, ingests, pins `default` and builds on a fresh clone", async () => {
+  it("seeds the embedded server, ingests, runs the pipeline, pins `default` and builds on a fresh clone", async () => {
     expect(first).toMatchObject({ pinSet: "default", preparation: { action: "created", seeded: true } });
+    // The sources, and the datasets the pipeline derives from them.
     expect(Object.keys(pins).sort()).toEqual([
       "behavioral_events",
       "context_metadata",
+      "daily_user_metrics",
+      "events_dedup",
       "experiment_protocols",
       "phase_assignments",
+      "phase_observations",
+      "sessions",
+      "weekly_metrics",
     ]);
     expect((first.preparation as { versions: Record<string, string> }).versions).toEqual(pins);
     expect(first.pins).toEqual(pins);

@@ -39,11 +39,14 @@ describe("prepareSiteData", () => {
     await db?.drop();
   });
 
-  it("ingests every source dataset and pins `default` when nothing is pinned", async () => {
+  it("ingests every source dataset, derives the pipeline's datasets and pins them all as `default` when nothing is pinned", async () => {
     const result = await prepareSiteData(config);
     expect(result).toMatchObject({ action: "created", seeded: false });
     pins = JSON.parse(await readFile(path.join(config.lineageDir, "pins.json"), "utf8")).default;
     expect(pins).toEqual((result as { versions: Record<string, string> }).versions);
+    expect(Object.keys(pins)).toEqual(
+      expect.arrayContaining(["behavioral_events", "events_dedup", "phase_observations"]),
+    );
     for (const version of Object.values(pins)) expect(existsSync(objectPath(config.dataDir, version))).toBe(true);
     expect(await prepareSiteData(config)).toEqual({ action: "ready" });
   });

@@ -7,7 +7,14 @@ import { planStudy } from "../../loaders/seed/plan.ts";
 import { STATUS_FILLS } from "../../src/components/quality-status.ts";
 import { withPage } from "../util/browser.ts";
 import { createTestDatabase, type TestDatabase } from "../util/pg.ts";
-import { createSiteProject, filesUnder, seedSmall, SMALL_SEED, type SiteProject } from "../util/site.ts";
+import {
+  createSiteProject,
+  filesUnder,
+  seedSmall,
+  SMALL_SEED,
+  type SiteProject,
+  ingestAndDerive,
+} from "../util/site.ts";
 
 const defectsOptions = { ...SMALL_SEED, defects: true };
 
@@ -23,10 +30,7 @@ describe("the quality page", () => {
   const dist = (set: string) => path.join(project.root, `dist-${set}`);
 
   async function ingestAndPin(set: string, args: string[]) {
-    const ingest = await project.cli(["ingest", "--all", ...args, "--json"]);
-    expect(ingest.code, ingest.stderr).toBe(0);
-    const versions = JSON.parse(ingest.stdout) as { dataset: string; version: string }[];
-    return [set, Object.fromEntries(versions.map((v) => [v.dataset, v.version]))] as const;
+    return [set, await ingestAndDerive(project, args)] as const;
   }
 
   async function collectUserIds() {

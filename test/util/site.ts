@@ -99,3 +99,20 @@ export async function ensureDir(dir: string): Promise<string> {
   await mkdir(dir, { recursive: true });
   return dir;
 }
+
+/**
+ * What a first `labbook build` pins, done with the CLI: `labbook ingest --all` (with `args`), then `labbook run` on
+ * the versions just ingested. Returns every source and derived dataset's version, dataset → version.
+ */
+export async function ingestAndDerive(project: SiteProject, args: string[] = []): Promise<Record<string, string>> {
+  const ingest = await project.cli(["ingest", "--all", ...args, "--json"]);
+  if (ingest.code !== 0) throw new Error(`labbook ingest failed: ${ingest.stderr}`);
+  const versions = JSON.parse(ingest.stdout) as { dataset: string; version: string }[];
+  const run = await project.cli(["run", "--json"]);
+  if (run.code !== 0) throw new Error(`labbook run failed: ${run.stderr}`);
+  const { stages } = JSON.parse(run.stdout) as { stages: { dataset: string; version?: string }[] };
+  return Object.fromEntries([
+    ...versions.map((v) => [v.dataset, v.version]),
+    ...stages.flatMap((s) => (s.version ? [[s.dataset, s.version]] : [])),
+  ]);
+}

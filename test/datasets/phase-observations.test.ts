@@ -5,8 +5,16 @@ import { phaseAssignments } from "../../loaders/datasets/phase-assignments.ts";
 import type { DatasetDef } from "../../loaders/datasets/define.ts";
 import { compileSchema, quoteIdent } from "../../loaders/datasets/rules.ts";
 import { withDuckDB } from "../../loaders/duckdb.ts";
-import { readPhaseAssignments, readPhaseSeries } from "../../loaders/site/phase-series.ts";
+import {
+  PHASE_MISMATCH_SQL,
+  READ_PHASE_OBSERVATIONS_SQL,
+  type PhaseMismatchRow,
+  type PhaseObservation,
+} from "../../loaders/datasets/phase-observations.ts";
+import { queryRows } from "../../loaders/duckdb.ts";
+import { readPhaseAssignments } from "../../loaders/experiments/analyze.ts";
 import type { DuckDBConnection } from "@duckdb/node-api";
+import { deriveTables } from "../util/derive.ts";
 
 type Row = Record<string, string | number | null>;
 
@@ -33,6 +41,15 @@ const event = (id: string, userId: string, timestamp: string, score: number | nu
   dayOfWeek: 0,
   experimentPhase: phase,
 });
+
+/** phase_observations as the pipeline derives it (through events_dedup), and the days with disagreeing labels. */
+async function readPhaseSeries(con: DuckDBConnection) {
+  await deriveTables(con);
+  return {
+    series: await queryRows<PhaseObservation>(con, READ_PHASE_OBSERVATIONS_SQL),
+    mismatches: await queryRows<PhaseMismatchRow>(con, PHASE_MISMATCH_SQL),
+  };
+}
 
 async function fixture(con: DuckDBConnection, outcome = "sessionPerformanceScore") {
   await table(con, experimentProtocols, [
@@ -82,7 +99,7 @@ async function fixture(con: DuckDBConnection, outcome = "sessionPerformanceScore
   ]);
 }
 
-describe("readPhaseSeries", () => {
+describe("phase_observations", () => {
   it("averages the outcome per day, labels days by assignment and leaves days without values out", async () => {
     const { series, mismatches } = await withDuckDB(async (con) => {
       await fixture(con);
