@@ -51,7 +51,7 @@ se AS (
   GROUP BY ALL
 ),
 phases AS (
-  SELECT p."userId", p."startDate" AS protocol_start, p.id AS protocol_id, a."phaseLabel", a."phaseType",
+  SELECT coalesce(a."userId", p."userId") AS "userId", p."startDate" AS protocol_start, p.id AS protocol_id, a."phaseLabel", a."phaseType",
     CAST(a."startDate" AS DATE) AS first_day, CAST(a."endDate" AS DATE) AS end_day
   FROM phase_assignments a
   JOIN experiment_protocols p ON p.id = a."protocolId"

@@ -18,32 +18,43 @@ const outcomeValue = `CASE p."primaryOutcome" ${OUTCOME_COLUMNS.map(
 
 /**
  * The phase rule, defined here once: phases are half-open date ranges [startDate, endDate), an open end runs on, and
- * where phases overlap the later start wins (then the smaller label). `PHASES` reads phase_assignments; `spans` is
- * each protocol's first day and end (null when a phase is open-ended).
+ * where phases overlap the later start wins (then the smaller label). Each phase belongs to a participant: its own
+ * userId in a multiple-baseline protocol (each participant has their own phase dates), else the protocol's userId.
+ * `PHASES` reads phase_assignments and experiment_protocols; `spans` is each participant's first day and end (null
+ * when a phase is open-ended).
  */
 const PHASES = `phases AS (
-  SELECT "protocolId", "phaseLabel", "phaseType", CAST("startDate" AS DATE) AS start_day, CAST("endDate" AS DATE) AS end_day
-  FROM phase_assignments
+  SELECT a."protocolId", coalesce(a."userId", p."userId") AS "userId", a."phaseLabel", a."phaseType",
+    CAST(a."startDate" AS DATE) AS start_day, CAST(a."endDate" AS DATE) AS end_day
+  FROM phase_assignments a JOIN experiment_protocols p ON p.id = a."protocolId"
 ), spans AS (
-  SELECT "protocolId", min(start_day) AS first_day, CASE WHEN bool_or(end_day IS NULL) THEN NULL ELSE max(end_day) END AS last_day
-  FROM phases GROUP BY "protocolId"
+  SELECT "protocolId", "userId", min(start_day) AS first_day,
+    CASE WHEN bool_or(end_day IS NULL) THEN NULL ELSE max(end_day) END AS last_day
+  FROM phases GROUP BY "protocolId", "userId"
 )`;
 
-/** Assigns each (protocol, day) of `from` its phase by the rule above. */
+/** Assigns each (protocol, participant, day) of `from` its phase by the rule above. */
 const ASSIGN = (from: string) => `SELECT d.*, ph."phaseLabel", ph."phaseType"
-  FROM ${from} d JOIN phases ph ON ph."protocolId" = d."protocolId"
+  FROM ${from} d JOIN phases ph ON ph."protocolId" = d."protocolId" AND ph."userId" = d."userId"
     AND d.day >= ph.start_day AND (ph.end_day IS NULL OR d.day < ph.end_day)
-  QUALIFY row_number() OVER (PARTITION BY d."protocolId", d.day ORDER BY ph.start_day DESC, ph."phaseLabel") = 1`;
+  QUALIFY row_number() OVER (
+    PARTITION BY d."protocolId", d."userId", d.day ORDER BY ph.start_day DESC, ph."phaseLabel"
+  ) = 1`;
 
 /**
- * The series: per protocol and UTC day on which the participant has deduplicated events with an outcome value, the
- * daily mean of the protocol's primaryOutcome, labelled by the phase rule. Days with no value are missing, never
- * zero; days outside every phase are left out. Reads events_dedup, so an event delivered twice counts once.
+ * The series: per protocol, participant and UTC day on which the participant has deduplicated events with an
+ * outcome value, the daily mean of the protocol's primaryOutcome, labelled by the phase rule. Days with no value are
+ * missing, never zero; days outside every phase are left out. `day` counts from the protocol's start for every
+ * participant, so a multiple-baseline protocol's staggered starts line up. Reads events_dedup, so an event delivered
+ * twice counts once.
  */
-const SERIES_SQL = `WITH ${PHASES}, daily AS (
-  SELECT p.id AS "protocolId", p."userId", p."primaryOutcome" AS outcome, CAST(e."timestamp" AS DATE) AS day,
+const SERIES_SQL = `WITH ${PHASES}, participants AS (
+  SELECT DISTINCT "protocolId", "userId" FROM phases
+), daily AS (
+  SELECT p.id AS "protocolId", pp."userId", p."primaryOutcome" AS outcome, CAST(e."timestamp" AS DATE) AS day,
     CAST(p."startDate" AS DATE) AS start_day, avg(${outcomeValue}) AS value, count(${outcomeValue}) AS events
-  FROM experiment_protocols p JOIN events_dedup e ON e."userId" = p."userId"
+  FROM experiment_protocols p JOIN participants pp ON pp."protocolId" = p.id
+  JOIN events_dedup e ON e."userId" = pp."userId"
   GROUP BY ALL
 ), labelled AS (${ASSIGN("daily")})
 SELECT "protocolId", "userId", outcome, CAST(day AS DATE) AS date, CAST(date_diff('day', start_day, day) AS INTEGER) AS day,
@@ -56,20 +67,19 @@ FROM labelled WHERE value IS NOT NULL`;
  * are not counted as disagreeing. Columns as in PhaseMismatchRow.
  */
 export const PHASE_MISMATCH_SQL = `WITH ${PHASES}, labelled_events AS (
-  SELECT p.id AS "protocolId", p."userId", CAST(e."timestamp" AS DATE) AS day, e."experimentPhase" AS observed
-  FROM experiment_protocols p JOIN events_dedup e ON e."userId" = p."userId"
-  JOIN spans s ON s."protocolId" = p.id
+  SELECT s."protocolId", s."userId", CAST(e."timestamp" AS DATE) AS day, e."experimentPhase" AS observed
+  FROM spans s JOIN events_dedup e ON e."userId" = s."userId"
   WHERE e."experimentPhase" IS NOT NULL AND CAST(e."timestamp" AS DATE) >= s.first_day
     AND (s.last_day IS NULL OR CAST(e."timestamp" AS DATE) < s.last_day)
 ), assigned AS (
   SELECT e.*, a."phaseLabel" AS assigned FROM labelled_events e
-  LEFT JOIN (${ASSIGN(`(SELECT DISTINCT "protocolId", day FROM labelled_events)`)}) a
-    ON a."protocolId" = e."protocolId" AND a.day = e.day
+  LEFT JOIN (${ASSIGN(`(SELECT DISTINCT "protocolId", "userId", day FROM labelled_events)`)}) a
+    ON a."protocolId" = e."protocolId" AND a."userId" = e."userId" AND a.day = e.day
 )
 SELECT "protocolId", "userId", strftime(day, '%Y-%m-%d') AS date, any_value(assigned) AS assigned,
   list(DISTINCT observed ORDER BY observed) AS observed, CAST(count(*) AS INTEGER) AS events
 FROM assigned WHERE assigned IS DISTINCT FROM observed
-GROUP BY "protocolId", "userId", day ORDER BY "protocolId", day`;
+GROUP BY "protocolId", "userId", day ORDER BY "protocolId", "userId", day`;
 
 /** A day on which events carry an `experimentPhase` other than the phase assigned to that date. */
 export interface PhaseMismatchRow {
@@ -110,12 +120,12 @@ export type PhaseObservation = z.infer<typeof schema>;
 export const phaseObservations = defineDataset({
   name: "phase_observations",
   description:
-    "Per protocol, participant and UTC day inside the protocol's phases: the daily mean of the protocol's primary " +
+    "Per protocol, participant and UTC day inside the participant's phases: the daily mean of the protocol's primary " +
     "outcome over the deduplicated events, labelled with the phase PhaseAssignment gives that date (half-open " +
     "ranges; where phases overlap, the later start wins). Days with no outcome value have no row: missing, never zero.",
   schema,
-  primaryKey: ["protocolId", "date"],
-  sortKey: ["protocolId", "date"],
+  primaryKey: ["protocolId", "userId", "date"],
+  sortKey: ["protocolId", "userId", "date"],
   derive: {
     inputs: ["events_dedup", "experiment_protocols", "phase_assignments"],
     sql: SERIES_SQL,
@@ -130,4 +140,4 @@ export const phaseObservations = defineDataset({
  */
 export const READ_PHASE_OBSERVATIONS_SQL = `SELECT "protocolId", "userId", outcome, strftime(date, '%Y-%m-%d') AS date,
     day, value, events, "phaseLabel", "phaseType"
-  FROM phase_observations ORDER BY "protocolId", day`;
+  FROM phase_observations ORDER BY "protocolId", "userId", day`;

@@ -26,10 +26,12 @@ export async function loadSeeded(
     const columns = compileSchema(def.schema).map((c) => `${quoteIdent(c.name)} ${c.duckdbType}`);
     await con.run(`CREATE TABLE ${def.name} (${columns.join(", ")})`);
   }
+  // A multiple-baseline protocol is one row, named after its first participant; each participant has own phases.
+  const firsts = users.filter((u, i) => users.findIndex((o) => o.protocol!.id === u.protocol!.id) === i);
   await insert(
     con,
     experimentProtocols,
-    users.map(({ id, protocol }) => {
+    firsts.map(({ id, protocol }) => {
       const p = protocol!;
       return {
         id: p.id,
@@ -38,7 +40,7 @@ export async function loadSeeded(
         hypothesis: p.hypothesis,
         startDate: SEED_EPOCH_MS + p.phases[0]!.startDay * DAY_MS,
         endDate: SEED_EPOCH_MS + p.phases[p.phases.length - 1]!.endDay * DAY_MS,
-        designType: "ABAB",
+        designType: p.design ?? "ABAB",
         primaryOutcome: "sessionPerformanceScore",
       };
     }),
@@ -46,10 +48,11 @@ export async function loadSeeded(
   await insert(
     con,
     phaseAssignments,
-    users.flatMap(({ protocol }) =>
+    users.flatMap(({ id, protocol }) =>
       protocol!.phases.map((ph) => ({
         id: ph.id,
         protocolId: protocol!.id,
+        userId: protocol!.design === "MULTIPLE_BASELINE" ? id : null,
         phaseLabel: ph.label,
         phaseType: ph.type,
         startDate: SEED_EPOCH_MS + ph.startDay * DAY_MS,

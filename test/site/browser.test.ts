@@ -207,8 +207,16 @@ describe("the built site in a browser", () => {
     const fixture: ProtocolPage = {
       ...json,
       phases: [
-        { label: "baseline_1", type: "BASELINE", start: "2025-03-01", end: "2025-03-09", plannedDuration: 8 },
         {
+          userId: null,
+          label: "baseline_1",
+          type: "BASELINE",
+          start: "2025-03-01",
+          end: "2025-03-09",
+          plannedDuration: 8,
+        },
+        {
+          userId: null,
           label: "intervention_A_1",
           type: "INTERVENTION_A",
           start: "2025-03-09",
