@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readPins, writePins } from "../../loaders/lineage/pins.ts";
 import { withPage } from "../util/browser.ts";
 import { createTestDatabase, type TestDatabase } from "../util/pg.ts";
-import { createSiteProject, filesUnder, seedSmall, type SiteProject, ingestAndDerive } from "../util/site.ts";
+import { createSiteProject, filesUnder, seedSmall, type SiteProject } from "../util/site.ts";
 import { snapshot } from "../util/tree.ts";
 
 // A build runs Framework and every data loader: generous on a shared 2-core machine (durations are never asserted).
@@ -43,7 +43,12 @@ describe("a report page as a Markdown file and a SQL loader", () => {
     await seedSmall(db.sql);
     project = await createSiteProject(db.url, { src: "empty" });
     dist = path.join(project.root, "dist");
-    await writePins(path.join(project.root, "lineage"), { default: await ingestAndDerive(project) });
+    const ingest = await project.cli(["ingest", "--all", "--json"]);
+    expect(ingest.code, ingest.stderr).toBe(0);
+    const versions = JSON.parse(ingest.stdout) as { dataset: string; version: string }[];
+    await writePins(path.join(project.root, "lineage"), {
+      default: Object.fromEntries(versions.map((v) => [v.dataset, v.version])),
+    });
     const made = await project.cli(["new", "page", "trends", "--dataset", "behavioral_events", "--json"]);
     expect(made.code, made.stderr).toBe(0);
     expect(JSON.parse(made.stdout)).toEqual({ files: ["src/trends.json.sql", "src/trends.md"] });
