@@ -102,17 +102,24 @@ export async function ensureDir(dir: string): Promise<string> {
 
 /**
  * What a first `labbook build` pins, done with the CLI: `labbook ingest --all` (with `args`), then `labbook run` on
- * the versions just ingested. Returns every source and derived dataset's version, dataset → version.
+ * the versions just ingested. Returns every source and derived dataset's version, dataset → version. With `earlier`
+ * (the versions of an earlier call), a stage that fails on these sources (defect data the pipeline's schema refuses)
+ * keeps its earlier version, as `labbook pin --all` after the failed run would pin it.
  */
-export async function ingestAndDerive(project: SiteProject, args: string[] = []): Promise<Record<string, string>> {
+export async function ingestAndDerive(
+  project: SiteProject,
+  args: string[] = [],
+  earlier?: Record<string, string>,
+): Promise<Record<string, string>> {
   const ingest = await project.cli(["ingest", "--all", ...args, "--json"]);
   if (ingest.code !== 0) throw new Error(`labbook ingest failed: ${ingest.stderr}`);
   const versions = JSON.parse(ingest.stdout) as { dataset: string; version: string }[];
   const run = await project.cli(["run", "--json"]);
-  if (run.code !== 0) throw new Error(`labbook run failed: ${run.stderr}`);
-  const { stages } = JSON.parse(run.stdout) as { stages: { dataset: string; version?: string }[] };
-  return Object.fromEntries([
-    ...versions.map((v) => [v.dataset, v.version]),
-    ...stages.flatMap((s) => (s.version ? [[s.dataset, s.version]] : [])),
-  ]);
+  if (run.code !== 0 && !earlier) throw new Error(`labbook run failed: ${run.stderr}`);
+  const { stages } = JSON.parse(run.stdout) as { stages: { dataset: string; status: string; version?: string }[] };
+  const derived = stages.flatMap((s) => {
+    const version = s.status === "ran" || s.status === "up-to-date" ? s.version : earlier?.[s.dataset];
+    return version ? [[s.dataset, version]] : [];
+  });
+  return Object.fromEntries([...versions.map((v) => [v.dataset, v.version]), ...derived]);
 }
