@@ -52,10 +52,11 @@ export const behavioralEvents = defineDataset({
     {
       type: "relationships",
       columns: ["userId", "experimentPhase"],
-      // Phases belong to protocols, and protocols to users: join experiment_protocols to reach the user.
+      // Phases belong to protocols, and protocols to users: join experiment_protocols to reach the user. A phase of
+      // a multiple-baseline participant names its user itself.
       to: {
         dataset: "phase_assignments",
-        columns: ["experiment_protocols.userId", "phaseLabel"],
+        columns: [["userId", "experiment_protocols.userId"], "phaseLabel"],
         via: [{ dataset: "experiment_protocols", on: { protocolId: "id" } }],
       },
       description: "An event's phase label is one of the phases of its user's protocol.",

@@ -51,7 +51,7 @@ se AS (
   GROUP BY ALL
 ),
 phases AS (
-  SELECT p."userId", p."startDate" AS protocol_start, p.id AS protocol_id, a."phaseLabel", a."phaseType",
+  SELECT coalesce(a."userId", p."userId") AS "userId", p."startDate" AS protocol_start, p.id AS protocol_id, a."phaseLabel", a."phaseType",
     CAST(a."startDate" AS DATE) AS first_day, CAST(a."endDate" AS DATE) AS end_day
   FROM phase_assignments a
   JOIN experiment_protocols p ON p.id = a."protocolId"
@@ -68,7 +68,7 @@ LEFT JOIN se USING ("userId", day)
 LEFT JOIN phases ph
   ON ph."userId" = ev."userId" AND ev.day >= ph.first_day AND (ph.end_day IS NULL OR ev.day < ph.end_day)
 -- One row per user and day: a user in overlapping protocols gets the earliest protocol's phase and, as in
--- loaders/site/phase-series.ts, overlapping phases resolve to the later start.
+-- phase_observations (loaders/datasets/phase-observations.ts), overlapping phases resolve to the later start.
 QUALIFY row_number() OVER (
   PARTITION BY ev."userId", ev.day ORDER BY ph.protocol_start, ph.protocol_id, ph.first_day DESC, ph."phaseLabel"
 ) = 1`,

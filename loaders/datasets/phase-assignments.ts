@@ -1,15 +1,19 @@
 import { z } from "zod";
 import { PHASE_TYPES } from "../sources/enums.ts";
-import { cuid, int, json, text, timestamp } from "./columns.ts";
+import { cuid, int, json, personId, text, timestamp } from "./columns.ts";
 import { defineDataset } from "./define.ts";
 
 export const phaseAssignments = defineDataset({
   name: "phase_assignments",
-  description: "The phases of each protocol, as half-open date ranges [startDate, endDate).",
+  description:
+    "The phases of each protocol, as half-open date ranges [startDate, endDate). In a multiple-baseline protocol " +
+    "each participant has their own phases (userId); null userId means the protocol's participant.",
   source: { kind: "postgres", table: "phaseAssignment", timeColumn: "startDate" },
   schema: z.object({
     id: cuid(),
     protocolId: text(),
+    /** The participant the phase belongs to (multiple baseline); null for the protocol's own participant. */
+    userId: personId().nullable(),
     phaseLabel: text(),
     phaseType: z.enum(PHASE_TYPES),
     startDate: timestamp(),
@@ -22,7 +26,12 @@ export const phaseAssignments = defineDataset({
   sortKey: ["protocolId", "startDate", "id"],
   checks: [
     { type: "unique", columns: ["id"] },
-    { type: "unique", columns: ["protocolId", "phaseLabel"], description: "A label names one phase of a protocol." },
+    {
+      // NULLs equal: a null userId is the protocol's own participant, so single-participant labels are checked too.
+      type: "duplicate_count",
+      columns: ["protocolId", "userId", "phaseLabel"],
+      description: "A label names one phase of a protocol's participant.",
+    },
     { type: "relationships", columns: ["protocolId"], to: { dataset: "experiment_protocols", columns: ["id"] } },
     {
       type: "regex",

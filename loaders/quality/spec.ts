@@ -76,7 +76,8 @@ export interface RelationshipsCheck extends Common {
   columns: string[];
   to: {
     dataset: string;
-    columns: string[];
+    /** A list of columns for one entry means the first of them that is not NULL (SQL's coalesce). */
+    columns: (string | string[])[];
     via?: { dataset: string; on: Record<string, string> }[];
   };
 }

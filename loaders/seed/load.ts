@@ -80,8 +80,12 @@ export async function seedDatabase(
   const ddl = createSchemaSql(naming);
   const users = planStudy(options);
   const defects = options.defects ? planDefects(users, options) : null;
-  const protocols = users.filter((u) => u.protocol);
-  const phases = protocols.flatMap(phaseRows);
+  const participants = users.filter((u) => u.protocol);
+  // A multiple-baseline protocol is one row over several participants; each participant has their own phases.
+  const protocols = participants.filter(
+    (u, i) => participants.findIndex((o) => o.protocol!.id === u.protocol!.id) === i,
+  );
+  const phases = participants.flatMap(phaseRows);
   const counts = allocate(users, options);
   const context: Row[] = [];
   let loaded = 0;
@@ -139,12 +143,13 @@ function protocolRow(u: PlannedUser): Row {
   const last = p.phases[p.phases.length - 1]!;
   return {
     id: p.id,
+    // A multiple-baseline protocol names its first participant here; phase_assignments names each one.
     userId: u.id,
     protocolName: p.name,
     hypothesis: p.hypothesis,
     startDate: SEED_EPOCH_MS + first.startDay * DAY_MS,
     endDate: SEED_EPOCH_MS + last.endDay * DAY_MS,
-    designType: "ABAB",
+    designType: p.design ?? "ABAB",
     primaryOutcome: "sessionPerformanceScore",
     sampleSizeTarget: last.endDay - first.startDay,
     analysisPlan: JSON.stringify({
@@ -162,6 +167,8 @@ function phaseRows(u: PlannedUser): Row[] {
   return p.phases.map((ph) => ({
     id: ph.id,
     protocolId: p.id,
+    // Whose phase it is: set for a multiple-baseline participant, null where the protocol's userId is meant.
+    userId: p.design === "MULTIPLE_BASELINE" ? u.id : null,
     phaseLabel: ph.label,
     phaseType: ph.type,
     // Phases are half-open day ranges: [startDate, endDate).

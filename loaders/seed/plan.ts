@@ -14,6 +14,11 @@ export interface SeedOptions {
   protocolShare: number;
   /** Plant the known defects that quality checks must catch (see defects.ts). */
   defects: boolean;
+  /**
+   * Plant two multiple-baseline protocols across participants (see MB_DESIGNS) among the users without an ABAB
+   * protocol, when there are enough of them and days. `labbook seed` does; left out, none are planted.
+   */
+  multipleBaseline?: boolean;
 }
 
 export const DEFAULT_SEED_OPTIONS: SeedOptions = {
@@ -24,6 +29,9 @@ export const DEFAULT_SEED_OPTIONS: SeedOptions = {
   protocolShare: 0.25,
   defects: false,
 };
+
+/** What `labbook seed` and a first build seed: the defaults, with the two multiple-baseline protocols. */
+export const SEED_COMMAND_OPTIONS: SeedOptions = { ...DEFAULT_SEED_OPTIONS, multipleBaseline: true };
 
 export interface PlannedPhase {
   id: string;
@@ -39,6 +47,8 @@ export interface PlannedPhase {
 
 export interface PlannedProtocol {
   id: string;
+  /** "MULTIPLE_BASELINE": one protocol over several users, each with their own phases; otherwise ABAB. */
+  design?: "ABAB" | "MULTIPLE_BASELINE";
   name: string;
   hypothesis: string;
   /** The true intervention effect on the daily mean score, in points. Some are zero. */
@@ -92,7 +102,64 @@ export function planStudy(options: SeedOptions): PlannedUser[] {
     if (runsProtocol) user.protocol = planProtocol(protocols++, options, rng);
     users.push(user);
   }
+  if (options.multipleBaseline) planMultipleBaselines(users, options);
   return users;
+}
+
+/**
+ * The multiple-baseline protocols `labbook seed` plants: one whose intervention raises the score, over four
+ * participants, and one without an effect, over three. Each participant's intervention starts on another day.
+ */
+export const MB_DESIGNS = [
+  { name: "Spaced repetition MB", effect: 10, participants: 4 },
+  { name: "Retrieval warm-up MB", effect: 0, participants: 3 },
+] as const;
+
+/** Days of a seeded multiple-baseline protocol; participant j's baseline ends 6 + 5j (±1) days in. */
+export const MB_DAYS = 42;
+
+/**
+ * Gives the multiple-baseline participants their protocol: users without an ABAB protocol, from the last one
+ * backwards, so the ABAB protocols and every other user's plan stay as they were. Drawn from a stream of their own.
+ */
+function planMultipleBaselines(users: PlannedUser[], options: SeedOptions): void {
+  const free = users.filter((u) => !u.protocol).reverse();
+  const needed = MB_DESIGNS.reduce((n, d) => n + d.participants, 0);
+  if (free.length < needed || options.days < MB_DAYS + 2) return;
+  const rng = new Random(mixSeed(options.seed, 91));
+  let next = 0;
+  MB_DESIGNS.forEach((design, k) => {
+    const start = rng.int(0, options.days - MB_DAYS - 1);
+    const id = cuid(SEED_EPOCH_MS + start * DAY_MS, 1000 + k, 17, rng);
+    const seed = rng.int(1, 2 ** 31 - 1);
+    const intervention = INTERVENTIONS[(k + 1) % INTERVENTIONS.length]!;
+    for (let j = 0; j < design.participants; j++) {
+      const user = free[next++]!;
+      const end = start + 6 + 5 * j + rng.int(-1, 1);
+      const phase = (label: string, type: PhaseType, from: number, to: number, n: number): PlannedPhase => ({
+        id: cuid(SEED_EPOCH_MS + from * DAY_MS, 1000 + k * 64 + j * 2 + n, 19, rng),
+        label,
+        type,
+        startDay: from,
+        endDay: to,
+        seed: mixSeed(seed, j * 2 + n) >>> 1,
+        params: type === "BASELINE" ? null : intervention.params,
+      });
+      user.protocol = {
+        id,
+        design: "MULTIPLE_BASELINE",
+        name: design.name,
+        hypothesis: `${HYPOTHESES[(k + 1) % HYPOTHESES.length]!} (multiple baseline across participants)`,
+        effect: design.effect,
+        seed,
+        phases: [
+          phase("baseline_1", "BASELINE", start, end, 0),
+          phase("intervention_A_1", "INTERVENTION_A", end, start + MB_DAYS, 1),
+        ],
+      };
+      // Participants are active every protocol day, as ABAB participants are.
+    }
+  });
 }
 
 function planProtocol(n: number, options: SeedOptions, rng: Random): PlannedProtocol {

@@ -2,7 +2,7 @@ import { silentLogger, type Logger } from "../log.ts";
 import { findNaming } from "../sources/naming.ts";
 import type { Database } from "../sources/postgres.ts";
 import { seedDatabase, seedSummary, type SeedResult } from "./load.ts";
-import { DEFAULT_SEED_OPTIONS, type SeedOptions } from "./plan.ts";
+import { SEED_COMMAND_OPTIONS, type SeedOptions } from "./plan.ts";
 
 export interface SeedWhenEmptyOptions {
   log?: Logger;
@@ -28,7 +28,7 @@ export async function seedWhenEmpty(db: Database, options: SeedWhenEmptyOptions 
     log.info("embedded PostgreSQL: no source tables yet; creating them and seeding demo data (labbook seed)");
     const result = await seedDatabase(
       db.sql,
-      options.seed ?? DEFAULT_SEED_OPTIONS,
+      options.seed ?? SEED_COMMAND_OPTIONS,
       "pascal",
       log,
       options.clock,

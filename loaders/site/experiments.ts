@@ -1,8 +1,15 @@
-import { isComputed, type NotComputed, type ProtocolAnalysis, type RandomizationPart } from "../analysis/index.ts";
+import {
+  isComputed,
+  poolProtocols,
+  type NotComputed,
+  type PooledEffect,
+  type ProtocolAnalysis,
+  type RandomizationPart,
+} from "../analysis/index.ts";
 import { queryRows } from "../duckdb.ts";
-import { analyzeProtocols, type ProtocolResult } from "../experiments/analyze.ts";
+import { OUTCOME_COLUMNS, type PhaseMismatchRow } from "../datasets/phase-observations.ts";
+import { analyzeProtocols, type PhaseAssignmentRow, type ProtocolResult } from "../experiments/analyze.ts";
 import { withPinnedViews, type SiteContext } from "./context.ts";
-import { OUTCOME_COLUMNS, type PhaseAssignmentRow, type PhaseMismatchRow } from "./phase-series.ts";
 
 /** The protocols, over the views experiment_protocols and phase_assignments, in start order. */
 const PROTOCOLS_SQL = `SELECT id, "userId", "protocolName" AS name, "designType", hypothesis, "primaryOutcome",
@@ -11,12 +18,12 @@ const PROTOCOLS_SQL = `SELECT id, "userId", "protocolName" AS name, "designType"
   FROM experiment_protocols p ORDER BY "startDate", id`;
 
 const EVENTS_RANGE_SQL = `SELECT strftime(min(CAST("timestamp" AS DATE)), '%Y-%m-%d') AS first,
-    strftime(max(CAST("timestamp" AS DATE)), '%Y-%m-%d') AS last FROM behavioral_events`;
+    strftime(max(CAST("timestamp" AS DATE)), '%Y-%m-%d') AS last FROM events_dedup`;
 
 export interface ProtocolInfo {
   id: string;
   name: string;
-  /** The participant's pseudonym. */
+  /** The participant's pseudonym; for a multiple-baseline protocol, how many participants it covers ("4 participants"). */
   participant: string;
   designType: string;
   hypothesis: string;
@@ -40,7 +47,7 @@ export interface ProtocolIndexRow extends ProtocolInfo {
   pNotComputed: string | null;
 }
 
-/** The days that the pinned behavioral_events version covers (UTC dates), null when it holds no events. */
+/** The days that the pinned events_dedup version covers (UTC dates), null when it holds no events. */
 export interface EventsRange {
   first: string | null;
   last: string | null;
@@ -58,6 +65,8 @@ export interface ProtocolPage {
   analysis: PageAnalysis;
   /** The pinned events' first and last day, to say why a protocol without observed days has none. */
   events: EventsRange;
+  /** A multiple-baseline protocol's participants (pseudonyms) and their analysis, as `labbook analyze` gives them. */
+  multipleBaseline: ProtocolResult["multipleBaseline"];
 }
 
 /** What the page draws of a ProtocolAnalysis: the randomization distribution as histogram bins, not every value. */
@@ -78,6 +87,65 @@ export interface ProtocolEffects {
   p: number | null;
 }
 
+/** Protocols pooled across: those testing one hypothesis, each index pooled where that is meaningful. */
+export interface PooledGroup {
+  hypothesis: string;
+  protocols: { id: string; name: string }[];
+  /** Each index pooled across the group's protocols, or why not (poolProtocols). */
+  pooled: PooledEffect[];
+}
+
+/** `pooled.json`: the groups pooled across protocols, and each protocol left out with the reason. */
+export interface PooledAcross {
+  groups: PooledGroup[];
+  notPooled: { id: string; name: string; reason: string }[];
+}
+
+/**
+ * Pools effects across protocols only where that is meaningful: single-participant protocols that test the same
+ * hypothesis (the same intervention on the same outcome), at least two of them; poolProtocols then also requires the
+ * same outcome and direction. A multiple-baseline protocol is already pooled across its participants on its page,
+ * and a protocol alone with its hypothesis has nothing to be pooled with; both are listed with the reason.
+ */
+export function poolAcross(results: readonly ProtocolResult[]): PooledAcross {
+  const groups = new Map<string, ProtocolResult[]>();
+  const notPooled: PooledAcross["notPooled"] = [];
+  for (const r of results) {
+    if (r.multipleBaseline) {
+      notPooled.push({
+        id: r.id,
+        name: r.name,
+        reason:
+          "a multiple-baseline protocol: its participants are pooled on its own page, and its pooled estimates are " +
+          "not single cases to pool again with single-participant protocols",
+      });
+      continue;
+    }
+    groups.set(r.hypothesis, [...(groups.get(r.hypothesis) ?? []), r]);
+  }
+  const out: PooledGroup[] = [];
+  for (const [hypothesis, members] of groups) {
+    if (members.length < 2) {
+      for (const r of members)
+        notPooled.push({ id: r.id, name: r.name, reason: "no other protocol tests its hypothesis" });
+      continue;
+    }
+    out.push({
+      hypothesis,
+      protocols: members.map((r) => ({ id: r.id, name: r.name })),
+      pooled: poolProtocols(
+        members.map((r) => ({
+          protocol: r.name,
+          outcome: r.primaryOutcome,
+          direction: "increase",
+          effects: r.analysis.effects,
+        })),
+      ),
+    });
+  }
+  return { groups: out, notPooled };
+}
+
 /** The experiment pages' data: `index.json` (every protocol) and `<protocol id>.json` (one page each). */
 export async function experimentsData(ctx: SiteContext): Promise<Record<string, unknown>> {
   return withPinnedViews(ctx, async (con) => {
@@ -95,7 +163,7 @@ export async function experimentsData(ctx: SiteContext): Promise<Record<string, 
       const protocol: ProtocolInfo = {
         ...p,
         // The view already shows the pseudonym (userId is a personId() column).
-        participant: userId,
+        participant: r.multipleBaseline ? `${r.multipleBaseline.participants.length} participants` : userId,
         outcomeSupported: OUTCOME_COLUMNS.includes(p.primaryOutcome),
         observedDays: r.series.length,
         mismatchDays: r.mismatches.length,
@@ -118,10 +186,12 @@ export async function experimentsData(ctx: SiteContext): Promise<Record<string, 
         mismatches: r.mismatches.map(({ protocolId: _p, userId: _u, ...rest }) => rest),
         analysis: forPage(r.analysis),
         events: events ?? { first: null, last: null },
+        multipleBaseline: r.multipleBaseline,
       } satisfies ProtocolPage;
     }
     files["index.json"] = index;
     files["effects.json"] = effects;
+    files["pooled.json"] = poolAcross([...results.values()]);
     return files;
   });
 }

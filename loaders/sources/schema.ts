@@ -85,6 +85,8 @@ export function appSchema(naming: Naming, { enumTypes = naming === "pascal" } = 
   const phaseAssignment = pgTable(TABLE_NAMES.phaseAssignment[naming], {
     id: text("id").primaryKey(),
     protocolId: text("protocolId").notNull(),
+    // The participant whose phase this is, in a protocol over several (multiple baseline); null: the protocol's.
+    userId: text("userId"),
     phaseLabel: text("phaseLabel").notNull(),
     phaseType: e("phaseType", "phaseType").notNull(),
     startDate: ts("startDate").notNull(),

@@ -42,6 +42,25 @@ const MEANINGS: Record<string, string> = {
   LRRd:
     "Log response ratio for an expected decrease: ln(intervention mean ÷ baseline mean); negative means " +
     "intervention days are lower, and 100·(e^LRR − 1) is the percentage change.",
+  "Tau-BC":
+    "Tau after removing the baseline's own trend (Theil–Sen, Tarlow 2017): 0 is no separation beyond the " +
+    "baseline's trend, positive means intervention days are higher.",
+  PEM:
+    "Percentage Exceeding the Median, as a proportion: the share of intervention days above the baseline median " +
+    "(ties half); 0.5 is no effect, 1 means every intervention day is above it.",
+  PAND:
+    "Percentage of All Non-overlapping Data, as a proportion: the share of days left once the fewest days that " +
+    "make the phases not overlap are removed; higher favours the intervention.",
+  IRD:
+    "Robust improvement rate difference: the intervention phase's improvement rate minus the baseline's; 0 is no " +
+    "effect, 1 complete separation.",
+  LRR:
+    "Log response ratio: ln(intervention mean ÷ baseline mean); positive means intervention days are higher, and " +
+    "100·(e^LRR − 1) is the percentage change.",
+  "BC-SMD":
+    "The design-comparable standardised mean difference (Hedges, Pustejovsky and Shadish): the intervention's " +
+    "effect across participants in the standard deviations of a between-person study, so it can be set beside a " +
+    "group design's g; positive means intervention days are higher.",
   "mean B-A":
     "mean B-A: the mean of intervention days minus the mean of baseline days; positive means intervention days are " +
     "higher.",

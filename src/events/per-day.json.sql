@@ -1,10 +1,11 @@
--- Events per UTC day and type. `firstSecond` and `lastSecond`: the seconds after midnight of that day's first and last
--- event (of any type), so that the page can tell a first or last day that the data covers only in part.
+-- Events per UTC day and type, each event counted once (events_dedup). `firstSecond` and `lastSecond`: the seconds
+-- after midnight of that day's first and last event (of any type), so that the page can tell a first or last day
+-- that the data covers only in part.
 WITH typed AS (
   SELECT CAST("timestamp" AS DATE) AS date, "eventType", count(*) AS n,
     min(epoch("timestamp") - epoch(date_trunc('day', "timestamp"))) AS first_s,
     max(epoch("timestamp") - epoch(date_trunc('day', "timestamp"))) AS last_s
-  FROM behavioral_events
+  FROM events_dedup
   GROUP BY ALL
 )
 SELECT date, "eventType", n,

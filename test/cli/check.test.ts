@@ -151,7 +151,7 @@ describe("labbook check when only a warn-severity check fails", () => {
       project.config,
       "phase_assignments",
       `SELECT * FROM (VALUES ('f1', 'p1', 'Baseline 1'), ('f2', 'p1', 'intervention_A_1')) AS t(id, protocolId, phaseLabel)
-        CROSS JOIN (SELECT 'BASELINE' AS phaseType, TIMESTAMPTZ '2025-06-02 00:00:00+00' AS startDate,
+        CROSS JOIN (SELECT NULL::VARCHAR AS userId, 'BASELINE' AS phaseType, TIMESTAMPTZ '2025-06-02 00:00:00+00' AS startDate,
           NULL::TIMESTAMPTZ AS endDate, 4 AS plannedDuration, NULL::INTEGER AS randomizationSeed,
           NULL::JSON AS interventionParams)`,
     );

@@ -5,13 +5,15 @@ import { experimentProtocols } from "../../loaders/datasets/experiment-protocols
 import { phaseAssignments } from "../../loaders/datasets/phase-assignments.ts";
 import { compileSchema, quoteIdent } from "../../loaders/datasets/rules.ts";
 import { allocate, generateDay, type Row } from "../../loaders/seed/events.ts";
+import { deriveTables } from "../util/derive.ts";
 import { DAY_MS, planStudy, SEED_EPOCH_MS, type PlannedUser, type SeedOptions } from "../../loaders/seed/plan.ts";
 
 /**
  * Creates behavioral_events, experiment_protocols and phase_assignments in DuckDB (the datasets' column types) and
  * fills them with the seed generator's rows for the users `pick` keeps: their protocols, phases and events, exactly
  * as `labbook seed` draws them (each user's rows come from their own seeded stream, so leaving others out changes
- * nothing). Lets a test analyse hundreds of seeded protocols without PostgreSQL.
+ * nothing), then derives events_dedup and phase_observations from them with the pipeline's SQL. Lets a test
+ * analyse hundreds of seeded protocols without PostgreSQL.
  */
 export async function loadSeeded(
   con: DuckDBConnection,
@@ -24,10 +26,12 @@ export async function loadSeeded(
     const columns = compileSchema(def.schema).map((c) => `${quoteIdent(c.name)} ${c.duckdbType}`);
     await con.run(`CREATE TABLE ${def.name} (${columns.join(", ")})`);
   }
+  // A multiple-baseline protocol is one row, named after its first participant; each participant has own phases.
+  const firsts = users.filter((u, i) => users.findIndex((o) => o.protocol!.id === u.protocol!.id) === i);
   await insert(
     con,
     experimentProtocols,
-    users.map(({ id, protocol }) => {
+    firsts.map(({ id, protocol }) => {
       const p = protocol!;
       return {
         id: p.id,
@@ -36,7 +40,7 @@ export async function loadSeeded(
         hypothesis: p.hypothesis,
         startDate: SEED_EPOCH_MS + p.phases[0]!.startDay * DAY_MS,
         endDate: SEED_EPOCH_MS + p.phases[p.phases.length - 1]!.endDay * DAY_MS,
-        designType: "ABAB",
+        designType: p.design ?? "ABAB",
         primaryOutcome: "sessionPerformanceScore",
       };
     }),
@@ -44,10 +48,11 @@ export async function loadSeeded(
   await insert(
     con,
     phaseAssignments,
-    users.flatMap(({ protocol }) =>
+    users.flatMap(({ id, protocol }) =>
       protocol!.phases.map((ph) => ({
         id: ph.id,
         protocolId: protocol!.id,
+        userId: protocol!.design === "MULTIPLE_BASELINE" ? id : null,
         phaseLabel: ph.label,
         phaseType: ph.type,
         startDate: SEED_EPOCH_MS + ph.startDay * DAY_MS,
@@ -60,6 +65,7 @@ export async function loadSeeded(
   const counts = allocate(plan, options);
   for (let day = 0; day < options.days; day++)
     await insert(con, behavioralEvents, generateDay(users, counts, day, options).events);
+  await deriveTables(con);
   return users;
 }
 

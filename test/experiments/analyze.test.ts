@@ -28,6 +28,7 @@ import {
 import { seedDatabase } from "../../loaders/seed/load.ts";
 import { attachPinned } from "../../loaders/store/pinned.ts";
 import { runCli } from "../util/cli.ts";
+import { withDerived } from "../util/derive.ts";
 import { seededProject, pinsOf, SMALL_SEED, type SeededProject } from "../util/seeded.ts";
 import { loadSeeded } from "./_seeded.ts";
 
@@ -52,7 +53,9 @@ describe("analyzeProtocols on seeded data with known effects", () => {
   beforeAll(async () => {
     project = await seededProject();
     await seedDatabase(project.db.sql, OPTIONS, "pascal");
-    await project.pin(pinsOf("default", await project.ingest()));
+    await project.pin({
+      default: await withDerived(project.config, pinsOf("default", await project.ingest()).default!),
+    });
     results = await withDuckDB(async (con) => {
       await attachPinned(con, project.config, "default");
       return analyzeProtocols(con);
@@ -200,13 +203,13 @@ describe("analyzeProtocols on seeded data with known effects", () => {
 
   it("names the dataset a pin set lacks, as the build does, instead of failing in DuckDB", async () => {
     const pins = await readPins(project.config.lineageDir);
-    const { behavioral_events: _, ...rest } = pins.default!;
+    const { phase_observations: _, ...rest } = pins.default!;
     await project.pin({ ...pins, exp: rest });
     const cli = await runCli(["analyze", "--all", "--pins", "exp"], project.env);
     expect(cli.code).toBe(1);
     expect(cli.stdout).toBe("");
     expect(cli.stderr).toBe(
-      'error: pin set "exp" does not pin behavioral_events, which labbook analyze reads\n' +
+      'error: pin set "exp" does not pin phase_observations, which labbook analyze reads\n' +
         '  Pin them with "labbook pin exp <dataset>".\n',
     );
   });
@@ -250,7 +253,9 @@ describe("a protocol with a phase of 3 observed days", () => {
           AND ev."timestamp" >= ph."startDate" AND ev."timestamp" < ph."endDate"
         WHERE ev."userId" = ${target.id} ORDER BY ev."timestamp", ev.id LIMIT 1
       )`;
-    await project.pin(pinsOf("default", await project.ingest()));
+    await project.pin({
+      default: await withDerived(project.config, pinsOf("default", await project.ingest()).default!),
+    });
     results = await withDuckDB(async (con) => {
       await attachPinned(con, project.config, "default");
       return analyzeProtocols(con);

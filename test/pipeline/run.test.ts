@@ -9,7 +9,8 @@ import { listVersions } from "../../loaders/lineage/catalog.ts";
 import { runPipeline, type RunResult } from "../../loaders/pipeline/run.ts";
 import { seedDatabase } from "../../loaders/seed/load.ts";
 import { DEFAULT_SEED_OPTIONS, type SeedOptions } from "../../loaders/seed/plan.ts";
-import { readPhaseSeries } from "../../loaders/site/phase-series.ts";
+import { phaseObservations, READ_PHASE_OBSERVATIONS_SQL } from "../../loaders/datasets/phase-observations.ts";
+import { castSelect } from "../../loaders/pipeline/stage.ts";
 import { connect, type Database } from "../../loaders/sources/postgres.ts";
 import { objectPath, tmpDir } from "../../loaders/store/objects.ts";
 import { createTestDatabase, type TestDatabase } from "../util/pg.ts";
@@ -156,7 +157,7 @@ describe("labbook run: staleness", () => {
     expect(leftovers).toEqual([]);
   });
 
-  it("gives phase_observations the very series the pages and labbook analyze read", async () => {
+  it("gives phase_observations the series its SQL computes from the input versions its record names", async () => {
     const entry = await latest(config, "phase_observations");
     const inputs = entry.record.inputs as unknown as {
       name: string;
@@ -167,12 +168,12 @@ describe("labbook run: staleness", () => {
         const file = objectPath(config.dataDir, input.facets.version.datasetVersion);
         await con.run(`CREATE VIEW ${quoteIdent(input.name)} AS SELECT * FROM ${parquet(file)}`);
       }
-      const { series } = await readPhaseSeries(con);
-      const stored = await queryRows<Record<string, unknown>>(
-        con,
-        `SELECT "protocolId", "userId", outcome, strftime(date, '%Y-%m-%d') AS date, day, value, events, "phaseLabel",
-           "phaseType" FROM ${parquet(objectPath(config.dataDir, entry.version))}`,
+      await con.run(`CREATE TABLE phase_observations AS ${castSelect(phaseObservations)}`);
+      const series = await queryRows<Record<string, unknown>>(con, READ_PHASE_OBSERVATIONS_SQL);
+      await con.run(
+        `CREATE OR REPLACE TABLE phase_observations AS SELECT * FROM ${parquet(objectPath(config.dataDir, entry.version))}`,
       );
+      const stored = await queryRows<Record<string, unknown>>(con, READ_PHASE_OBSERVATIONS_SQL);
       expect(series.length).toBeGreaterThan(20);
       expect(stored).toEqual(series);
     });

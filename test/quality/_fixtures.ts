@@ -42,7 +42,7 @@ export const phases = defineDataset({
   name: "phases",
   description: "fixture",
   source: files,
-  schema: z.object({ id: text(), protocolId: text(), label: text() }),
+  schema: z.object({ id: text(), protocolId: text(), userId: text().nullable(), label: text() }),
   primaryKey: ["id"],
   sortKey: ["id"],
 });

@@ -155,6 +155,26 @@ describe("relationships", () => {
       sample: [{ id: "e3", userId: "u2", label: "baseline_1" }],
     });
   });
+  it("takes the first non-NULL of a column list: a phase that names its own participant", async () => {
+    // Protocol p2 is u2's, but its phase f2 belongs to participant u3 (a multiple-baseline protocol).
+    const coalesced: CheckSpec = {
+      ...spec,
+      to: { ...(spec as { to: object }).to, columns: [["userId", "protocols.userId"], "label"] },
+    } as CheckSpec;
+    const phases = `SELECT * FROM (VALUES ('f1', 'p1', NULL, 'baseline_1'), ('f2', 'p2', 'u3', 'intervention_A_1'))
+      AS t(id, protocolId, userId, label)`;
+    const participant = eventRows(
+      ["e1", "u1", "CARD", 40, "baseline_1", "2025-06-01 08:00"],
+      ["e3", "u3", "QUIZ", 0, "intervention_A_1", "2025-06-02 10:00"],
+    );
+    expect(await f.check(coalesced, participant, { inputs: { ...inputs, phases } })).toMatchObject({ status: "pass" });
+    const owner = eventRows(["e3", "u2", "QUIZ", 0, "intervention_A_1", "2025-06-02 10:00"]);
+    expect(await f.check(coalesced, owner, { inputs: { ...inputs, phases } })).toMatchObject({
+      status: "fail",
+      failing: 1,
+      sample: [{ id: "e3", userId: "u2", label: "intervention_A_1" }],
+    });
+  });
   it("is skipped when a referenced dataset has no version", async () => {
     expect(await f.check(spec, ok, { inputs: { phases: inputs.phases } })).toMatchObject({
       status: "skipped",

@@ -76,7 +76,8 @@ describe("the built site in a browser", () => {
     browser = await launchBrowser();
     context = browser.context;
     db = await createTestDatabase("browser");
-    await seedSmall(db.sql);
+    // With the two multiple-baseline protocols `labbook seed` plants: enough users without an ABAB protocol and days.
+    await seedSmall(db.sql, { multipleBaseline: true, users: 20, days: 50, events: 8000 });
     // As if exported early on its last day: that day keeps only its first minute of events, which the events page
     // marks partial.
     await db.sql`DELETE FROM "BehavioralEvent" WHERE "timestamp" > (SELECT min("timestamp") + interval '1 minute'
@@ -127,11 +128,11 @@ describe("the built site in a browser", () => {
     const expectations: Record<string, { charts: number; tables: number; footer: number }> = {
       "": { charts: 0, tables: 1, footer: Object.keys(pins).length },
       events: { charts: 5, tables: 0, footer: 1 },
-      "experiments/": { charts: 0, tables: 1, footer: 3 },
+      "experiments/": { charts: 0, tables: 1, footer: 4 },
       lineage: { charts: 1, tables: 1, footer: Object.keys(pins).length },
     };
-    const protocol = pages.find((p) => /^experiments\/(?!index|summary)[^/]+\.html$/.test(p))!;
-    expectations[protocol.replace(/\.html$/, "")] = { charts: 1, tables: 1, footer: 3 };
+    const protocol = await singleProtocolPage();
+    expectations[protocol.replace(/\.html$/, "")] = { charts: 1, tables: 1, footer: 4 };
     for (const [route, want] of Object.entries(expectations)) {
       const { page, report } = await inspect(context, `${server.url}/${route}`);
       await page.close();
@@ -201,7 +202,7 @@ describe("the built site in a browser", () => {
   });
 
   it("weighs every test in the verdict: the text changes when the tests disagree, and names the study's phases", async () => {
-    const protocol = pages.find((p) => /^experiments\/(?!index|summary)[^/]+\.html$/.test(p))!;
+    const protocol = await singleProtocolPage();
     const route = protocol.replace(/\.html$/, "");
     const id = path.basename(route);
     const verdictOf = async (page: Page) => (await page.locator("p.interpretation").innerText()).trim();
@@ -231,8 +232,16 @@ describe("the built site in a browser", () => {
     const fixture: ProtocolPage = {
       ...json,
       phases: [
-        { label: "baseline_1", type: "BASELINE", start: "2025-03-01", end: "2025-03-09", plannedDuration: 8 },
         {
+          userId: null,
+          label: "baseline_1",
+          type: "BASELINE",
+          start: "2025-03-01",
+          end: "2025-03-09",
+          plannedDuration: 8,
+        },
+        {
+          userId: null,
           label: "intervention_A_1",
           type: "INTERVENTION_A",
           start: "2025-03-09",
@@ -272,13 +281,83 @@ describe("the built site in a browser", () => {
     await disagreeing.screenshot({ path: path.join(SHOTS, "protocol_disagreeing.png"), fullPage: true });
     await disagreeing.close();
     expect(errors).toEqual([]);
+  });
 
-    /** The built data file of a protocol page, `<id>.<hash>.json`. */
-    async function fileOf(protocolId: string): Promise<string> {
-      const dir = path.join(project.root, "dist", "_file", "data", "experiments");
-      return (await readdir(dir)).find((f) => f.startsWith(`${protocolId}.`) && f.endsWith(".json"))!;
+  it("draws a multiple-baseline protocol as one panel per participant, with its tables, forest plot and BC-SMD", async () => {
+    const mbPages = [];
+    for (const file of protocolPages()) {
+      const json = await pageData(file);
+      if (json.multipleBaseline) mbPages.push({ file, json });
+    }
+    // The two `labbook seed` plants: four participants and three.
+    expect(mbPages.map((p) => p.json.multipleBaseline!.participants.length).sort()).toEqual([3, 4]);
+    for (const { file, json } of mbPages) {
+      const mb = json.multipleBaseline!;
+      const route = file.replace(/\.html$/, "");
+      const { page, report } = await inspect(context, `${server.url}/${route}`);
+      expect(report.errors, route).toEqual([]);
+      const figure = page.locator("svg.labbook-mb-figure");
+      expect(await figure.count()).toBe(1);
+      // One panel per participant, named on the panel axis, in the order their interventions start.
+      const panels = await figure.locator('g[aria-label="fy-axis tick label"] text').allTextContents();
+      expect(panels).toEqual(mb.participants.map((p) => p.participant));
+      // Each panel has its participant's days drawn as dots, and a phase-change line.
+      const dotsPerPanel = await figure
+        .locator('g[aria-label="dot"] > g')
+        .evaluateAll((groups) => groups.map((g) => g.childElementCount));
+      expect(dotsPerPanel).toEqual(mb.participants.map((p) => p.series.length));
+      expect(dotsPerPanel.every((n) => n > 0)).toBe(true);
+      const linesPerPanel = await figure
+        .locator('g[aria-label="rule"] > g')
+        .evaluateAll((groups) => groups.map((g) => g.childElementCount));
+      expect(linesPerPanel).toEqual(mb.participants.map(() => 1));
+      // The staggered starts: each panel's line stands further right than the one above it.
+      const xs = await figure
+        .locator('g[aria-label="rule"] > g line')
+        .evaluateAll((lines) => lines.map((l) => Number(l.getAttribute("x1"))));
+      expect(xs).toEqual([...xs].sort((a, b) => a - b));
+      expect(new Set(xs).size).toBe(xs.length);
+      // The per-participant table, the pooled effects, and the BC-SMD as analyze gives it.
+      const participantRows = page.locator("figure.labbook-table-figure").filter({ hasText: "Baseline days" });
+      expect(await participantRows.locator("tbody tr").count()).toBe(mb.participants.length);
+      const g = mb.analysis.bcSmd;
+      if ("notComputed" in g) throw new Error(`BC-SMD not computed: ${g.notComputed}`);
+      const bc = page.locator("figure.labbook-table-figure").filter({ hasText: "small-sample corrected" });
+      expect((await bc.locator("tbody tr td:nth-child(2)").innerText()).trim()).toBe(g.estimate.toFixed(3));
+      // The forest plot: a dot per participant and one per pooled estimate.
+      const forest = page.locator("svg").filter({ hasText: "pooled, equal weights" });
+      expect(await forest.count()).toBe(1);
+      const forestDots = await forest.locator('g[aria-label="dot"] > *').count();
+      expect(forestDots).toBeGreaterThan(mb.participants.length);
+      await page.screenshot({ path: path.join(SHOTS, `protocol_mb_${mb.participants.length}.png`), fullPage: true });
+      await page.close();
     }
   });
+
+  /** The built protocol pages. */
+  function protocolPages(): string[] {
+    return pages.filter((p) => /^experiments\/(?!index|summary)[^/]+\.html$/.test(p));
+  }
+
+  /** A protocol page of one participant (not a multiple-baseline one). */
+  async function singleProtocolPage(): Promise<string> {
+    for (const file of protocolPages()) if (!(await pageData(file)).multipleBaseline) return file;
+    throw new Error("no single-participant protocol page was built");
+  }
+
+  /** The built data of a protocol page. */
+  async function pageData(file: string): Promise<ProtocolPage> {
+    const id = path.basename(file, ".html");
+    return JSON.parse(
+      await readFile(path.join(project.root, "dist", "_file", "data", "experiments", await fileOf(id)), "utf8"),
+    ) as ProtocolPage;
+  }
+
+  /** The built data file of a protocol page, `<id>.<hash>.json`. */
+  async function fileOf(protocolId: string): Promise<string> {
+    const dir = path.join(project.root, "dist", "_file", "data", "experiments");
+    return (await readdir(dir)).find((f) => f.startsWith(`${protocolId}.`) && f.endsWith(".json"))!;
+  }
 });
 
 /** RFC 4180 CSV as rows of fields (quoted fields may hold commas, quotes and line breaks). */

@@ -8,7 +8,7 @@ import { writePins } from "../../loaders/lineage/pins.ts";
 import { loaderFiles } from "../../loaders/site/discover.ts";
 import type { CliResult } from "../util/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../util/pg.ts";
-import { seedSmall } from "../util/site.ts";
+import { ingestAndDerive, seedSmall } from "../util/site.ts";
 import { createProject, type TestProject } from "../util/project.ts";
 
 // A build runs Framework and every data loader: generous on a shared 2-core machine (durations are never asserted).
@@ -48,12 +48,7 @@ describe("labbook build offline", () => {
     await seedSmall(db.sql);
     project = await createProject({ databaseUrl: db.url, site: "demo" });
     // Online part: ingest and pin. The build below never sees the database.
-    const ingest = await project.cli(["ingest", "--all", "--json"]);
-    expect(ingest.code).toBe(0);
-    const versions = JSON.parse(ingest.stdout) as { dataset: string; version: string }[];
-    await writePins(path.join(project.root, "lineage"), {
-      default: Object.fromEntries(versions.map((v) => [v.dataset, v.version])),
-    });
+    await writePins(path.join(project.root, "lineage"), { default: await ingestAndDerive(project) });
   }, BUILD_TIMEOUT);
 
   afterAll(async () => {

@@ -46,7 +46,10 @@ describe("labbook build", () => {
         const file = parquet(objectPath(project.env.LABBOOK_DATA_DIR!, version));
         const columns = await queryRows<{ column_name: string }>(con, `DESCRIBE SELECT * FROM ${file}`);
         if (!columns.some((c) => c.column_name === "userId")) continue;
-        for (const r of await queryRows<{ id: string }>(con, `SELECT DISTINCT "userId" AS id FROM ${file}`))
+        for (const r of await queryRows<{ id: string }>(
+          con,
+          `SELECT DISTINCT "userId" AS id FROM ${file} WHERE "userId" IS NOT NULL`,
+        ))
           if (!userIds.includes(r.id)) userIds.push(r.id);
       }
       const protocols = parquet(objectPath(project.env.LABBOOK_DATA_DIR!, pins.experiment_protocols!));
@@ -61,13 +64,19 @@ describe("labbook build", () => {
     await project?.remove();
   });
 
-  it("seeds the embedded server, ingests, pins `default` and builds on a fresh clone", async () => {
+  it("seeds the embedded server, ingests, runs the pipeline, pins `default` and builds on a fresh clone", async () => {
     expect(first).toMatchObject({ pinSet: "default", preparation: { action: "created", seeded: true } });
+    // The sources, and the datasets the pipeline derives from them.
     expect(Object.keys(pins).sort()).toEqual([
       "behavioral_events",
       "context_metadata",
+      "daily_user_metrics",
+      "events_dedup",
       "experiment_protocols",
       "phase_assignments",
+      "phase_observations",
+      "sessions",
+      "weekly_metrics",
     ]);
     expect((first.preparation as { versions: Record<string, string> }).versions).toEqual(pins);
     expect(first.pins).toEqual(pins);
@@ -116,9 +125,14 @@ describe("labbook build", () => {
     // The participants appear under their pseudonyms instead.
     const dir = path.join(dist, "_file", "data", "experiments");
     const index = (await filesUnder(dir)).find((f) => f.startsWith("index."))!;
-    const protocols: { participant: string }[] = JSON.parse(await readFile(path.join(dir, index), "utf8"));
+    const protocols: { participant: string; designType: string }[] = JSON.parse(
+      await readFile(path.join(dir, index), "utf8"),
+    );
     expect(protocols.length).toBe(protocolIds.length);
-    for (const p of protocols) expect(p.participant).toMatch(/^u-[0-9a-f]{12}$/);
+    // A multiple-baseline protocol names how many participants it covers; its page lists their pseudonyms.
+    expect(protocols.filter((p) => p.designType === "MULTIPLE_BASELINE")).toHaveLength(2);
+    for (const p of protocols)
+      expect(p.participant).toMatch(p.designType === "MULTIPLE_BASELINE" ? /^[34] participants$/ : /^u-[0-9a-f]{12}$/);
   });
 
   it(

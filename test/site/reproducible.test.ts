@@ -57,10 +57,7 @@ describe("a site built from a commit", () => {
     await git(origin.root, "commit", "-q", "-m", "The report site");
 
     // The recipe, on the machine with the database.
-    for (const args of [
-      ["ingest", "--all"],
-      ["pin", "default", "--all"],
-    ]) {
+    for (const args of [["ingest", "--all"], ["run"], ["pin", "default", "--all"]]) {
       const result = await origin.cli(args, env);
       expect(result.code, result.stderr).toBe(0);
     }

@@ -73,11 +73,55 @@ function describe(r: ProtocolResult): string {
           ),
         ]
       : [`  piecewise regression not computed: ${pw.notComputed}`]),
+    ...(r.multipleBaseline ? multipleBaseline(r.multipleBaseline) : []),
     `  ${a.interpretation}`,
     ...(r.mismatches.length
       ? [`  ${r.mismatches.length} day(s) where events carry another phase label than the assignment`]
       : []),
   ].join("\n");
+}
+
+/** A multiple-baseline protocol: each participant's effects, the pooled effects and the design-comparable SMD. */
+function multipleBaseline(mb: NonNullable<ProtocolResult["multipleBaseline"]>): string[] {
+  const a = mb.analysis;
+  const names = a.participants[0]?.effects.map((e) => e.name) ?? [];
+  const per = formatTable(
+    ["participant", "A days", "B days", ...names],
+    a.participants.map((p) => [
+      p.participant,
+      p.baselineDays,
+      p.interventionDays,
+      ...p.effects.map((e) => (isComputed(e) ? f(e.estimate, 3) : "—")),
+    ]),
+  );
+  const ci = (c: [number, number] | undefined) => (c ? `[${f(c[0], 3)}, ${f(c[1], 3)}]` : "");
+  const pooled = formatTable(
+    ["pooled", "equal weights", "ci", "fixed (FE)", "ci", "random (DL)", "ci", "I²"],
+    a.pooled.map((p) =>
+      isComputed(p)
+        ? [
+            p.name,
+            f(p.equal.estimate, 3),
+            ci(p.equal.ci),
+            f(p.fixed?.estimate, 3),
+            ci(p.fixed?.ci),
+            f(p.random?.estimate, 3),
+            ci(p.random?.ci),
+            p.random ? `${f(p.random.i2, 0)}%` : "",
+          ]
+        : [p.name, `not computed: ${p.notComputed}`],
+    ),
+  );
+  const g = a.bcSmd;
+  return [
+    `  multiple baseline: ${a.design.participants} participants; ${a.design.note}`,
+    indent(per),
+    indent(pooled),
+    isComputed(g)
+      ? `  design-comparable SMD (HPS): g ${f(g.estimate, 3)} ${ci(g.ci)}, unadjusted ${f(g.unadjusted, 3)}, ` +
+        `SE ${f(g.se, 3)}, df ${f(g.df, 1)}, autocorrelation ${f(g.autocorrelation, 3)}, ICC ${f(g.icc, 3)}`
+      : `  design-comparable SMD not computed: ${g.notComputed}`,
+  ];
 }
 
 const indent = (s: string) => s.replace(/^/gm, "  ");

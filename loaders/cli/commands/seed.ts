@@ -1,12 +1,12 @@
 import { LabbookError } from "../../errors.ts";
 import { seedDatabase, seedSummary } from "../../seed/load.ts";
-import { DEFAULT_SEED_OPTIONS } from "../../seed/plan.ts";
+import { SEED_COMMAND_OPTIONS } from "../../seed/plan.ts";
 import { TABLE_NAMES, type Naming } from "../../sources/schema.ts";
 import { withDatabase } from "../../sources/postgres.ts";
 import { choiceOption, intOption, MAX_DAYS } from "../args.ts";
 import { defineCommand, printJson } from "../command.ts";
 
-const d = DEFAULT_SEED_OPTIONS;
+const d = SEED_COMMAND_OPTIONS;
 
 export default defineCommand({
   name: "seed",

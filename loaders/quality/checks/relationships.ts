@@ -45,7 +45,10 @@ export const relationships: CheckModule<RelationshipsCheck> = {
       const on = pairs.map(([left, right]) => `${ref(left, `via[${i}].on`)} = ${v.alias}.${v.input.col(right)}`);
       return `JOIN ${v.input.rows} AS ${v.alias} ON ${on.join(" AND ")}`;
     });
-    const match = spec.to.columns.map((r, i) => `${ref(r, "to.columns")} = ${child[i]}`);
+    // An entry that lists several columns takes the first that is not NULL.
+    const refOf = (r: string | string[]) =>
+      Array.isArray(r) ? `coalesce(${r.map((x) => ref(x, "to.columns")).join(", ")})` : ref(r, "to.columns");
+    const match = spec.to.columns.map((r, i) => `${refOf(r)} = ${child[i]}`);
     const inputs = [to, ...via.map((v) => v.input)].map((d) => `${d.def.name}@${shortVersion(d.version)}`);
     return {
       sql: `SELECT ${keyAnd(t, spec.columns, "c")} FROM ${t.rows} AS c

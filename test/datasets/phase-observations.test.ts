@@ -5,8 +5,16 @@ import { phaseAssignments } from "../../loaders/datasets/phase-assignments.ts";
 import type { DatasetDef } from "../../loaders/datasets/define.ts";
 import { compileSchema, quoteIdent } from "../../loaders/datasets/rules.ts";
 import { withDuckDB } from "../../loaders/duckdb.ts";
-import { readPhaseAssignments, readPhaseSeries } from "../../loaders/site/phase-series.ts";
+import {
+  PHASE_MISMATCH_SQL,
+  READ_PHASE_OBSERVATIONS_SQL,
+  type PhaseMismatchRow,
+  type PhaseObservation,
+} from "../../loaders/datasets/phase-observations.ts";
+import { queryRows } from "../../loaders/duckdb.ts";
+import { readPhaseAssignments } from "../../loaders/experiments/analyze.ts";
 import type { DuckDBConnection } from "@duckdb/node-api";
+import { deriveTables } from "../util/derive.ts";
 
 type Row = Record<string, string | number | null>;
 
@@ -33,6 +41,15 @@ const event = (id: string, userId: string, timestamp: string, score: number | nu
   dayOfWeek: 0,
   experimentPhase: phase,
 });
+
+/** phase_observations as the pipeline derives it (through events_dedup), and the days with disagreeing labels. */
+async function readPhaseSeries(con: DuckDBConnection) {
+  await deriveTables(con);
+  return {
+    series: await queryRows<PhaseObservation>(con, READ_PHASE_OBSERVATIONS_SQL),
+    mismatches: await queryRows<PhaseMismatchRow>(con, PHASE_MISMATCH_SQL),
+  };
+}
 
 async function fixture(con: DuckDBConnection, outcome = "sessionPerformanceScore") {
   await table(con, experimentProtocols, [
@@ -82,7 +99,7 @@ async function fixture(con: DuckDBConnection, outcome = "sessionPerformanceScore
   ]);
 }
 
-describe("readPhaseSeries", () => {
+describe("phase_observations", () => {
   it("averages the outcome per day, labels days by assignment and leaves days without values out", async () => {
     const { series, mismatches } = await withDuckDB(async (con) => {
       await fixture(con);
@@ -157,6 +174,7 @@ describe("readPhaseSeries", () => {
     expect(phases).toEqual([
       {
         protocolId: "p1",
+        userId: null,
         label: "baseline_1",
         type: "BASELINE",
         start: "2025-06-01",
@@ -165,6 +183,7 @@ describe("readPhaseSeries", () => {
       },
       {
         protocolId: "p1",
+        userId: null,
         label: "intervention_A_1",
         type: "INTERVENTION_A",
         start: "2025-06-03",
@@ -180,5 +199,48 @@ describe("readPhaseSeries", () => {
       return readPhaseSeries(con);
     });
     expect(series).toEqual([]);
+  });
+
+  it("gives each participant of a multiple-baseline protocol their own phases, on the protocol's day axis", async () => {
+    const { series, mismatches } = await withDuckDB(async (con) => {
+      await fixture(con);
+      await con.run(`INSERT INTO experiment_protocols (id, "userId", "protocolName", hypothesis, "startDate", "designType", "primaryOutcome")
+        VALUES ('mb', 'u2', 'MB', 'h', '2025-06-01 00:00:00+00', 'MULTIPLE_BASELINE', 'sessionPerformanceScore')`);
+      // u2's intervention starts on day 1, u3's on day 2; the protocol's own userId (u2) has no phases of its own.
+      for (const [id, user, label, type, start, end] of [
+        ["m1", "u2", "baseline_1", "BASELINE", "01", "02"],
+        ["m2", "u2", "intervention_A_1", "INTERVENTION_A", "02", "04"],
+        ["m3", "u3", "baseline_1", "BASELINE", "01", "03"],
+        ["m4", "u3", "intervention_A_1", "INTERVENTION_A", "03", "04"],
+      ])
+        await con.run(`INSERT INTO phase_assignments (id, "protocolId", "userId", "phaseLabel", "phaseType", "startDate", "endDate", "plannedDuration")
+          VALUES ('${id}', 'mb', '${user}', '${label}', '${type}', '2025-06-${start} 00:00:00+00', '2025-06-${end} 00:00:00+00', 1)`);
+      for (const [k, user] of [
+        [0, "u2"],
+        [1, "u3"],
+      ] as const)
+        for (const day of [1, 2, 3])
+          await con.run(`INSERT INTO behavioral_events (id, "userId", "eventType", "timestamp", "timeOfDay", "dayOfWeek", "sessionPerformanceScore", "experimentPhase")
+            VALUES ('x${k}${day}', '${user}', 'CARD_REVIEWED', '2025-06-0${day} 12:00:00+00', 12, 0, ${10 * day + k}, 'baseline_1')`);
+      return readPhaseSeries(con);
+    });
+    const mb = series.filter((s) => s.protocolId === "mb").map((s) => [s.userId, s.day, s.value, s.phaseLabel]);
+    expect(mb).toEqual([
+      // u2 has events before this fixture too (e8, day 0, score 0), inside its baseline.
+      ["u2", 0, 5, "baseline_1"],
+      ["u2", 1, 20, "intervention_A_1"],
+      ["u2", 2, 30, "intervention_A_1"],
+      ["u3", 0, 11, "baseline_1"],
+      ["u3", 1, 21, "baseline_1"],
+      ["u3", 2, 31, "intervention_A_1"],
+    ]);
+    // The single-participant protocol is as before: u2's and u3's events are not p1's.
+    expect(series.filter((s) => s.protocolId === "p1").map((s) => s.userId)).toEqual(["u1", "u1", "u1"]);
+    // Each participant's labels are checked against their own phases.
+    expect(mismatches.filter((m) => m.protocolId === "mb").map((m) => [m.userId, m.date])).toEqual([
+      ["u2", "2025-06-02"],
+      ["u2", "2025-06-03"],
+      ["u3", "2025-06-03"],
+    ]);
   });
 });
