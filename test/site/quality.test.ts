@@ -194,7 +194,9 @@ describe("the quality page", () => {
         const drawn = await page
           .locator('rect[data-node^="version:"]')
           .evaluateAll((els) => els.map((e) => [e.getAttribute("data-status")!, e.getAttribute("fill")!] as const));
-        expect(drawn.length).toBeGreaterThanOrEqual(Object.keys(pinned[set]!).length);
+        // One node per version: two datasets can pin one version (events_dedup of events without duplicates has
+        // their very bytes, hence their id).
+        expect(drawn.length).toBeGreaterThanOrEqual(new Set(Object.values(pinned[set]!)).size);
         for (const [status, fill] of drawn) expect(fill).toBe(STATUS_FILLS[status as keyof typeof STATUS_FILLS]);
         const legend = await page
           .locator(".labbook-status-legend [data-status]")
