@@ -71,7 +71,7 @@ describe("selectStages", () => {
       "daily_user_metrics",
       "weekly_metrics",
     ]);
-    expect(names(selectStages(dag, ["phase_observations"]))).toEqual(["phase_observations"]);
+    expect(names(selectStages(dag, ["phase_observations"]))).toEqual(["events_dedup", "phase_observations"]);
   });
 
   it("refuses source datasets and unknown names as usage errors", () => {

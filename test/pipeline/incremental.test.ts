@@ -119,7 +119,7 @@ describe("labbook run --mode recent: falling back to a full recompute", () => {
         events_dedup: `behavioral_events changed before the cutoff ${day37}; recomputed in full`,
         daily_user_metrics: `events_dedup changed before the cutoff ${day37}; recomputed in full`,
         weekly_metrics: `daily_user_metrics changed before the cutoff ${day35}; recomputed in full`,
-        phase_observations: `behavioral_events changed before the cutoff ${day37}; recomputed in full`,
+        phase_observations: `events_dedup changed before the cutoff ${day37}; recomputed in full`,
       });
       for (const name of RECENT) expect(byName(recent)[name]).toMatchObject({ mode: "all", cutoff: undefined });
       // The lineage says so too, and a plain run then has nothing to do because nothing was lost.

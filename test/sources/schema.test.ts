@@ -47,6 +47,8 @@ const EXPECTED: Record<SourceTable, Record<string, string>> = {
     plannedDuration: "integer not null",
     randomizationSeed: "integer",
     interventionParams: "jsonb",
+    // Added for multiple-baseline protocols (issue 21): the participant a phase belongs to; NULL is the protocol's own.
+    userId: "text",
   },
   contextMetadata: {
     id: "text not null",
