@@ -11,7 +11,7 @@ import { silentLogger, type Logger } from "../log.ts";
 import { parseS3Url, s3Remote } from "../remote/s3.ts";
 import { readableFiles } from "../store/files.ts";
 import { parquetRowCount } from "../store/parquet.ts";
-import { shortVersion } from "../store/version.ts";
+import { shortVersion } from "../lineage/version.ts";
 import { commitTable, readTable, writeHint } from "./catalog.ts";
 import type { DataFile } from "./manifest.ts";
 import { planTable, VERSION_KEY, type TableMetadata, type VersionInput } from "./metadata.ts";

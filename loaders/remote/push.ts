@@ -9,8 +9,8 @@ import { mapLimit } from "../pool.ts";
 import { isLocal } from "../store/files.ts";
 import { manifestPath, readManifest } from "../store/manifest.ts";
 import { hashingStream, objectPath } from "../store/objects.ts";
-import { shortVersion } from "../store/version.ts";
-import { manifestKey, objectKey, recordKey, type Remote } from "./remote.ts";
+import { shortVersion } from "../lineage/version.ts";
+import { manifestKey, objectKey, recordKey, type Remote } from "../store/remote.ts";
 
 export interface TransferOptions {
   log?: Logger;

@@ -3,15 +3,15 @@ import type { Config } from "../config.ts";
 import { listDatasets, listVersions } from "../lineage/catalog.ts";
 import { protectedVersions } from "../lineage/history.ts";
 import { silentLogger, type Logger } from "../log.ts";
-import { findDebris, sweepDebris, type Debris } from "./debris.ts";
+import { findDebris, sweepDebris, type Debris } from "../debris.ts";
 import { listObjects } from "./inventory.ts";
 import { readManifest } from "./manifest.ts";
 import { interruptedCommits } from "./pending.ts";
-import { withLock } from "./lock.ts";
+import { withLock } from "../lock.ts";
 import { objectPath } from "./objects.ts";
 import { forgetVerified } from "./verified.ts";
 import { addTombstones, type Tombstones } from "./tombstones.ts";
-import { shortVersion } from "./version.ts";
+import { shortVersion } from "../lineage/version.ts";
 
 export interface GcOptions {
   dryRun?: boolean;

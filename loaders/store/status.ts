@@ -2,12 +2,13 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Config } from "../config.ts";
 import { datasets } from "../datasets/index.ts";
 import { isLabbookError } from "../errors.ts";
-import { compileSchema, quoteIdent } from "../datasets/rules.ts";
+import { compileSchema } from "../datasets/rules.ts";
+import { quoteIdent } from "../sql-quote.ts";
 import { parquet, queryRows, withDuckDB } from "../duckdb.ts";
 import { readRecord } from "../lineage/catalog.ts";
 import { pinSet, type Pins } from "../lineage/pins.ts";
 import { silentLogger, type Logger } from "../log.ts";
-import { manifestKey, objectKey, type Remote } from "../remote/remote.ts";
+import { manifestKey, objectKey, type Remote } from "./remote.ts";
 import { isLocal, readableFiles } from "./files.ts";
 import { parquetSchema } from "./parquet.ts";
 

@@ -3,7 +3,8 @@ import { behavioralEvents } from "../../loaders/datasets/behavioral-events.ts";
 import type { DatasetDef } from "../../loaders/datasets/define.ts";
 import { experimentProtocols } from "../../loaders/datasets/experiment-protocols.ts";
 import { phaseAssignments } from "../../loaders/datasets/phase-assignments.ts";
-import { compileSchema, quoteIdent } from "../../loaders/datasets/rules.ts";
+import { compileSchema } from "../../loaders/datasets/rules.ts";
+import { quoteIdent } from "../../loaders/sql-quote.ts";
 import { allocate, generateDay, type Row } from "../../loaders/seed/events.ts";
 import { DAY_MS, planStudy, SEED_EPOCH_MS, type PlannedUser, type SeedOptions } from "../../loaders/seed/plan.ts";
 

@@ -1,7 +1,7 @@
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sqlString } from "../../loaders/datasets/rules.ts";
+import { sqlString } from "../../loaders/sql-quote.ts";
 import { queryRows, withDuckDB } from "../../loaders/duckdb.ts";
 import { exportIceberg } from "../../loaders/iceberg/export.ts";
 import { directoryWarehouse } from "../../loaders/iceberg/warehouse.ts";
