@@ -27,7 +27,7 @@ export interface IcebergOptions {
   log?: Logger;
   signal?: AbortSignal;
   /** The clock, for last-updated-ms. */
-  now?: () => number;
+  clock?: () => number;
   /** New tables' UUIDs. */
   uuid?: () => string;
   env?: NodeJS.ProcessEnv;
@@ -97,7 +97,7 @@ export async function exportIceberg(config: Config, options: IcebergOptions): Pr
         const plan = planTable(
           current?.metadata,
           { dataset, location, versions: inputs, latest, tags, dropTags },
-          { now: (options.now ?? Date.now)(), uuid: options.uuid ?? randomUUID },
+          { now: (options.clock ?? Date.now)(), uuid: options.uuid ?? randomUUID },
         );
         let number = current?.number ?? 0;
         if (plan) {

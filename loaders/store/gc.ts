@@ -21,7 +21,7 @@ export interface GcOptions {
   allowShallow?: boolean;
   log?: Logger;
   signal?: AbortSignal;
-  now?: () => Date;
+  clock?: () => number;
 }
 
 export interface GcRemoved {
@@ -138,7 +138,7 @@ export async function collectGarbage(config: Config, options: GcOptions = {}): P
         removed.push({ dataset, version: file.version, path: file.path, size: (await stat(file.path)).size });
       }
       if (!dryRun && removed.length) {
-        const now = (options.now ?? (() => new Date()))().toISOString();
+        const now = new Date((options.clock ?? Date.now)()).toISOString();
         const tombstones: Tombstones = {};
         for (const r of removed.filter((r) => !r.partition))
           tombstones[r.version] = { dataset: r.dataset, size: r.size, removedAt: now };

@@ -38,7 +38,7 @@ export interface StatusOptions {
   remote?: Remote;
   log?: Logger;
   signal?: AbortSignal;
-  now?: () => number;
+  clock?: () => number;
 }
 
 /** The state of every dataset a pin set names: where its object is, its age, and the freshness of its newest row. */
@@ -49,7 +49,7 @@ export async function pinStatus(
   options: StatusOptions = {},
 ): Promise<PinStatus[]> {
   const log = options.log ?? silentLogger;
-  const now = (options.now ?? Date.now)();
+  const now = (options.clock ?? Date.now)();
   const chosen = Object.entries(pinSet(pins, set));
   let onRemote: Map<string, number> | undefined;
   if (options.remote) {

@@ -63,7 +63,8 @@ export interface VerifyOptions {
   version?: string;
   log?: Logger;
   signal?: AbortSignal;
-  now?: () => number;
+  /** Milliseconds, only ever subtracted (the throughput); a monotonic clock by default. */
+  clock?: () => number;
   /** Files hashed at once: reads overlap while the other file is being hashed. */
   concurrency?: number;
 }
@@ -84,7 +85,7 @@ interface Job {
  */
 export async function verifyStore(config: Config, options: VerifyOptions = {}): Promise<VerifyResult> {
   const log = options.log ?? silentLogger;
-  const now = options.now ?? (() => performance.now());
+  const now = options.clock ?? (() => performance.now());
   const [pinned, tombstones, offloaded] = [
     allPinnedVersions(await readPins(config.lineageDir)),
     await readTombstones(config.dataDir),
