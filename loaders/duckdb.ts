@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
-import { sqlString } from "./datasets/rules.ts";
+import { sqlString } from "./sql-quote.ts";
 
 export interface DuckOptions {
   /**
@@ -32,7 +32,7 @@ export async function openDuckDB(
   if (options.readOnly) settings.access_mode = "READ_ONLY";
   if (options.tempDir) {
     await mkdir(options.tempDir, { recursive: true });
-    // Named for this process, so that what a killed process spilled can be told apart and swept (store/debris.ts).
+    // Named for this process, so that what a killed process spilled can be told apart and swept (debris.ts).
     settings.temp_directory = path.join(options.tempDir, `${process.pid}-${randomUUID()}`);
   }
   const instance = await DuckDBInstance.create(options.path ?? ":memory:", settings);

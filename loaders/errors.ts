@@ -65,3 +65,35 @@ export function usageError(message: string, details?: string[]): LabbookError {
 export function isLabbookError(error: unknown, code?: ErrorCode): error is LabbookError {
   return error instanceof LabbookError && (code === undefined || error.code === code);
 }
+
+export interface PrintErrorOptions {
+  /** Applied to every line printed: masks secrets (hideSecrets in sources/database-url.ts). */
+  hide?: (text: string) => string;
+  /** What failed, put before the message unless it starts with it already (a site loader's file). */
+  context?: string;
+  /** Also write `{"error": {code, message, details}}` on stdout. */
+  json?: boolean;
+}
+
+/**
+ * The one printer of errors, for the CLI and the site's loaders alike: `error: <message>` and its details on stderr.
+ * Anything but a LabbookError is an unexpected error (its stack with LABBOOK_DEBUG set). Returns the exit code.
+ */
+export function printError(error: unknown, options: PrintErrorOptions = {}): number {
+  const hide = options.hide ?? ((text: string) => text);
+  const e = isLabbookError(error)
+    ? error
+    : new LabbookError(`unexpected error: ${(error as Error)?.message ?? String(error)}`, {
+        code: "E_IO",
+        cause: error,
+      });
+  const context = options.context;
+  const message = hide(context && !e.message.startsWith(context) ? `${context}: ${e.message}` : e.message);
+  const details = e.details.map(hide);
+  if (options.json) process.stdout.write(`${JSON.stringify({ error: { code: e.code, message, details } })}\n`);
+  process.stderr.write(`error: ${message}\n`);
+  for (const line of details) process.stderr.write(`  ${line}\n`);
+  if (!isLabbookError(error) && process.env.LABBOOK_DEBUG)
+    process.stderr.write(`${hide(String((error as Error)?.stack))}\n`);
+  return e.exitCode;
+}

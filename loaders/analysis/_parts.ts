@@ -1,7 +1,7 @@
 import { LabbookError } from "../errors.ts";
 import { phaseRuns, type PhaseRun } from "./phases.ts";
 import { piecewiseRegression, type PiecewiseResult } from "./piecewise.ts";
-import type { AnalyzeOptions, NotComputed, RandomizationPart, SeriesPoint } from "./protocol.ts";
+import type { AnalyzeOptions, NotComputed, RandomizationPart, SeriesPoint } from "./protocol-types.ts";
 import { randomizationTest } from "./randomization.ts";
 import type { Direction } from "./types.ts";
 

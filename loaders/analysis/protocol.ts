@@ -2,38 +2,21 @@ import { attempt, namedRuns, piecewisePart, randomizationPart } from "./_parts.t
 import { lrr } from "./lrr.ts";
 import { nap, pnd, tau } from "./nonoverlap.ts";
 import type { PiecewiseResult } from "./piecewise.ts";
-import type { RandomizationResult, RandomizationStatistic } from "./randomization.ts";
 import { smd } from "./smd.ts";
 import { phaseSummary, type PhaseSummary } from "./summary.ts";
 import { tauU } from "./tau-u.ts";
 import type { Direction, EffectSize } from "./types.ts";
+import type { AnalyzeOptions, NotComputed, RandomizationPart, SeriesPoint } from "./protocol-types.ts";
 
-/** One observed day of a protocol's primary outcome. Days without events are absent, never zero. */
-export interface SeriesPoint {
-  /** YYYY-MM-DD */
-  date: string;
-  /** Days since the protocol's first day: the time axis, so missing days keep their place. */
-  day: number;
-  value: number;
-  phaseLabel: string;
-  phaseType: string;
-}
+export type { AnalyzeOptions, NotComputed, RandomizationPart, SeriesPoint };
 
 /** A phase's descriptive statistics; a phase without observations has n = 0 and null statistics. */
 export type PhaseSummaryRow = { label: string; type: string } & (
   PhaseSummary | { n: 0; mean: null; median: null; sd: null; min: null; max: null; slope: null }
 );
 
-/** A part of a protocol's analysis that the data do not allow, with the reason in words a researcher can act on. */
-export interface NotComputed {
-  notComputed: string;
-}
-
 /** One effect size of a protocol: its estimate (with SE and CI where the index has them), or why there is none. */
 export type EffectRow = { name: string } & (EffectSize | NotComputed);
-
-export type RandomizationPart =
-  (RandomizationResult & { design: "AB" | "ABAB"; statistic: RandomizationStatistic }) | NotComputed;
 
 /** Each part is computed on its own: one that the data do not allow is `NotComputed` and leaves the others alone. */
 export interface ProtocolAnalysis {
@@ -42,15 +25,6 @@ export interface ProtocolAnalysis {
   randomization: RandomizationPart;
   piecewise: PiecewiseResult | NotComputed;
   interpretation: string;
-}
-
-export interface AnalyzeOptions {
-  direction?: Direction;
-  /** Seed of the Monte Carlo randomization test, so the numbers are reproducible. */
-  seed?: number;
-  samples?: number;
-  /** Shortest admissible phase in the randomization test (the design's own minimum). Default 5. */
-  minPhaseLength?: number;
 }
 
 /** Whether a part of the analysis was computed (narrows it to its result). */

@@ -1,8 +1,8 @@
 import { parseArgs } from "node:util";
 import { loadConfig, loadDotEnv, type Config } from "../config.ts";
-import { LabbookError, isLabbookError, usageError } from "../errors.ts";
+import { printError, usageError } from "../errors.ts";
 import { stderrLogger, type Logger } from "../log.ts";
-import { parseDatabaseUrl, redactSecrets } from "../sources/database-url.ts";
+import { hideSecrets as hide } from "../sources/database-url.ts";
 import { labbookVersion } from "../version.ts";
 import { joinNegativeNumbers } from "./args.ts";
 import type { CommandContext, CommandDef } from "./command.ts";
@@ -59,7 +59,7 @@ export async function main(argv: string[], signal: AbortSignal, effects: MainEff
     return typeof code === "number" ? code : 0;
   } catch (error) {
     if (signal.aborted) return interrupted(committed, json, log);
-    return report(error, json);
+    return printError(error, { json, hide });
   }
 }
 
@@ -98,37 +98,6 @@ function parse(def: CommandDef, args: string[], signal: AbortSignal): Omit<Comma
   } catch (error) {
     throw usageError(`labbook ${def.name}: ${(error as Error).message}`, [`Run "labbook ${def.name} --help".`]);
   }
-}
-
-function report(error: unknown, json: boolean): number {
-  const e = isLabbookError(error)
-    ? error
-    : new LabbookError(`unexpected error: ${(error as Error)?.message ?? String(error)}`, {
-        code: "E_IO",
-        cause: error,
-      });
-  const message = hide(e.message);
-  const details = e.details.map(hide);
-  if (json) process.stdout.write(`${JSON.stringify({ error: { code: e.code, message, details } })}\n`);
-  process.stderr.write(`error: ${message}\n`);
-  for (const line of details) process.stderr.write(`  ${line}\n`);
-  if (!isLabbookError(error) && process.env.LABBOOK_DEBUG)
-    process.stderr.write(`${hide(String((error as Error)?.stack))}\n`);
-  return e.exitCode;
-}
-
-/**
- * The last guard of "no password in any message": whatever a library or a server put in an error or a log line, the
- * password of DATABASE_URL (read after .env is loaded) and that of any URL quoted in it are masked before printing.
- */
-function hide(text: string): string {
-  let secrets: string[] = [];
-  try {
-    if (process.env.DATABASE_URL) secrets = parseDatabaseUrl(process.env.DATABASE_URL).secrets;
-  } catch {
-    // Malformed: connect() refuses it with a message that quotes none of it.
-  }
-  return redactSecrets(text, secrets);
 }
 
 function redacting(log: Logger): Logger {

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { ENGAGEMENT_LEVELS, pascalCase, PHASE_TYPES } from "../sources/enums.ts";
 import { date, float, int, personId, text } from "./columns.ts";
 import { defineDataset } from "./define.ts";
-import { quoteIdent, sqlString } from "./rules.ts";
+import { quoteIdent, sqlString } from "../sql-quote.ts";
 
 /** `engagementLow` … for each of the application's engagement levels, in their declared order. */
 const ENGAGEMENT_COUNTS = ENGAGEMENT_LEVELS.map(

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { CheckSpec } from "../quality/spec.ts";
+import type { CheckSpec } from "./check-spec.ts";
 import type { SourceTable } from "../sources/schema.ts";
 
 /** Dataset names are safe as file names and SQL identifiers. */
@@ -66,8 +66,8 @@ export interface Partitioning {
   grain: "day" | "month";
 }
 
-/** A declarative quality check; see loaders/quality/spec.ts. */
-export type { CheckSpec } from "../quality/spec.ts";
+/** A declarative quality check; see check-spec.ts. */
+export type { CheckSpec } from "./check-spec.ts";
 
 export interface DatasetDef<S extends z.ZodObject = z.ZodObject> {
   name: string;

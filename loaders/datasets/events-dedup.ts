@@ -1,6 +1,6 @@
 import { behavioralEvents, DUPLICATE_KEY } from "./behavioral-events.ts";
 import { defineDataset } from "./define.ts";
-import { quoteIdent } from "./rules.ts";
+import { quoteIdent } from "../sql-quote.ts";
 
 export const eventsDedup = defineDataset({
   name: "events_dedup",

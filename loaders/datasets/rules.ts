@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { quoteIdent, sqlString } from "../sql-quote.ts";
 import type { ColumnMeta } from "./columns.ts";
 
 /** What one column compiles to: its DuckDB type and the rules a value must pass. */
@@ -12,8 +13,8 @@ export interface CompiledColumn {
   rules: { sql: string; rule: string }[];
 }
 
-export const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
-export const sqlString = (value: string) => `'${value.replaceAll("'", "''")}'`;
+// Quoting lives in sql-quote.ts; re-exported for the modules that still import it from here.
+export { quoteIdent, sqlString };
 
 type Def = { type: string; checks?: { _zod: { def: Record<string, unknown> } }[]; [k: string]: unknown };
 const defOf = (s: z.ZodType) => (s as unknown as { _zod: { def: Def } })._zod.def;

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { date, float, int, text } from "./columns.ts";
 import { pascalCase, PHASE_TYPES, type PhaseType } from "../sources/enums.ts";
 import { defineDataset } from "./define.ts";
-import { quoteIdent, sqlString } from "./rules.ts";
+import { quoteIdent, sqlString } from "../sql-quote.ts";
 
 /** Mean score of one phase type in a week, from exact integer sums. */
 const meanOf = (phaseType: PhaseType) =>

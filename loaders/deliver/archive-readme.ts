@@ -1,5 +1,5 @@
 import type { GitInfo } from "../lineage/git.ts";
-import { shortVersion } from "../store/version.ts";
+import { shortVersion } from "../lineage/version.ts";
 
 export interface ReadmeInput {
   pinSet: string;

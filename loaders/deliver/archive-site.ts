@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { LabbookError } from "../errors.ts";
-import { shortVersion } from "../store/version.ts";
+import { shortVersion } from "../lineage/version.ts";
 
 /** Where Framework puts a built data loader's output: `_file/data/provenance.<hash>.json`. */
 const PROVENANCE = /^_file\/data\/provenance\.[^/]+\.json$/;

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import path from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { sqlString } from "../datasets/rules.ts";
+import { sqlString } from "../sql-quote.ts";
 import { hashThroughPipe } from "../store/objects.ts";
 import type { WriteContext } from "./format.ts";
 import type { ExportQuery } from "./select.ts";

@@ -1,4 +1,4 @@
-import { quoteIdent } from "../datasets/rules.ts";
+import { quoteIdent } from "../sql-quote.ts";
 import { usageError } from "../errors.ts";
 import { parseIsoTime } from "../iso-time.ts";
 import { kindOf, type ColumnKind, type DeliverySource } from "./source.ts";

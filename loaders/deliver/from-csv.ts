@@ -1,5 +1,5 @@
 import path from "node:path";
-import { sqlString } from "../datasets/rules.ts";
+import { sqlString } from "../sql-quote.ts";
 import type { ExportManifest } from "./manifest.ts";
 import { columnsSpec } from "./from-parquet.ts";
 

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { quoteIdent, sqlString } from "../datasets/rules.ts";
+import { quoteIdent, sqlString } from "../sql-quote.ts";
 import type { ExportManifest } from "./manifest.ts";
 import type { Column } from "./source.ts";
 

@@ -6,15 +6,15 @@ import { listDatasets, listVersions, recordPath } from "../lineage/catalog.ts";
 import { protectedVersions } from "../lineage/history.ts";
 import { silentLogger, type Logger } from "../log.ts";
 import { rejectsPath } from "../store/commit.ts";
-import { withLock } from "../store/lock.ts";
+import { withLock } from "../lock.ts";
 import { versionStoreFiles } from "../store/files.ts";
 import { manifestPath } from "../store/manifest.ts";
 import { objectPath } from "../store/objects.ts";
 import { namedObjects } from "../store/pending.ts";
-import { shortVersion } from "../store/version.ts";
+import { shortVersion } from "../lineage/version.ts";
 import { labbookVersion } from "../version.ts";
 import { zipRecord } from "./archive.ts";
-import { recordOffloaded } from "./offload-index.ts";
+import { recordOffloaded } from "../store/offload-index.ts";
 import { verifyZip } from "./zip-verify.ts";
 import { writeZip, type ZipSource } from "./zip-write.ts";
 

@@ -7,11 +7,11 @@ import type { Config } from "../config.ts";
 import { LabbookError } from "../errors.ts";
 import type { LineageRecord } from "../lineage/record.ts";
 import { silentLogger, type Logger } from "../log.ts";
-import { withLock } from "../store/lock.ts";
+import { withLock } from "../lock.ts";
 import { manifestPath, parseManifest } from "../store/manifest.ts";
 import { adoptObject, hashingStream, objectPath, tempPath } from "../store/objects.ts";
-import { versionOf } from "../store/version.ts";
-import { recordRestored } from "./offload-index.ts";
+import { versionOf } from "../lineage/version.ts";
+import { recordRestored } from "../store/offload-index.ts";
 import { OBJECT_ENTRY, verifyZip } from "./zip-verify.ts";
 
 /** lineage/<dataset>/<64 hex>.json: a version's lineage record. */

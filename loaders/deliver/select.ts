@@ -1,4 +1,4 @@
-import { quoteIdent } from "../datasets/rules.ts";
+import { quoteIdent } from "../sql-quote.ts";
 import { parquet } from "../duckdb.ts";
 import type { BoundFilter } from "./filter.ts";
 import { kindOf, type Column, type DeliverySource } from "./source.ts";

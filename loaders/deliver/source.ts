@@ -8,7 +8,7 @@ import { pinSet, readPins } from "../lineage/pins.ts";
 import { silentLogger, type Logger } from "../log.ts";
 import { requireFiles } from "../store/files.ts";
 import { parquetSchema } from "../store/parquet.ts";
-import { parseRef, shortVersion } from "../store/version.ts";
+import { parseRef, shortVersion } from "../lineage/version.ts";
 
 export interface Column {
   name: string;

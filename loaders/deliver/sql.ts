@@ -1,6 +1,6 @@
 import { StatementType, type DuckDBConnection, type DuckDBPreparedStatement } from "@duckdb/node-api";
 import type { Config } from "../config.ts";
-import { sqlString } from "../datasets/rules.ts";
+import { sqlString } from "../sql-quote.ts";
 import { withDuckDB } from "../duckdb.ts";
 import { LabbookError } from "../errors.ts";
 import { spillDir } from "../store/objects.ts";

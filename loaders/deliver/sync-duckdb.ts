@@ -2,7 +2,7 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import type { Config } from "../config.ts";
-import { quoteIdent } from "../datasets/rules.ts";
+import { quoteIdent } from "../sql-quote.ts";
 import { parquet } from "../duckdb.ts";
 import { LabbookError } from "../errors.ts";
 import { silentLogger, type Logger } from "../log.ts";
@@ -10,7 +10,7 @@ import { tmpDir } from "../store/objects.ts";
 import { parquetRowCount, parquetSchema } from "../store/parquet.ts";
 import { readPins } from "../lineage/pins.ts";
 import { pinnedObjects, type PinnedDataset } from "../store/pinned.ts";
-import { shortVersion } from "../store/version.ts";
+import { shortVersion } from "../lineage/version.ts";
 import { makeDir } from "../make-dir.ts";
 
 export const SCHEMA = "research";

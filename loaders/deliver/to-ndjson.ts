@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { quoteIdent, sqlString } from "../datasets/rules.ts";
+import { quoteIdent, sqlString } from "../sql-quote.ts";
 import { LabbookError } from "../errors.ts";
 import { copyThroughPipe } from "./copy.ts";
 import type { ExportFile, WriteContext } from "./format.ts";

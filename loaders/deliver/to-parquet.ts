@@ -1,6 +1,6 @@
 import { readdir } from "node:fs/promises";
 import path from "node:path";
-import { quoteIdent, sqlString } from "../datasets/rules.ts";
+import { quoteIdent, sqlString } from "../sql-quote.ts";
 import { hashFile } from "../store/objects.ts";
 import { parquetRowCount } from "../store/parquet.ts";
 import { copyThroughPipe, copyTo } from "./copy.ts";

@@ -5,9 +5,9 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import yazl from "yazl";
 import { LabbookError } from "../errors.ts";
-import { findSiblings, siblingName } from "../store/debris.ts";
+import { findSiblings, siblingName } from "../debris.ts";
 import { hashingStream } from "../store/objects.ts";
-import { writeError } from "./out-dir.ts";
+import { writeError } from "../out-dir.ts";
 import { makeDir } from "../make-dir.ts";
 
 /** One entry of a zip: a file streamed from disk, or a small text made in memory. */
@@ -47,7 +47,7 @@ export async function writeZip(
   const tmp = path.join(dir, siblingName(path.basename(target), "tmp"));
   try {
     await makeDir(dir);
-    // What a killed writer of the same zip left (store/debris.ts).
+    // What a killed writer of the same zip left (debris.ts).
     for (const d of await findSiblings(dir, path.basename(target))) await rm(d.path, { force: true });
   } catch (error) {
     throw writeError(dir, error);

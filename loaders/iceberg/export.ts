@@ -11,7 +11,7 @@ import { silentLogger, type Logger } from "../log.ts";
 import { parseS3Url, s3Remote } from "../remote/s3.ts";
 import { readableFiles } from "../store/files.ts";
 import { parquetRowCount } from "../store/parquet.ts";
-import { shortVersion } from "../store/version.ts";
+import { shortVersion } from "../lineage/version.ts";
 import { commitTable, readTable, writeHint } from "./catalog.ts";
 import type { DataFile } from "./manifest.ts";
 import { planTable, VERSION_KEY, type TableMetadata, type VersionInput } from "./metadata.ts";
@@ -27,7 +27,7 @@ export interface IcebergOptions {
   log?: Logger;
   signal?: AbortSignal;
   /** The clock, for last-updated-ms. */
-  now?: () => number;
+  clock?: () => number;
   /** New tables' UUIDs. */
   uuid?: () => string;
   env?: NodeJS.ProcessEnv;
@@ -97,7 +97,7 @@ export async function exportIceberg(config: Config, options: IcebergOptions): Pr
         const plan = planTable(
           current?.metadata,
           { dataset, location, versions: inputs, latest, tags, dropTags },
-          { now: (options.now ?? Date.now)(), uuid: options.uuid ?? randomUUID },
+          { now: (options.clock ?? Date.now)(), uuid: options.uuid ?? randomUUID },
         );
         let number = current?.number ?? 0;
         if (plan) {

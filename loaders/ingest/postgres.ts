@@ -2,7 +2,8 @@ import { rm } from "node:fs/promises";
 import path from "node:path";
 import type { Config } from "../config.ts";
 import type { DatasetDef, PostgresSource } from "../datasets/define.ts";
-import { compileSchema, quoteIdent, sqlString } from "../datasets/rules.ts";
+import { compileSchema } from "../datasets/rules.ts";
+import { quoteIdent, sqlString } from "../sql-quote.ts";
 import { openDuckDB } from "../duckdb.ts";
 import { LabbookError } from "../errors.ts";
 import { filtersOf } from "../lineage/catalog.ts";
@@ -20,7 +21,7 @@ import { spillDir, tempPath, type StagedFile } from "../store/objects.ts";
 import { parquetSchema, stageQuery } from "../store/parquet.ts";
 import type { QualityFacet } from "../quality/facet.ts";
 import { checkStaged } from "../quality/staged.ts";
-import { shortVersion } from "../store/version.ts";
+import { shortVersion } from "../lineage/version.ts";
 import { feedCopy } from "./feed.ts";
 import {
   fingerprintPartitions,

@@ -1,14 +1,7 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { DatasetDef } from "../datasets/define.ts";
-import {
-  breaksRulesSql,
-  compileSchema,
-  failingSql,
-  quoteIdent,
-  rejectReasonSql,
-  sqlString,
-  type CompiledColumn,
-} from "../datasets/rules.ts";
+import { breaksRulesSql, compileSchema, failingSql, rejectReasonSql, type CompiledColumn } from "../datasets/rules.ts";
+import { quoteIdent, sqlString } from "../sql-quote.ts";
 import { parquet, queryRows } from "../duckdb.ts";
 import type { ValidationSummary } from "../lineage/record.ts";
 

@@ -3,7 +3,7 @@ import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { getDataset, makerCommand } from "../datasets/index.ts";
 import { isLabbookError, LabbookError } from "../errors.ts";
-import { assertDatasetName, hexOf, resolveVersion, versionOf } from "../store/version.ts";
+import { assertDatasetName, hexOf, resolveVersion, versionOf } from "./version.ts";
 import { customFacet } from "./facets.ts";
 import type { LineageRecord } from "./record.ts";
 

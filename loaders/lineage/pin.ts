@@ -1,7 +1,7 @@
 import type { Config } from "../config.ts";
 import { LabbookError } from "../errors.ts";
-import { withLock } from "../store/lock.ts";
-import { assertDatasetName } from "../store/version.ts";
+import { withLock } from "../lock.ts";
+import { assertDatasetName } from "./version.ts";
 import { findVersion, listDatasets, listVersions } from "./catalog.ts";
 import { assertPinSet, readPins, writePins, type Pins } from "./pins.ts";
 

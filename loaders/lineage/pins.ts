@@ -4,7 +4,7 @@ import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import git from "isomorphic-git";
 import { LabbookError, usageError } from "../errors.ts";
-import { assertDatasetName, VERSION } from "../store/version.ts";
+import { assertDatasetName, VERSION } from "./version.ts";
 
 /** Pin-set name → dataset → version. */
 export type Pins = Record<string, Record<string, string>>;

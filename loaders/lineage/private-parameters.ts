@@ -3,7 +3,7 @@ import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Config } from "../config.ts";
 import { pseudonymizer, pseudonymKey } from "../pseudonym.ts";
-import { assertDatasetName, hexOf } from "../store/version.ts";
+import { assertDatasetName, hexOf } from "./version.ts";
 
 /**
  * A run's parameters that identify a person stay out of the committed lineage record. The record holds a keyed

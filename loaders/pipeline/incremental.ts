@@ -1,6 +1,6 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { DatasetDef, Incremental } from "../datasets/define.ts";
-import { quoteIdent, sqlString } from "../datasets/rules.ts";
+import { quoteIdent, sqlString } from "../sql-quote.ts";
 import { parquet, queryRows, type ParquetFiles } from "../duckdb.ts";
 
 const DAY_MS = 86_400_000;

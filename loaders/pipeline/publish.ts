@@ -3,9 +3,9 @@ import { mkdir, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { listVersions, readRecord, recordPath } from "../lineage/catalog.ts";
 import type { LineageRecord } from "../lineage/record.ts";
-import { withLock } from "../store/lock.ts";
+import { withLock } from "../lock.ts";
 import { commitObject, type StagedFile } from "../store/objects.ts";
-import { shortVersion } from "../store/version.ts";
+import { shortVersion } from "../lineage/version.ts";
 import { stageFacetOf } from "./state.ts";
 
 /**

@@ -2,9 +2,9 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Config } from "../config.ts";
 import type { DatasetDef, Incremental } from "../datasets/define.ts";
 import { readableFiles } from "../store/files.ts";
-import { shortVersion } from "../store/version.ts";
+import { shortVersion } from "../lineage/version.ts";
 import { sameRowsBefore } from "./incremental.ts";
-import type { StageInput } from "./stage.ts";
+import type { StageInput } from "./stage-input.ts";
 import type { LastRun } from "./state.ts";
 
 /**

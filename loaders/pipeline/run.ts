@@ -8,7 +8,7 @@ import { readGitInfo, type GitInfo } from "../lineage/git.ts";
 import { buildRecord } from "../lineage/record.ts";
 import { silentLogger, type Logger } from "../log.ts";
 import { isLocal, readableFiles } from "../store/files.ts";
-import { shortVersion } from "../store/version.ts";
+import { shortVersion } from "../lineage/version.ts";
 import { buildDag, selectStages } from "./dag.ts";
 import { definitionHash, stageFingerprint } from "./fingerprint.ts";
 import { publishStage } from "./publish.ts";

@@ -1,7 +1,8 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Config } from "../config.ts";
 import type { DatasetDef } from "../datasets/define.ts";
-import { compileSchema, quoteIdent } from "../datasets/rules.ts";
+import { compileSchema } from "../datasets/rules.ts";
+import { quoteIdent } from "../sql-quote.ts";
 import { openDuckDB, parquet, queryRows } from "../duckdb.ts";
 import { LabbookError } from "../errors.ts";
 import { validateStaged, type ValidationOutcome } from "../ingest/validate.ts";
@@ -12,12 +13,9 @@ import { spillDir, type StagedFile } from "../store/objects.ts";
 import { parquetRowCount, parquetSchema, stageQuery } from "../store/parquet.ts";
 import { mergeRecent, recentCutoff, recentInputFilter } from "./incremental.ts";
 import { mergeBlocker, type RecentMerge } from "./recent.ts";
+import type { StageInput } from "./stage-input.ts";
 
-export interface StageInput {
-  version: string;
-  /** The files that hold the version's rows in the local store, checked against its hash. */
-  files: string[];
-}
+export type { StageInput };
 
 export interface ExecuteOptions {
   /**

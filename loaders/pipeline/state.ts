@@ -1,6 +1,6 @@
 import { listVersions } from "../lineage/catalog.ts";
 import type { LineageRecord } from "../lineage/record.ts";
-import { shortVersion } from "../store/version.ts";
+import { shortVersion } from "../lineage/version.ts";
 
 /** The run facet (`labbook_stage`) a pipeline run leaves in the output's lineage record: our dvc.lock entry. */
 export interface StageFacet {

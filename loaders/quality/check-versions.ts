@@ -9,7 +9,7 @@ import { PIN_SET, pinSet, readPins, type Pins } from "../lineage/pins.ts";
 import { silentLogger, type Logger } from "../log.ts";
 import { requireFiles } from "../store/files.ts";
 import { spillDir } from "../store/objects.ts";
-import { parseRef, shortVersion } from "../store/version.ts";
+import { parseRef, shortVersion } from "../lineage/version.ts";
 import { createdAtOf, storeContext } from "./context.ts";
 import { storeResults, type StoredResults } from "./results.ts";
 import { runChecksOnFile, type QualityReport } from "./run.ts";

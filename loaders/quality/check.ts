@@ -1,9 +1,9 @@
 import type { DatasetDef } from "../datasets/define.ts";
-import { quoteIdent } from "../datasets/rules.ts";
+import { quoteIdent } from "../sql-quote.ts";
 import { parquet, type ParquetFiles } from "../duckdb.ts";
 import { LabbookError } from "../errors.ts";
 import type { SchemaField } from "../lineage/record.ts";
-import type { CheckSpec } from "./spec.ts";
+import type { CheckSpec } from "../datasets/check-spec.ts";
 
 /** Another dataset's version that a check reads (relationships, no_gaps within, freshness reference). */
 export interface ResolvedDataset {

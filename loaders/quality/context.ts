@@ -5,11 +5,11 @@ import { isLabbookError } from "../errors.ts";
 import { filtersOf, listVersions, type VersionEntry } from "../lineage/catalog.ts";
 import { readableFiles } from "../store/files.ts";
 import { readPins } from "../lineage/pins.ts";
-import { shortVersion } from "../store/version.ts";
+import { shortVersion } from "../lineage/version.ts";
 import type { ResolvedDataset, Unresolved } from "./check.ts";
 import { isDriftCheck } from "./checks/index.ts";
 import type { CheckContext } from "./run.ts";
-import type { DriftAgainst } from "./spec.ts";
+import type { DriftAgainst } from "../datasets/check-spec.ts";
 
 export interface StoreContextOptions {
   /** The checked version: staged (not yet in the catalog) or stored. */

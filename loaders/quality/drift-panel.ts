@@ -1,7 +1,7 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Config } from "../config.ts";
 import type { DatasetDef } from "../datasets/define.ts";
-import { quoteIdent } from "../datasets/rules.ts";
+import { quoteIdent } from "../sql-quote.ts";
 import { parquet, queryRows } from "../duckdb.ts";
 import { requireFiles } from "../store/files.ts";
 import { isDriftCheck } from "./checks/index.ts";

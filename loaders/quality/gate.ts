@@ -7,7 +7,7 @@ import { listVersions } from "../lineage/catalog.ts";
 import { pinSet, readPins } from "../lineage/pins.ts";
 import { requireFiles } from "../store/files.ts";
 import { spillDir } from "../store/objects.ts";
-import { shortVersion } from "../store/version.ts";
+import { shortVersion } from "../lineage/version.ts";
 import { isDriftCheck } from "./checks/index.ts";
 import { createdAtOf, storeContext } from "./context.ts";
 import type { GateFailure } from "./failing.ts";

@@ -1,6 +1,6 @@
 /** Quality checks: declared in dataset definitions, compiled to DuckDB SQL, run on versions, stored as data. */
-export type * from "./spec.ts";
-export { checkName, severityOf } from "./spec.ts";
+export type * from "../datasets/check-spec.ts";
+export { checkName, severityOf } from "../datasets/check-spec.ts";
 export { CHECK_TYPES, checkModules } from "./checks/index.ts";
 export type { ResolvedDataset } from "./check.ts";
 export {

@@ -1,7 +1,7 @@
 import type { DatasetDef } from "../datasets/define.ts";
 import { checkModules } from "./checks/index.ts";
 import type { CheckModule } from "./check.ts";
-import type { CheckSpec } from "./spec.ts";
+import type { CheckSpec } from "../datasets/check-spec.ts";
 
 /** The datasets a definition's checks read besides its own rows. */
 export function checkInputs(def: DatasetDef): string[] {

@@ -1,7 +1,8 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Config } from "../config.ts";
 import { qualityResults } from "../datasets/quality-results.ts";
-import { compileSchema, quoteIdent } from "../datasets/rules.ts";
+import { compileSchema } from "../datasets/rules.ts";
+import { quoteIdent } from "../sql-quote.ts";
 import { facet, NAMESPACE } from "../lineage/facets.ts";
 import { readGitInfo } from "../lineage/git.ts";
 import { buildRecord } from "../lineage/record.ts";

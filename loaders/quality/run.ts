@@ -12,7 +12,14 @@ import {
   type Unresolved,
 } from "./check.ts";
 import { checkModules } from "./checks/index.ts";
-import { checkName, severityOf, type CheckSpec, type CheckType, type DriftAgainst, type Severity } from "./spec.ts";
+import {
+  checkName,
+  severityOf,
+  type CheckSpec,
+  type CheckType,
+  type DriftAgainst,
+  type Severity,
+} from "../datasets/check-spec.ts";
 import { judge, judgement, usesPercent, type Judgement } from "./threshold.ts";
 
 /** `warn` is a failed check of severity warn; `skipped` means an input dataset had no version it could read. */

@@ -1,4 +1,4 @@
-import type { Severity } from "./spec.ts";
+import type { Severity } from "../datasets/check-spec.ts";
 
 /** `>N` or `>=N` failing, or `>P%` / `>=P%` of the checked version's rows. */
 export interface Threshold {

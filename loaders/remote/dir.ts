@@ -4,8 +4,8 @@ import path from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { LabbookError } from "../errors.ts";
-import { deadRemoteTemp, remoteTempName } from "../store/debris.ts";
-import type { Remote } from "./remote.ts";
+import { deadRemoteTemp, remoteTempName } from "../debris.ts";
+import type { Remote } from "../store/remote.ts";
 
 /** A remote in a local or mounted directory. Uploads land in <dir>/tmp and are renamed into place. */
 export function directoryRemote(root: string): Remote {
@@ -50,7 +50,7 @@ export function directoryRemote(root: string): Remote {
   };
 }
 
-/** Removes the uploads that processes of this host left in tmp/ when they died (store/debris.ts), once per remote. */
+/** Removes the uploads that processes of this host left in tmp/ when they died (debris.ts), once per remote. */
 async function sweepTemps(tmpDir: string): Promise<void> {
   for (const name of await readdir(tmpDir).catch(() => [])) {
     if (name.endsWith(".tmp") && deadRemoteTemp(name.slice(0, -4))) await rm(path.join(tmpDir, name), { force: true });

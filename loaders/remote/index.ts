@@ -2,10 +2,10 @@ import path from "node:path";
 import type { Config } from "../config.ts";
 import { LabbookError } from "../errors.ts";
 import { directoryRemote } from "./dir.ts";
-import type { Remote } from "./remote.ts";
+import type { Remote } from "../store/remote.ts";
 import { s3Remote } from "./s3.ts";
 
-export { objectKey, recordKey, type Remote } from "./remote.ts";
+export { objectKey, recordKey, type Remote } from "../store/remote.ts";
 
 /** The remote LABBOOK_REMOTE names: s3://bucket/prefix, or a directory (relative paths from the project root). */
 export function openRemote(config: Pick<Config, "remote" | "root">, env: NodeJS.ProcessEnv = process.env): Remote {

@@ -9,16 +9,16 @@ import { readRecord, recordPath, writeRecord } from "../lineage/catalog.ts";
 import type { LineageRecord } from "../lineage/record.ts";
 import { silentLogger } from "../log.ts";
 import { mapLimit } from "../pool.ts";
-import { withLock } from "../store/lock.ts";
+import { withLock } from "../lock.ts";
 import { adoptObject, hashingStream, objectPath, tempPath } from "../store/objects.ts";
 import { requireFiles } from "../store/files.ts";
 import { manifestPath, manifestVersion, parseManifest } from "../store/manifest.ts";
 import { beginPending, endPending } from "../store/pending.ts";
 import { checkObject, forgetVerified } from "../store/verified.ts";
-import { shortVersion } from "../store/version.ts";
+import { shortVersion } from "../lineage/version.ts";
 import type { TransferOptions, Wanted } from "./push.ts";
 import { recordFooterMismatches } from "./record-check.ts";
-import { manifestKey, objectKey, recordKey, type Remote } from "./remote.ts";
+import { manifestKey, objectKey, recordKey, type Remote } from "../store/remote.ts";
 
 export interface PullResult {
   remote: string;

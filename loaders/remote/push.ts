@@ -9,8 +9,8 @@ import { mapLimit } from "../pool.ts";
 import { isLocal } from "../store/files.ts";
 import { manifestPath, readManifest } from "../store/manifest.ts";
 import { hashingStream, objectPath } from "../store/objects.ts";
-import { shortVersion } from "../store/version.ts";
-import { manifestKey, objectKey, recordKey, type Remote } from "./remote.ts";
+import { shortVersion } from "../lineage/version.ts";
+import { manifestKey, objectKey, recordKey, type Remote } from "../store/remote.ts";
 
 export interface TransferOptions {
   log?: Logger;
@@ -65,6 +65,7 @@ export async function push(
     remote.list("lineage/", options.signal),
   ]);
   const result: PushResult = { remote: remote.url, pushed: [], present: 0, records: 0, bytes: 0 };
+  const corrupt: string[] = [];
   const failures: string[] = [];
   let done = 0;
   /** Uploads one file whose bytes must hash to `expect`, checked on the way out; its size. */
@@ -120,16 +121,25 @@ export async function push(
         }
       } catch (e) {
         if (options.signal?.aborted) throw e;
-        failures.push(`${name}: ${(e as Error).message}`);
+        (e instanceof LabbookError && e.code === "E_INTEGRITY" ? corrupt : failures).push(
+          `${name}: ${(e as Error).message}`,
+        );
       }
       log.progress(`push: ${++done}/${wanted.length} versions, ${(result.bytes / 1e6).toFixed(1)} MB sent`);
     },
     options.signal,
   );
-  if (failures.length)
-    throw new LabbookError(`push to ${remote.url} failed for ${failures.length} of ${wanted.length} versions`, {
-      code: failures.some((f) => f.includes("corrupt")) ? "E_INTEGRITY" : "E_REMOTE",
-      details: [...failures, "The versions that were not named here were pushed; re-run to retry the others."],
-    });
+  if (corrupt.length || failures.length)
+    throw new LabbookError(
+      `push to ${remote.url} failed for ${corrupt.length + failures.length} of ${wanted.length} versions`,
+      {
+        code: corrupt.length ? "E_INTEGRITY" : "E_REMOTE",
+        details: [
+          ...corrupt,
+          ...failures,
+          "The versions that were not named here were pushed; re-run to retry the others.",
+        ],
+      },
+    );
   return result;
 }

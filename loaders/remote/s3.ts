@@ -8,8 +8,8 @@ import {
   S3Client,
 } from "@aws-sdk/client-s3";
 import { LabbookError } from "../errors.ts";
-import { deadRemoteTemp, remoteTempName } from "../store/debris.ts";
-import type { Remote } from "./remote.ts";
+import { deadRemoteTemp, remoteTempName } from "../debris.ts";
+import type { Remote } from "../store/remote.ts";
 
 /** Parses s3://bucket/prefix; the prefix gets a trailing slash, or is empty. */
 export function parseS3Url(url: string): { bucket: string; prefix: string } {
@@ -53,7 +53,7 @@ export function s3Remote(url: string, env: NodeJS.ProcessEnv = process.env): Rem
       cause: e,
     });
   };
-  // The temp keys that uploads of this host left when their process died (store/debris.ts), removed once per remote.
+  // The temp keys that uploads of this host left when their process died (debris.ts), removed once per remote.
   let sweeping: Promise<void> | undefined;
   const sweepTemps = async () => {
     const keys = await client

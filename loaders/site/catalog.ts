@@ -1,8 +1,9 @@
 import { datasets, type DatasetDef } from "../datasets/index.ts";
-import { compileSchema, quoteIdent } from "../datasets/rules.ts";
+import { compileSchema } from "../datasets/rules.ts";
+import { quoteIdent } from "../sql-quote.ts";
 import { queryRows } from "../duckdb.ts";
 import { entryOf, readRecord } from "../lineage/catalog.ts";
-import { shortVersion } from "../store/version.ts";
+import { shortVersion } from "../lineage/version.ts";
 import { withPinnedViews, type SiteContext } from "./context.ts";
 
 export interface CatalogEntry {

@@ -6,7 +6,6 @@ import { pinSet, readPins, type Pins } from "../lineage/pins.ts";
 import { readableVersions } from "../store/files.ts";
 import type { PinnedDataset } from "../store/pinned.ts";
 import { buildTime } from "./build-time.ts";
-import type { LoaderDeclaration } from "./loader.ts";
 import { pseudonymizer, pseudonymKey, type PseudonymKey } from "../pseudonym.ts";
 
 /** What a TypeScript loader works with: the pinned versions it may read and the pseudonyms. */
@@ -29,7 +28,7 @@ export interface SiteContext {
 
 /** Builds a loader's context from the environment (LABBOOK_PINS, LABBOOK_DATA_DIR, …), as Framework runs it. */
 export async function siteContext(
-  declaration: Pick<LoaderDeclaration, "reads">,
+  declaration: { reads: readonly string[] | "all" },
   env: NodeJS.ProcessEnv = process.env,
   file = "a loader",
 ): Promise<SiteContext> {

@@ -7,9 +7,9 @@ import type { Logger } from "../log.ts";
 import { seedWhenEmpty } from "../seed/when-empty.ts";
 import { detectNaming } from "../sources/naming.ts";
 import { withDatabase } from "../sources/postgres.ts";
-import { withLock } from "../store/lock.ts";
-import { shortVersion } from "../store/version.ts";
-import type { Preparation } from "./prepare.ts";
+import { withLock } from "../lock.ts";
+import { shortVersion } from "../lineage/version.ts";
+import type { Preparation } from "./preparation.ts";
 
 /**
  * A first build on a project with no pins: ingest every source dataset (seeding the embedded database first when it

@@ -1,6 +1,6 @@
 import path from "node:path";
 import type { GitInfo } from "../lineage/git.ts";
-import { shortVersion } from "../store/version.ts";
+import { shortVersion } from "../lineage/version.ts";
 import { readsOf, type SiteLoader } from "./discover.ts";
 import type { SitePage } from "./pages.ts";
 

@@ -3,7 +3,7 @@ import { LabbookError } from "../errors.ts";
 import { entryOf, readRecord } from "../lineage/catalog.ts";
 import type { LineageRecord } from "../lineage/record.ts";
 import { versionStatus, type VersionStatus } from "../quality/facet.ts";
-import { shortVersion } from "../store/version.ts";
+import { shortVersion } from "../lineage/version.ts";
 import type { SiteContext } from "./context.ts";
 import { inputVersionOf } from "./records.ts";
 

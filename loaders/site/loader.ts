@@ -2,7 +2,8 @@ import { createHash } from "node:crypto";
 import { once } from "node:events";
 import path from "node:path";
 import yazl from "yazl";
-import { isLabbookError } from "../errors.ts";
+import { isLabbookError, LabbookError, printError } from "../errors.ts";
+import { hideSecrets } from "../sources/database-url.ts";
 import type { SiteContext } from "./context.ts";
 import type { LineageReads } from "./records.ts";
 import { stampOutput } from "./stamps.ts";
@@ -98,10 +99,11 @@ export async function guarded(file: string, fn: () => Promise<void>): Promise<vo
   try {
     await fn();
   } catch (error) {
-    const name = path.relative(process.cwd(), path.resolve(file));
-    const message = (error as Error).message;
-    process.stderr.write(`error: ${message.startsWith(name) ? message : `${name}: ${message}`}\n`);
-    if (isLabbookError(error)) for (const line of error.details) process.stderr.write(`  ${line}\n`);
+    // A loader's own error (a failing query, a throw in its code) is what the page's author needs, not "unexpected".
+    const e = isLabbookError(error)
+      ? error
+      : new LabbookError((error as Error)?.message ?? String(error), { code: "E_IO", cause: error });
+    printError(e, { context: path.relative(process.cwd(), path.resolve(file)), hide: hideSecrets });
     process.exitCode = 1;
   }
 }

@@ -3,7 +3,8 @@ import { existsSync } from "node:fs";
 import { link, mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { getDataset, type DatasetDef } from "../datasets/index.ts";
-import { compileSchema, quoteIdent } from "../datasets/rules.ts";
+import { compileSchema } from "../datasets/rules.ts";
+import { quoteIdent } from "../sql-quote.ts";
 import { LabbookError, usageError } from "../errors.ts";
 
 /** A page name: lower-case words with dashes, optionally in folders ("sleep", "studies/sleep-2025"). */

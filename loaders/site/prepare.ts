@@ -3,12 +3,10 @@ import { LabbookError } from "../errors.ts";
 import { pinSet, readPins } from "../lineage/pins.ts";
 import { silentLogger, type Logger } from "../log.ts";
 import { readableFiles } from "../store/files.ts";
-import { shortVersion } from "../store/version.ts";
+import { shortVersion } from "../lineage/version.ts";
+import type { Preparation } from "./preparation.ts";
 
-export type Preparation =
-  | { action: "ready" }
-  | { action: "created"; seeded: boolean; versions: Record<string, string> }
-  | { action: "pulled"; objects: number; bytes: number };
+export type { Preparation };
 
 export interface PrepareOptions {
   log?: Logger;

@@ -5,7 +5,7 @@ import path from "node:path";
 import { recordPath } from "../lineage/catalog.ts";
 import { NAMESPACE } from "../lineage/facets.ts";
 import type { LineageInput, LineageRecord } from "../lineage/record.ts";
-import { VERSION } from "../store/version.ts";
+import { VERSION } from "../lineage/version.ts";
 
 /**
  * Which lineage records a site loader reads, besides the pinned objects:

@@ -1,6 +1,7 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { datasets } from "../datasets/index.ts";
-import { personColumns, quoteIdent } from "../datasets/rules.ts";
+import { personColumns } from "../datasets/rules.ts";
+import { quoteIdent } from "../sql-quote.ts";
 import { parquet, queryRows } from "../duckdb.ts";
 import { LabbookError } from "../errors.ts";
 import type { PinnedDataset } from "../store/pinned.ts";

@@ -255,6 +255,20 @@ export function targetUri(t: ConnectionTarget): string {
   return `postgres://${t.user ? `${encodeURIComponent(t.user)}@` : ""}${host}${port}/${encodeURIComponent(t.database)}`;
 }
 
+/**
+ * The last guard of "no password in any message": whatever a library or a server put in an error or a log line, the
+ * password of DATABASE_URL (read after .env is loaded) and that of any URL quoted in it are masked before printing.
+ */
+export function hideSecrets(text: string, env: NodeJS.ProcessEnv = process.env): string {
+  let secrets: string[] = [];
+  try {
+    if (env.DATABASE_URL) secrets = parseDatabaseUrl(env.DATABASE_URL, env).secrets;
+  } catch {
+    // Malformed: connect() refuses it with a message that quotes none of it.
+  }
+  return redactSecrets(text, secrets);
+}
+
 /** Replaces each of `secrets` in a text, and masks the password of any URL in it. */
 export function redactSecrets(text: string, secrets: readonly string[]): string {
   let out = text;

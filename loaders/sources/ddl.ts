@@ -1,8 +1,6 @@
 import { getTableConfig, PgEnumColumn, type PgTable } from "drizzle-orm/pg-core";
+import { quoteIdent as q, sqlString as lit } from "../sql-quote.ts";
 import { appSchema, pgEnums, TABLE_NAMES, type Naming } from "./schema.ts";
-
-const q = (name: string) => `"${name.replaceAll('"', '""')}"`;
-const lit = (value: string) => `'${value.replaceAll("'", "''")}'`;
 
 export interface SchemaSql {
   /** Enum types and tables, without keys or indexes. */

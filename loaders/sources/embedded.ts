@@ -7,7 +7,7 @@ import path from "node:path";
 import type { Sql } from "postgres";
 import { LabbookError } from "../errors.ts";
 import { silentLogger, type Logger } from "../log.ts";
-import { withLock } from "../store/lock.ts";
+import { withLock } from "../lock.ts";
 import { clusterHome } from "./cluster-home.ts";
 import { initCluster, pgCtl, pgInstall, SUPERUSER } from "./pg-install.ts";
 

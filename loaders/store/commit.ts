@@ -4,11 +4,11 @@ import path from "node:path";
 import { LabbookError } from "../errors.ts";
 import { writeRecord } from "../lineage/catalog.ts";
 import type { LineageRecord } from "../lineage/record.ts";
-import { withLock } from "./lock.ts";
+import { withLock } from "../lock.ts";
 import { manifestPath, parseManifest } from "./manifest.ts";
 import { commitObject, objectPath, type StagedFile } from "./objects.ts";
 import { beginPending, endPending } from "./pending.ts";
-import { hexOf, shortVersion } from "./version.ts";
+import { hexOf, shortVersion } from "../lineage/version.ts";
 
 export interface CommitResult {
   /** False when the store already had these bytes: same version, no second copy. */

@@ -1,7 +1,7 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Config } from "../config.ts";
 import { getDataset } from "../datasets/index.ts";
-import { quoteIdent } from "../datasets/rules.ts";
+import { quoteIdent } from "../sql-quote.ts";
 import { parquet, queryRows, withDuckDB } from "../duckdb.ts";
 import { usageError } from "../errors.ts";
 import { findVersion } from "../lineage/catalog.ts";
@@ -9,7 +9,7 @@ import { requireFiles } from "./files.ts";
 import { readManifest } from "./manifest.ts";
 import { objectPath } from "./objects.ts";
 import { parquetRowCount, parquetSchema } from "./parquet.ts";
-import { shortVersion } from "./version.ts";
+import { shortVersion } from "../lineage/version.ts";
 
 export interface Field {
   name: string;

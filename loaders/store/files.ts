@@ -3,7 +3,7 @@ import { LabbookError } from "../errors.ts";
 import { manifestPath, readManifest } from "./manifest.ts";
 import { objectPath } from "./objects.ts";
 import { checkObject } from "./verified.ts";
-import { shortVersion } from "./version.ts";
+import { shortVersion } from "../lineage/version.ts";
 
 /**
  * The one way a reader turns a version into files: every command that reads a version's rows (sql, check, export,

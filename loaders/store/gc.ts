@@ -3,15 +3,15 @@ import type { Config } from "../config.ts";
 import { listDatasets, listVersions } from "../lineage/catalog.ts";
 import { protectedVersions } from "../lineage/history.ts";
 import { silentLogger, type Logger } from "../log.ts";
-import { findDebris, sweepDebris, type Debris } from "./debris.ts";
+import { findDebris, sweepDebris, type Debris } from "../debris.ts";
 import { listObjects } from "./inventory.ts";
 import { readManifest } from "./manifest.ts";
 import { interruptedCommits } from "./pending.ts";
-import { withLock } from "./lock.ts";
+import { withLock } from "../lock.ts";
 import { objectPath } from "./objects.ts";
 import { forgetVerified } from "./verified.ts";
 import { addTombstones, type Tombstones } from "./tombstones.ts";
-import { shortVersion } from "./version.ts";
+import { shortVersion } from "../lineage/version.ts";
 
 export interface GcOptions {
   dryRun?: boolean;
@@ -21,7 +21,7 @@ export interface GcOptions {
   allowShallow?: boolean;
   log?: Logger;
   signal?: AbortSignal;
-  now?: () => Date;
+  clock?: () => number;
 }
 
 export interface GcRemoved {
@@ -138,7 +138,7 @@ export async function collectGarbage(config: Config, options: GcOptions = {}): P
         removed.push({ dataset, version: file.version, path: file.path, size: (await stat(file.path)).size });
       }
       if (!dryRun && removed.length) {
-        const now = (options.now ?? (() => new Date()))().toISOString();
+        const now = new Date((options.clock ?? Date.now)()).toISOString();
         const tombstones: Tombstones = {};
         for (const r of removed.filter((r) => !r.partition))
           tombstones[r.version] = { dataset: r.dataset, size: r.size, removedAt: now };

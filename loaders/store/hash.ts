@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { open, type FileHandle } from "node:fs/promises";
-import { versionOf } from "./version.ts";
+import { versionOf } from "../lineage/version.ts";
 
 /** Hashes a file by streaming it once (for verify, pulls and files made elsewhere). */
 export async function hashFile(file: string): Promise<{ version: string; size: number }> {

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
-import { versionOf } from "./version.ts";
+import { versionOf } from "../lineage/version.ts";
 
 export interface StoredFile {
   /** The version its name claims; undefined for a file that is not named like an object. */

@@ -6,7 +6,7 @@ import type { Partitioning } from "../datasets/define.ts";
 import { LabbookError } from "../errors.ts";
 import type { SchemaField } from "../lineage/record.ts";
 import { tempPath, type StagedFile } from "./objects.ts";
-import { hexOf, shortVersion, VERSION, versionOf } from "./version.ts";
+import { hexOf, shortVersion, VERSION, versionOf } from "../lineage/version.ts";
 import { rm } from "node:fs/promises";
 
 /**

@@ -4,11 +4,11 @@ import { link, mkdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { tempName } from "./debris.ts";
+import { tempName } from "../debris.ts";
 import { fifoReader, makeFifo } from "./fifo.ts";
 import { hashFile } from "./hash.ts";
 import { markVerified } from "./verified.ts";
-import { hexOf, versionOf } from "./version.ts";
+import { hexOf, versionOf } from "../lineage/version.ts";
 
 /** The content-addressed layout: data/objects/<first two hex>/<hex>.parquet. */
 export function objectPath(dataDir: string, version: string): string {

@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { sqlString } from "../datasets/rules.ts";
+import { sqlString } from "../sql-quote.ts";
 import { parquet, queryRows } from "../duckdb.ts";
 import { stageThroughPipe, type StagedFile } from "./objects.ts";
 

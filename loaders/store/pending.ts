@@ -5,7 +5,7 @@ import { listDatasets, listVersions } from "../lineage/catalog.ts";
 import { listObjects } from "./inventory.ts";
 import { readManifest } from "./manifest.ts";
 import { objectPath } from "./objects.ts";
-import { hexOf } from "./version.ts";
+import { hexOf } from "../lineage/version.ts";
 
 /**
  * A version made of partitions reaches the store as several files: its partition objects first, its manifest last.

@@ -1,6 +1,6 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Config } from "../config.ts";
-import { quoteIdent } from "../datasets/rules.ts";
+import { quoteIdent } from "../sql-quote.ts";
 import { parquet } from "../duckdb.ts";
 import { pinSet, readPins, type Pins } from "../lineage/pins.ts";
 import { readableVersions, type ReadableVersion } from "./files.ts";

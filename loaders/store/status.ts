@@ -2,12 +2,13 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Config } from "../config.ts";
 import { datasets } from "../datasets/index.ts";
 import { isLabbookError } from "../errors.ts";
-import { compileSchema, quoteIdent } from "../datasets/rules.ts";
+import { compileSchema } from "../datasets/rules.ts";
+import { quoteIdent } from "../sql-quote.ts";
 import { parquet, queryRows, withDuckDB } from "../duckdb.ts";
 import { readRecord } from "../lineage/catalog.ts";
 import { pinSet, type Pins } from "../lineage/pins.ts";
 import { silentLogger, type Logger } from "../log.ts";
-import { manifestKey, objectKey, type Remote } from "../remote/remote.ts";
+import { manifestKey, objectKey, type Remote } from "./remote.ts";
 import { isLocal, readableFiles } from "./files.ts";
 import { parquetSchema } from "./parquet.ts";
 
@@ -37,7 +38,7 @@ export interface StatusOptions {
   remote?: Remote;
   log?: Logger;
   signal?: AbortSignal;
-  now?: () => number;
+  clock?: () => number;
 }
 
 /** The state of every dataset a pin set names: where its object is, its age, and the freshness of its newest row. */
@@ -48,7 +49,7 @@ export async function pinStatus(
   options: StatusOptions = {},
 ): Promise<PinStatus[]> {
   const log = options.log ?? silentLogger;
-  const now = (options.now ?? Date.now)();
+  const now = (options.clock ?? Date.now)();
   const chosen = Object.entries(pinSet(pins, set));
   let onRemote: Map<string, number> | undefined;
   if (options.remote) {

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { hashFile } from "./hash.ts";
-import { hexOf } from "./version.ts";
+import { hexOf } from "../lineage/version.ts";
 
 /**
  * Which objects are known to hold the bytes their name promises, so that readers hash an object once, not on every

@@ -12,16 +12,16 @@ import {
 import { allPinnedVersions, readPins } from "../lineage/pins.ts";
 import { silentLogger, type Logger } from "../log.ts";
 import { mapLimit } from "../pool.ts";
-import { findDebris, type Debris } from "./debris.ts";
+import { findDebris, type Debris } from "../debris.ts";
 import { listObjects } from "./inventory.ts";
 import { manifestPath, readManifest, type PartitionEntry } from "./manifest.ts";
 import { hashFile, objectPath } from "./objects.ts";
 import { parquetRowCount } from "./parquet.ts";
-import { readOffloadIndex } from "../deliver/offload-index.ts";
+import { readOffloadIndex } from "./offload-index.ts";
 import { interruptedCommits } from "./pending.ts";
 import { readTombstones } from "./tombstones.ts";
 import { fileIdentity, markVerified } from "./verified.ts";
-import { resolveVersion, shortVersion } from "./version.ts";
+import { resolveVersion, shortVersion } from "../lineage/version.ts";
 
 export type ProblemKind = "missing" | "corrupt" | "mismatch" | "orphaned" | "unreadable";
 
@@ -63,7 +63,8 @@ export interface VerifyOptions {
   version?: string;
   log?: Logger;
   signal?: AbortSignal;
-  now?: () => number;
+  /** Milliseconds, only ever subtracted (the throughput); a monotonic clock by default. */
+  clock?: () => number;
   /** Files hashed at once: reads overlap while the other file is being hashed. */
   concurrency?: number;
 }
@@ -84,7 +85,7 @@ interface Job {
  */
 export async function verifyStore(config: Config, options: VerifyOptions = {}): Promise<VerifyResult> {
   const log = options.log ?? silentLogger;
-  const now = options.now ?? (() => performance.now());
+  const now = options.clock ?? (() => performance.now());
   const [pinned, tombstones, offloaded] = [
     allPinnedVersions(await readPins(config.lineageDir)),
     await readTombstones(config.dataDir),

@@ -9,7 +9,7 @@ import { seedDatabase } from "../../loaders/seed/load.ts";
 import { DEFAULT_SEED_OPTIONS, planStudy, type SeedOptions } from "../../loaders/seed/plan.ts";
 import { commitVersion } from "../../loaders/store/commit.ts";
 import { parquetRowCount, parquetSchema, stageQuery } from "../../loaders/store/parquet.ts";
-import { shortVersion } from "../../loaders/store/version.ts";
+import { shortVersion } from "../../loaders/lineage/version.ts";
 import { runCli } from "../util/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../util/pg.ts";
 import { createProject, type TestProject } from "../util/project.ts";

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withDuckDB } from "../../loaders/duckdb.ts";
-import { sqlString } from "../../loaders/datasets/rules.ts";
+import { sqlString } from "../../loaders/sql-quote.ts";
 import { siteContext } from "../../loaders/site/context.ts";
 import { prepareSiteData } from "../../loaders/site/prepare.ts";
 import { objectPath } from "../../loaders/store/objects.ts";

@@ -10,7 +10,7 @@ import { DEFAULT_SEED_OPTIONS } from "../../loaders/seed/plan.ts";
 import { embeddedStatus, shareDataDir, stopEmbedded } from "../../loaders/sources/embedded.ts";
 import { earlierRunsOf, listVersions, readRecord } from "../../loaders/lineage/catalog.ts";
 import { hashFile, objectPath } from "../../loaders/store/objects.ts";
-import { shortVersion } from "../../loaders/store/version.ts";
+import { shortVersion } from "../../loaders/lineage/version.ts";
 import { runCli, spawnCli, type CliResult } from "../util/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../util/pg.ts";
 import { createProject, type TestProject } from "../util/project.ts";

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { main } from "../../loaders/cli/invoke.ts";
 import { readPins } from "../../loaders/lineage/pins.ts";
 import { memoryLogger } from "../../loaders/log.ts";
-import { acquireLock } from "../../loaders/store/lock.ts";
+import { acquireLock } from "../../loaders/lock.ts";
 import { createProject, makeVersion, protocolsSql, type TestProject } from "../util/project.ts";
 
 const DATASET = "experiment_protocols";

@@ -2,13 +2,8 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { datasets } from "../../loaders/datasets/index.ts";
-import {
-  breaksRulesSql,
-  compileSchema,
-  rejectReasonSql,
-  sqlString,
-  type CompiledColumn,
-} from "../../loaders/datasets/rules.ts";
+import { breaksRulesSql, compileSchema, rejectReasonSql, type CompiledColumn } from "../../loaders/datasets/rules.ts";
+import { sqlString } from "../../loaders/sql-quote.ts";
 import { queryRows } from "../../loaders/duckdb.ts";
 import { suiteDuckDB } from "../util/duckdb.ts";
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { behavioralEvents } from "../../loaders/datasets/behavioral-events.ts";
-import { compileSchema, quoteIdent, sqlString } from "../../loaders/datasets/rules.ts";
+import { compileSchema } from "../../loaders/datasets/rules.ts";
+import { quoteIdent, sqlString } from "../../loaders/sql-quote.ts";
 import { parquet, queryRows, withDuckDB } from "../../loaders/duckdb.ts";
 import { listVersions } from "../../loaders/lineage/catalog.ts";
 import { runPipeline } from "../../loaders/pipeline/run.ts";

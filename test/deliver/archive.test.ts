@@ -11,7 +11,7 @@ import { checkVersions } from "../../loaders/quality/check-versions.ts";
 import type { SiteContext } from "../../loaders/site/context.ts";
 import { provenanceData } from "../../loaders/site/provenance.ts";
 import { hashFile, objectPath } from "../../loaders/store/objects.ts";
-import { hexOf, shortVersion } from "../../loaders/store/version.ts";
+import { hexOf, shortVersion } from "../../loaders/lineage/version.ts";
 import { runCli } from "../util/cli.ts";
 import { seededProject, pinsOf, type SeededProject } from "../util/seeded.ts";
 

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { quoteIdent } from "../../loaders/datasets/rules.ts";
+import { quoteIdent } from "../../loaders/sql-quote.ts";
 import { exportDataset, type ExportRequest } from "../../loaders/deliver/export.ts";
 import { fromCsv } from "../../loaders/deliver/from-csv.ts";
 import { fromNdjson } from "../../loaders/deliver/from-ndjson.ts";

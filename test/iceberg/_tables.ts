@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { expect } from "vitest";
-import { sqlString } from "../../loaders/datasets/rules.ts";
+import { sqlString } from "../../loaders/sql-quote.ts";
 import { runSql } from "../../loaders/deliver/sql.ts";
 import { withDuckDB } from "../../loaders/duckdb.ts";
 import { commitVersion } from "../../loaders/store/commit.ts";

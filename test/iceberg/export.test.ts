@@ -1,7 +1,7 @@
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sqlString } from "../../loaders/datasets/rules.ts";
+import { sqlString } from "../../loaders/sql-quote.ts";
 import { queryRows, withDuckDB } from "../../loaders/duckdb.ts";
 import { exportIceberg } from "../../loaders/iceberg/export.ts";
 import { directoryWarehouse } from "../../loaders/iceberg/warehouse.ts";
@@ -32,7 +32,7 @@ describe("labbook iceberg on a directory warehouse", () => {
   });
 
   it("reads back every snapshot and every tag with the rows and types of labbook sql", async () => {
-    const result = await exportIceberg(project.config, { warehouse, now: () => T0 + 3 * DAY });
+    const result = await exportIceberg(project.config, { warehouse, clock: () => T0 + 3 * DAY });
     const table = result.tables.find((t) => t.dataset === "events")!;
     expect(table).toMatchObject({ written: true, snapshots: 3, current: versions[2], added: versions });
     expect(table.tags).toEqual({ "exp-a": versions[0], "exp-b": versions[1] });

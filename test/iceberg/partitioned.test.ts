@@ -36,7 +36,7 @@ describe("labbook iceberg with versions made of partitions", () => {
 
   it("gives each version one data file per partition, and reads back as labbook sql", async () => {
     const warehouse = path.join(project.root, "warehouse");
-    const result = await exportIceberg(project.config, { warehouse, now: () => T0 + 2 * DAY });
+    const result = await exportIceberg(project.config, { warehouse, clock: () => T0 + 2 * DAY });
     expect(result.tables.find((t) => t.dataset === "events")).toMatchObject({ snapshots: 2, current: versions[1] });
     const url = `file://${warehouse}/events`;
     const meta = await reader.metadata(url);
@@ -48,7 +48,7 @@ describe("labbook iceberg with versions made of partitions", () => {
     const file = objectPath(project.config.dataDir, objects["2025-06-03"]!);
     await flipByte(file);
     const warehouse = path.join(project.root, "warehouse-2");
-    await expect(exportIceberg(project.config, { warehouse, now: () => T0 + 2 * DAY })).rejects.toMatchObject({
+    await expect(exportIceberg(project.config, { warehouse, clock: () => T0 + 2 * DAY })).rejects.toMatchObject({
       code: "E_INTEGRITY",
       message: expect.stringContaining(`${file} does not hold its partition object ${objects["2025-06-03"]}`),
     });

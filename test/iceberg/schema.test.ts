@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { withDuckDB } from "../../loaders/duckdb.ts";
 import { fileColumns, versionFields, type FileColumn } from "../../loaders/iceberg/schema.ts";
 import { createProject } from "../util/project.ts";
-import { sqlString } from "../../loaders/datasets/rules.ts";
+import { sqlString } from "../../loaders/sql-quote.ts";
 import path from "node:path";
 
 describe("Iceberg types from a Parquet footer", () => {

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDataset } from "../../loaders/datasets/index.ts";
-import { sqlString } from "../../loaders/datasets/rules.ts";
+import { sqlString } from "../../loaders/sql-quote.ts";
 import { queryRows } from "../../loaders/duckdb.ts";
 import { validateStaged } from "../../loaders/ingest/validate.ts";
 import { suiteDuckDB } from "../util/duckdb.ts";

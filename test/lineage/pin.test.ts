@@ -2,7 +2,7 @@ import { readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { objectPath } from "../../loaders/store/objects.ts";
-import { shortVersion } from "../../loaders/store/version.ts";
+import { shortVersion } from "../../loaders/lineage/version.ts";
 import { runCli } from "../util/cli.ts";
 import { createProject, makeVersion, protocolsSql, type TestProject } from "../util/project.ts";
 

@@ -9,7 +9,7 @@ import { seedDatabase } from "../../loaders/seed/load.ts";
 import { DEFAULT_SEED_OPTIONS, SEED_EPOCH_MS, type SeedOptions } from "../../loaders/seed/plan.ts";
 import { connect, type Database } from "../../loaders/sources/postgres.ts";
 import { objectPath } from "../../loaders/store/objects.ts";
-import { shortVersion } from "../../loaders/store/version.ts";
+import { shortVersion } from "../../loaders/lineage/version.ts";
 import { createTestDatabase, type TestDatabase } from "../util/pg.ts";
 import { createProject, type TestProject } from "../util/project.ts";
 

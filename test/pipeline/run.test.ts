@@ -2,7 +2,7 @@ import { readdir } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Config } from "../../loaders/config.ts";
 import { datasets, getDataset, sourceDatasets, type DatasetDef } from "../../loaders/datasets/index.ts";
-import { quoteIdent } from "../../loaders/datasets/rules.ts";
+import { quoteIdent } from "../../loaders/sql-quote.ts";
 import { parquet, queryRows, withDuckDB } from "../../loaders/duckdb.ts";
 import { ingestPostgres } from "../../loaders/ingest/postgres.ts";
 import { listVersions } from "../../loaders/lineage/catalog.ts";

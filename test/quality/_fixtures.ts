@@ -5,7 +5,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { z } from "zod";
 import { int, text, time } from "../../loaders/datasets/columns.ts";
 import { defineDataset, type DatasetDef } from "../../loaders/datasets/define.ts";
-import { sqlString } from "../../loaders/datasets/rules.ts";
+import { sqlString } from "../../loaders/sql-quote.ts";
 import { openDuckDB } from "../../loaders/duckdb.ts";
 import type { SchemaField } from "../../loaders/lineage/record.ts";
 import { runChecksOnFile, type CheckResult, type CheckSpec } from "../../loaders/quality/index.ts";

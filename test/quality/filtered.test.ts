@@ -4,7 +4,7 @@ import { ingestPostgres, type IngestOptions } from "../../loaders/ingest/postgre
 import { seedDatabase } from "../../loaders/seed/load.ts";
 import { DEFAULT_SEED_OPTIONS, planStudy, type SeedOptions } from "../../loaders/seed/plan.ts";
 import { connect } from "../../loaders/sources/postgres.ts";
-import { shortVersion } from "../../loaders/store/version.ts";
+import { shortVersion } from "../../loaders/lineage/version.ts";
 import { createTestDatabase, type TestDatabase } from "../util/pg.ts";
 import { createProject, type TestProject } from "../util/project.ts";
 const options: SeedOptions = { ...DEFAULT_SEED_OPTIONS, users: 12, days: 40, events: 5000 };

@@ -7,7 +7,7 @@ import { checkHistory } from "../../loaders/quality/history.ts";
 import { driftPanel } from "../../loaders/quality/drift-panel.ts";
 import { checkVersions, gateVerdict, recordedFailures } from "../../loaders/quality/index.ts";
 import { objectPath } from "../../loaders/store/objects.ts";
-import { shortVersion } from "../../loaders/store/version.ts";
+import { shortVersion } from "../../loaders/lineage/version.ts";
 import { runCli } from "../util/cli.ts";
 import { eventsSql, publishVersion } from "./_store.ts";
 import { createProject, type TestProject } from "../util/project.ts";

@@ -9,9 +9,9 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { recordPath } from "../../loaders/lineage/catalog.ts";
 import { pin } from "../../loaders/lineage/pin.ts";
 import { openRemote } from "../../loaders/remote/index.ts";
-import { objectKey, recordKey } from "../../loaders/remote/remote.ts";
+import { objectKey, recordKey } from "../../loaders/store/remote.ts";
 import { objectPath } from "../../loaders/store/objects.ts";
-import { shortVersion } from "../../loaders/store/version.ts";
+import { shortVersion } from "../../loaders/lineage/version.ts";
 import { runCli } from "../util/cli.ts";
 import { createProject, flipByte, makeVersion, protocolsSql, type TestProject } from "../util/project.ts";
 

@@ -45,7 +45,7 @@ describe("status", () => {
     const now = Date.parse("2025-07-02T00:00:00Z");
     const rows = await pinStatus(p.config, await readPins(p.config.lineageDir), "default", {
       remote: directoryRemote(remoteDir),
-      now: () => now,
+      clock: () => now,
     });
     expect(rows).toEqual([
       {

@@ -6,7 +6,7 @@ import { pin } from "../../loaders/lineage/pin.ts";
 import { collectGarbage } from "../../loaders/store/gc.ts";
 import { objectPath } from "../../loaders/store/objects.ts";
 import { verifyStore } from "../../loaders/store/verify.ts";
-import { shortVersion } from "../../loaders/store/version.ts";
+import { shortVersion } from "../../loaders/lineage/version.ts";
 import { runCli } from "../util/cli.ts";
 import { createProject, flipByte, makeVersion, protocolsSql, type TestProject } from "../util/project.ts";
 

@@ -3,7 +3,7 @@ import { getDataset, makerCommand } from "../../datasets/index.ts";
 import { usageError } from "../../errors.ts";
 import { ingestFiles } from "../../ingest/files.ts";
 import type { ValidationMode } from "../../ingest/validate.ts";
-import { shortVersion } from "../../store/version.ts";
+import { shortVersion } from "../../lineage/version.ts";
 import { stringOption } from "../args.ts";
 import { printJson, type CommandContext } from "../command.ts";
 

@@ -1,7 +1,7 @@
 import { createArchive } from "../../deliver/archive.ts";
 import { verifyZip } from "../../deliver/zip-verify.ts";
 import { usageError } from "../../errors.ts";
-import { shortVersion } from "../../store/version.ts";
+import { shortVersion } from "../../lineage/version.ts";
 import { stringOption } from "../args.ts";
 import { defineCommand, printJson } from "../command.ts";
 

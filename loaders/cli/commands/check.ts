@@ -1,5 +1,5 @@
 import { checkVersions, type CheckResult, type QualityReport } from "../../quality/index.ts";
-import { shortVersion } from "../../store/version.ts";
+import { shortVersion } from "../../lineage/version.ts";
 import { stringOption } from "../args.ts";
 import { defineCommand, printJson } from "../command.ts";
 import { formatTable } from "../table.ts";

@@ -1,6 +1,6 @@
 import { usageError } from "../../errors.ts";
 import { diffVersions, type KeyValue } from "../../store/diff.ts";
-import { parseRef, shortVersion } from "../../store/version.ts";
+import { parseRef, shortVersion } from "../../lineage/version.ts";
 import { intOption, stringOption } from "../args.ts";
 import { defineCommand, printJson } from "../command.ts";
 

@@ -2,7 +2,7 @@ import { exportDataset } from "../../deliver/export.ts";
 import { parseFilter } from "../../deliver/filter.ts";
 import { EXPORT_FORMATS, PARQUET_COMPRESSIONS, type ExportFormat } from "../../deliver/format.ts";
 import { usageError } from "../../errors.ts";
-import { shortVersion } from "../../store/version.ts";
+import { shortVersion } from "../../lineage/version.ts";
 import { choiceOption, stringOption } from "../args.ts";
 import { defineCommand, printJson } from "../command.ts";
 

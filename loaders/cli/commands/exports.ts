@@ -1,7 +1,7 @@
 import path from "node:path";
 import { checkExport, listExports, type ExportManifest } from "../../deliver/manifest.ts";
 import { LabbookError } from "../../errors.ts";
-import { shortVersion } from "../../store/version.ts";
+import { shortVersion } from "../../lineage/version.ts";
 import { stringOption } from "../args.ts";
 import { defineCommand, printJson } from "../command.ts";
 import { formatTable } from "../table.ts";

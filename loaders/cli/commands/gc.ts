@@ -1,6 +1,6 @@
 import { usageError } from "../../errors.ts";
 import { collectGarbage } from "../../store/gc.ts";
-import { shortVersion } from "../../store/version.ts";
+import { shortVersion } from "../../lineage/version.ts";
 import { intOption } from "../args.ts";
 import { formatBytes } from "../units.ts";
 import { defineCommand, printJson } from "../command.ts";

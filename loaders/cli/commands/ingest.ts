@@ -7,7 +7,7 @@ import { orderForChecks } from "../../quality/order.ts";
 import { detectNaming } from "../../sources/naming.ts";
 import { seedWhenEmpty } from "../../seed/when-empty.ts";
 import { redact, withDatabase } from "../../sources/postgres.ts";
-import { shortVersion } from "../../store/version.ts";
+import { shortVersion } from "../../lineage/version.ts";
 import { intOption, MAX_DAYS, stringOption } from "../args.ts";
 import { defineCommand, printJson } from "../command.ts";
 import { ingestFilesCommand, wantsFiles } from "./_ingest-files.ts";

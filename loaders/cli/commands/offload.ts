@@ -1,6 +1,6 @@
 import { offload } from "../../deliver/offload.ts";
 import { usageError } from "../../errors.ts";
-import { shortVersion } from "../../store/version.ts";
+import { shortVersion } from "../../lineage/version.ts";
 import { intOption, MAX_DAYS, stringOption } from "../args.ts";
 import { defineCommand, printJson } from "../command.ts";
 import { formatTable } from "../table.ts";

@@ -3,7 +3,7 @@ import { findVersion, listDatasets, listVersions } from "../../lineage/catalog.t
 import { pin } from "../../lineage/pin.ts";
 import { describeFailure, recordedFailures } from "../../quality/gate.ts";
 import { isLocal } from "../../store/files.ts";
-import { parseRef, shortVersion } from "../../store/version.ts";
+import { parseRef, shortVersion } from "../../lineage/version.ts";
 import { defineCommand, printJson } from "../command.ts";
 
 export default defineCommand({

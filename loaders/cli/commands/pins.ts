@@ -1,6 +1,6 @@
 import { usageError } from "../../errors.ts";
 import { readPins, readPinsAtRev } from "../../lineage/pins.ts";
-import { shortVersion } from "../../store/version.ts";
+import { shortVersion } from "../../lineage/version.ts";
 import { stringOption } from "../args.ts";
 import { defineCommand, printJson } from "../command.ts";
 import { formatTable } from "../table.ts";

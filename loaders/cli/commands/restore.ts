@@ -1,6 +1,6 @@
 import { restoreZip } from "../../deliver/restore.ts";
 import { usageError } from "../../errors.ts";
-import { shortVersion } from "../../store/version.ts";
+import { shortVersion } from "../../lineage/version.ts";
 import { defineCommand, printJson } from "../command.ts";
 
 export default defineCommand({

@@ -1,6 +1,6 @@
 import { LabbookError, usageError } from "../../errors.ts";
 import { runPipeline, type RunResult } from "../../pipeline/run.ts";
-import { shortVersion } from "../../store/version.ts";
+import { shortVersion } from "../../lineage/version.ts";
 import { choiceOption, intOption, MAX_DAYS } from "../args.ts";
 import { defineCommand, printJson } from "../command.ts";
 import { formatTable } from "../table.ts";

@@ -2,7 +2,7 @@ import { getDataset } from "../../datasets/index.ts";
 import { usageError } from "../../errors.ts";
 import { findVersion } from "../../lineage/catalog.ts";
 import { partitionsSummary, type PartitionsFacet } from "../../ingest/partitions.ts";
-import { parseRef, shortVersion } from "../../store/version.ts";
+import { parseRef, shortVersion } from "../../lineage/version.ts";
 import { defineCommand } from "../command.ts";
 
 export default defineCommand({

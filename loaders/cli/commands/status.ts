@@ -2,7 +2,7 @@ import { usageError } from "../../errors.ts";
 import { readPins } from "../../lineage/pins.ts";
 import { openRemote, type Remote } from "../../remote/index.ts";
 import { pinStatus } from "../../store/status.ts";
-import { shortVersion } from "../../store/version.ts";
+import { shortVersion } from "../../lineage/version.ts";
 import { stringOption } from "../args.ts";
 import { defineCommand, printJson } from "../command.ts";
 import { formatTable } from "../table.ts";

@@ -1,6 +1,6 @@
 import { usageError } from "../../errors.ts";
 import { unpin } from "../../lineage/pin.ts";
-import { shortVersion } from "../../store/version.ts";
+import { shortVersion } from "../../lineage/version.ts";
 import { defineCommand, printJson } from "../command.ts";
 
 export default defineCommand({

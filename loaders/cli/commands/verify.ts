@@ -1,7 +1,7 @@
 import { getDataset } from "../../datasets/index.ts";
 import { usageError } from "../../errors.ts";
 import { verifyStore } from "../../store/verify.ts";
-import { parseRef } from "../../store/version.ts";
+import { parseRef } from "../../lineage/version.ts";
 import { defineCommand, printJson } from "../command.ts";
 import { formatBytes } from "../units.ts";
 

@@ -2,7 +2,7 @@ import { getDataset } from "../../datasets/index.ts";
 import { usageError } from "../../errors.ts";
 import { filtersOf, listVersions } from "../../lineage/catalog.ts";
 import { readPins, setsPinning } from "../../lineage/pins.ts";
-import { shortVersion } from "../../store/version.ts";
+import { shortVersion } from "../../lineage/version.ts";
 import { defineCommand, printJson } from "../command.ts";
 import { formatTable } from "../table.ts";
 

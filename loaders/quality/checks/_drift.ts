@@ -1,4 +1,4 @@
-import { shortVersion } from "../../store/version.ts";
+import { shortVersion } from "../../lineage/version.ts";
 import type { CheckTarget } from "../check.ts";
 
 /** The compared version; the runner sets it for every module marked `drift`. */

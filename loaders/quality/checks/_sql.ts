@@ -1,4 +1,4 @@
-import { sqlString } from "../../datasets/rules.ts";
+import { sqlString } from "../../sql-quote.ts";
 import type { CheckTarget } from "../check.ts";
 
 /** Validates a non-empty list of the checked dataset's columns and quotes them. */

@@ -1,5 +1,5 @@
 import type { CheckModule } from "../check.ts";
-import type { AcceptedValuesCheck } from "../spec.ts";
+import type { AcceptedValuesCheck } from "../../datasets/check-spec.ts";
 import { keyAnd, literal } from "./_sql.ts";
 
 /** Rows whose non-NULL value is not one of the accepted values. */

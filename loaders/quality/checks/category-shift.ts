@@ -1,5 +1,5 @@
 import type { CheckModule } from "../check.ts";
-import type { CategoryShiftCheck } from "../spec.ts";
+import type { CategoryShiftCheck } from "../../datasets/check-spec.ts";
 import { against, baselineOf, parseLimit } from "./_drift.ts";
 
 /**

@@ -1,5 +1,5 @@
 import type { CheckModule, CheckTarget } from "../check.ts";
-import type { DistributionShiftCheck } from "../spec.ts";
+import type { DistributionShiftCheck } from "../../datasets/check-spec.ts";
 import { against, baselineOf } from "./_drift.ts";
 
 /** Defaults: PSI above 0.25 is a significant shift by the usual rule of thumb (Siddiqi 2006); KS D above 0.1. */

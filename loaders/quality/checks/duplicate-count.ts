@@ -1,5 +1,5 @@
 import type { CheckModule } from "../check.ts";
-import type { DuplicateCountCheck } from "../spec.ts";
+import type { DuplicateCountCheck } from "../../datasets/check-spec.ts";
 import { columnList, wholeNumber } from "./_sql.ts";
 
 /**

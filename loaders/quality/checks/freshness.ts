@@ -1,7 +1,7 @@
-import { sqlString } from "../../datasets/rules.ts";
-import { shortVersion } from "../../store/version.ts";
+import { sqlString } from "../../sql-quote.ts";
+import { shortVersion } from "../../lineage/version.ts";
 import type { CheckModule, CheckTarget } from "../check.ts";
-import type { FreshnessCheck } from "../spec.ts";
+import type { FreshnessCheck } from "../../datasets/check-spec.ts";
 
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
 

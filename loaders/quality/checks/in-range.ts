@@ -1,7 +1,7 @@
-import { sqlString } from "../../datasets/rules.ts";
+import { sqlString } from "../../sql-quote.ts";
 import { parseIsoTime } from "../../iso-time.ts";
 import type { CheckModule, CheckTarget } from "../check.ts";
-import type { InRangeCheck } from "../spec.ts";
+import type { InRangeCheck } from "../../datasets/check-spec.ts";
 import { keyAnd } from "./_sql.ts";
 
 /** A bound as SQL: a number, or an ISO timestamp given as a string. */

@@ -1,5 +1,5 @@
 import type { CheckModule } from "../check.ts";
-import type { CheckSpec, CheckType } from "../spec.ts";
+import type { CheckSpec, CheckType } from "../../datasets/check-spec.ts";
 import { acceptedValues } from "./accepted-values.ts";
 import { categoryShift } from "./category-shift.ts";
 import { distributionShift } from "./distribution-shift.ts";

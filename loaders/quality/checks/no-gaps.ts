@@ -1,6 +1,6 @@
-import { shortVersion } from "../../store/version.ts";
+import { shortVersion } from "../../lineage/version.ts";
 import type { CheckModule } from "../check.ts";
-import type { NoGapsCheck } from "../spec.ts";
+import type { NoGapsCheck } from "../../datasets/check-spec.ts";
 
 /**
  * One row per missing (key, day): days (UTC) inside a window on which the key's series has no row. Windows are each

@@ -1,5 +1,5 @@
 import type { CheckModule } from "../check.ts";
-import type { NotNullCheck } from "../spec.ts";
+import type { NotNullCheck } from "../../datasets/check-spec.ts";
 import { columnList, keyAnd } from "./_sql.ts";
 
 /** Rows with a NULL in any of the columns. */

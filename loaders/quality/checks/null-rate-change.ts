@@ -1,6 +1,6 @@
-import { sqlString } from "../../datasets/rules.ts";
+import { sqlString } from "../../sql-quote.ts";
 import type { CheckModule } from "../check.ts";
-import type { NullRateChangeCheck } from "../spec.ts";
+import type { NullRateChangeCheck } from "../../datasets/check-spec.ts";
 import { columnList } from "./_sql.ts";
 import { against, baselineOf, parseLimit } from "./_drift.ts";
 

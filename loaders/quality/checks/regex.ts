@@ -1,6 +1,6 @@
-import { sqlString } from "../../datasets/rules.ts";
+import { sqlString } from "../../sql-quote.ts";
 import type { CheckModule } from "../check.ts";
-import type { RegexCheck } from "../spec.ts";
+import type { RegexCheck } from "../../datasets/check-spec.ts";
 import { keyAnd } from "./_sql.ts";
 
 /** Rows whose non-NULL value, as text, does not match the whole pattern. */

@@ -1,6 +1,6 @@
-import { shortVersion } from "../../store/version.ts";
+import { shortVersion } from "../../lineage/version.ts";
 import type { CheckModule, CheckTarget } from "../check.ts";
-import type { RelationshipsCheck } from "../spec.ts";
+import type { RelationshipsCheck } from "../../datasets/check-spec.ts";
 import { columnList, keyAnd } from "./_sql.ts";
 
 type Joined = ReturnType<CheckTarget["input"]>;

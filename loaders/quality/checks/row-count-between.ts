@@ -1,5 +1,5 @@
 import type { CheckModule } from "../check.ts";
-import type { RowCountBetweenCheck } from "../spec.ts";
+import type { RowCountBetweenCheck } from "../../datasets/check-spec.ts";
 import { wholeNumber } from "./_sql.ts";
 
 /** One row holding the row count when it lies outside [min, max]; none otherwise. */

@@ -1,5 +1,5 @@
 import type { CheckModule } from "../check.ts";
-import type { RowCountChangeCheck } from "../spec.ts";
+import type { RowCountChangeCheck } from "../../datasets/check-spec.ts";
 import { against, baselineOf, parseLimit } from "./_drift.ts";
 
 /** One row (rows, previousRows, changePercent) when the row count moved by more than `max` against the compared version. */

@@ -1,7 +1,7 @@
-import { sqlString } from "../../datasets/rules.ts";
-import { shortVersion } from "../../store/version.ts";
+import { sqlString } from "../../sql-quote.ts";
+import { shortVersion } from "../../lineage/version.ts";
 import type { CheckModule } from "../check.ts";
-import type { SchemaUnchangedCheck } from "../spec.ts";
+import type { SchemaUnchangedCheck } from "../../datasets/check-spec.ts";
 
 /**
  * One row per column added, removed or retyped since the previous version (column, change, previous type, type). A

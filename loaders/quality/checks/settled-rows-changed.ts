@@ -1,6 +1,6 @@
-import { sqlString } from "../../datasets/rules.ts";
+import { sqlString } from "../../sql-quote.ts";
 import type { CheckModule } from "../check.ts";
-import type { SettledRowsChangedCheck } from "../spec.ts";
+import type { SettledRowsChangedCheck } from "../../datasets/check-spec.ts";
 import { against, baselineOf } from "./_drift.ts";
 import { parseMaxAge } from "./freshness.ts";
 

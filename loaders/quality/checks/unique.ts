@@ -1,5 +1,5 @@
 import type { CheckModule } from "../check.ts";
-import type { UniqueCheck } from "../spec.ts";
+import type { UniqueCheck } from "../../datasets/check-spec.ts";
 import { columnList } from "./_sql.ts";
 
 /** Key values held by more than one row, with how many rows hold each. The failing count is the number of values. */

@@ -1,5 +1,5 @@
 import type { CheckModule, CheckTarget } from "../check.ts";
-import type { VolumeAnomalyCheck } from "../spec.ts";
+import type { VolumeAnomalyCheck } from "../../datasets/check-spec.ts";
 
 /**
  * The robust spread of log counts is floored at 0.2, so at the default threshold a day must be at least e^(3.5·0.2),

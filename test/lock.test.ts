@@ -4,8 +4,8 @@ import { mkdtemp, readFile, readdir, rm, utimes, writeFile } from "node:fs/promi
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { isLabbookError } from "../../loaders/errors.ts";
-import { acquireLock, takeOverStale } from "../../loaders/store/lock.ts";
+import { isLabbookError } from "../loaders/errors.ts";
+import { acquireLock, takeOverStale } from "../loaders/lock.ts";
 
 /** The pid of a process that has exited. */
 function deadPid(): number {

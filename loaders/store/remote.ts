@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import { hexOf } from "../store/version.ts";
+import { hexOf } from "../lineage/version.ts";
 
 /**
  * Where objects are pushed to and pulled from. Keys mirror the store: objects/<2 hex>/<hex>.parquet and

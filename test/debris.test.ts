@@ -3,13 +3,13 @@ import { mkdir, readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { stagingDir } from "../../loaders/deliver/out-dir.ts";
-import { directoryRemote } from "../../loaders/remote/dir.ts";
-import { findDebris, sweepDebris } from "../../loaders/store/debris.ts";
-import { tempPath } from "../../loaders/store/objects.ts";
-import { runCli } from "../util/cli.ts";
-import { runUntilKilled } from "../util/killed.ts";
-import { createProject, makeVersion, protocolsSql, type TestProject } from "../util/project.ts";
+import { stagingDir } from "../loaders/out-dir.ts";
+import { directoryRemote } from "../loaders/remote/dir.ts";
+import { findDebris, sweepDebris } from "../loaders/debris.ts";
+import { tempPath } from "../loaders/store/objects.ts";
+import { runCli } from "./util/cli.ts";
+import { runUntilKilled } from "./util/killed.ts";
+import { createProject, makeVersion, protocolsSql, type TestProject } from "./util/project.ts";
 
 const DATASET = "experiment_protocols";
 
@@ -120,7 +120,7 @@ describe("debris of killed processes", () => {
   it("the next build sweeps a killed build's temp site beside dist/", async () => {
     await runUntilKilled(
       project.root,
-      `const { stagingDir } = await import(root + "/loaders/deliver/out-dir.ts");
+      `const { stagingDir } = await import(root + "/loaders/out-dir.ts");
        const { writeFile } = await import("node:fs/promises");
        const dir = await stagingDir(${JSON.stringify(project.root)}, "dist");
        await writeFile(dir + "/index.html", "half a site");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { resolveVersion, shortVersion } from "../../loaders/store/version.ts";
+import { resolveVersion, shortVersion } from "../../loaders/lineage/version.ts";
 
 /** A version whose hex digits are `lead` then zeros. */
 const v = (lead: string) => `sha256:${lead.padEnd(64, "0")}`;

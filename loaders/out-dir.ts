@@ -1,9 +1,9 @@
 import { existsSync } from "node:fs";
 import { mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
-import { LabbookError } from "../errors.ts";
-import { makeDir } from "../make-dir.ts";
-import { findSiblings, restoreSwapped, siblingName } from "../store/debris.ts";
+import { LabbookError } from "./errors.ts";
+import { makeDir } from "./make-dir.ts";
+import { findSiblings, restoreSwapped, siblingName } from "./debris.ts";
 
 /** Turns a filesystem error on `target` into a message that says what to do. */
 export function writeError(target: string, error: unknown): LabbookError {
@@ -35,7 +35,7 @@ export async function stagingDir(parent: string, name: string): Promise<string> 
   try {
     await makeDir(parent);
     // mkdir, not mkdtemp: this directory becomes the export, and mkdtemp's mode 0700 ignores the umask.
-    // Named for this process: what a killed build or export left is swept here by the next one (store/debris.ts).
+    // Named for this process: what a killed build or export left is swept here by the next one (debris.ts).
     await restoreSwapped(parent, name);
     for (const d of await findSiblings(parent, name)) await rm(d.path, { recursive: true, force: true });
     const tmp = path.join(parent, siblingName(name, "tmp"));

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { link, mkdir, open, readFile, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { LabbookError } from "../errors.ts";
+import { LabbookError } from "./errors.ts";
 import { pidAlive as alive, sweepDebris, type DebrisDirs } from "./debris.ts";
 
 export interface Lock {
