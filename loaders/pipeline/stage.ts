@@ -2,7 +2,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Config } from "../config.ts";
 import type { DatasetDef } from "../datasets/define.ts";
 import { compileSchema, quoteIdent } from "../datasets/rules.ts";
-import { openDuckDB, parquet, queryRows } from "../duckdb.ts";
+import { openDuckDB, parquet, queryRows, type ParquetFiles } from "../duckdb.ts";
 import { LabbookError } from "../errors.ts";
 import { validateStaged, type ValidationOutcome } from "../ingest/validate.ts";
 import type { SchemaField } from "../lineage/record.ts";
@@ -11,6 +11,9 @@ import type { QualityFacet } from "../quality/facet.ts";
 import { spillDir, type StagedFile } from "../store/objects.ts";
 import { parquetRowCount, parquetSchema, stageQuery } from "../store/parquet.ts";
 import { mergeRecent, recentCutoff, recentInputFilter } from "./incremental.ts";
+import type { PartitionsFacet } from "../ingest/partitions.ts";
+import { executePartitioned } from "./partitioned.ts";
+import type { StagedPartitions } from "./publish.ts";
 import { mergeBlocker, type RecentMerge } from "./recent.ts";
 
 export interface StageInput {
@@ -31,7 +34,14 @@ export interface ExecuteOptions {
 }
 
 export interface Executed {
+  /** The version's object; for a partitioned stage, its manifest (discarding it discards every staged partition). */
   staged: StagedFile;
+  /** A partitioned stage's output to publish: the partitions written and the manifest. */
+  output?: StagedPartitions;
+  /** A partitioned stage's `labbook_partitions` facet: which partitions it wrote and which it reused. */
+  partitions?: PartitionsFacet;
+  /** Whether the run merged with the previous version (a recent run, or a partitioned stage's changed days). */
+  merged?: boolean;
   rowCount: number;
   fields: SchemaField[];
   /** The SQL as run, with inputs named by their views (no machine paths). */
@@ -60,7 +70,7 @@ export function castSelect(def: DatasetDef): string {
   return `SELECT ${casts.join(", ")}\nFROM (${def.derive!.sql}\n) AS s`;
 }
 
-const fail = (def: DatasetDef, what: string, details: string[] = [], cause?: unknown) =>
+export const stageFailure = (def: DatasetDef, what: string, details: string[] = [], cause?: unknown) =>
   new LabbookError(`stage ${def.name} failed: ${what}`, { code: "E_PIPELINE", details, cause });
 
 /**
@@ -79,11 +89,12 @@ export async function executeStage(
   options.signal?.addEventListener("abort", onAbort);
   let staged: StagedFile | undefined;
   try {
+    if (def.partitioning) return await executePartitioned(con, config, def, inputs, options);
     const incremental = def.derive!.incremental;
     const paths = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, v.files]));
     let cutoff: Date | undefined;
     let fallback: string | undefined;
-    if (options.recent && incremental) {
+    if (options.recent?.days !== undefined && incremental) {
       cutoff = await recentCutoff(con, incremental, paths, options.recent.days);
       // Merging is only sound when it gives a full recompute's bytes; anything else loses or keeps stale rows.
       fallback = cutoff
@@ -101,13 +112,13 @@ export async function executeStage(
     }
     const sql = `SELECT * FROM (\n${select}\n) ORDER BY ${orderBy(def)}`;
     staged = await stageQuery(con, config.dataDir, sql).catch((e) => {
-      throw fail(def, (e as Error).message, [], e);
+      throw stageFailure(def, (e as Error).message, [], e);
     });
     options.signal?.throwIfAborted();
 
     const outcome = await validateStaged(con, def, staged.path, "strict");
     if (outcome.summary.rowsRejected > 0) {
-      throw fail(def, `${outcome.summary.rowsRejected} result rows break the schema of ${def.name}`, [
+      throw stageFailure(def, `${outcome.summary.rowsRejected} result rows break the schema of ${def.name}`, [
         ...outcome.firstErrors.map((e) => `row ${e.rowId}: ${e.column} = ${e.value ?? "null"} (${e.rule})`),
         "Fix the stage's SQL or its schema.",
       ]);
@@ -120,7 +131,7 @@ export async function executeStage(
       await createInputViews(con, inputs, () => undefined);
       await con.run(`CREATE OR REPLACE VIEW stage_output AS SELECT * FROM ${parquet(staged.path)}`);
       const [row] = await queryRows<Record<string, number>>(con, def.derive!.summary).catch((e) => {
-        throw fail(def, `summary: ${(e as Error).message}`, [], e);
+        throw stageFailure(def, `summary: ${(e as Error).message}`, [], e);
       });
       summary = Object.fromEntries(Object.entries(row ?? {}).map(([k, v]) => [k, Number(v)]));
     }
@@ -138,6 +149,7 @@ export async function executeStage(
       summary,
       validation: outcome.summary,
       cutoff,
+      merged: cutoff !== undefined,
       fallback,
       quality,
     };
@@ -154,7 +166,7 @@ export async function executeStage(
   }
 }
 
-async function createInputViews(
+export async function createInputViews(
   con: DuckDBConnection,
   inputs: Record<string, StageInput>,
   filter: (name: string) => string | undefined,
@@ -168,7 +180,7 @@ async function createInputViews(
 }
 
 /** A join that fans out shows up here rather than as silently double-counted rows downstream. */
-async function assertUniqueKey(con: DuckDBConnection, def: DatasetDef, file: string): Promise<void> {
+export async function assertUniqueKey(con: DuckDBConnection, def: DatasetDef, file: ParquetFiles): Promise<void> {
   const key = def.primaryKey.map(quoteIdent).join(", ");
   const dupes = await queryRows<{ key: string; n: number }>(
     con,
@@ -176,7 +188,7 @@ async function assertUniqueKey(con: DuckDBConnection, def: DatasetDef, file: str
      GROUP BY ${key} HAVING count(*) > 1 ORDER BY ${key} LIMIT 3`,
   );
   if (dupes.length) {
-    throw fail(
+    throw stageFailure(
       def,
       `the primary key (${def.primaryKey.join(", ")}) is not unique`,
       dupes.map((d) => `${d.key} appears ${d.n} times`),
