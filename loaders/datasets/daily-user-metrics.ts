@@ -32,8 +32,6 @@ export const dailyUserMetrics = defineDataset({
   }),
   primaryKey: ["userId", "day"],
   sortKey: ["day", "userId"],
-  // A row is a day's: a run after a change of old events recomputes only the days it touched.
-  partitioning: { column: "day", grain: "day" },
   derive: {
     inputs: ["events_dedup", "sessions", "experiment_protocols", "phase_assignments"],
     sql: `
