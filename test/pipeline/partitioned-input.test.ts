@@ -113,6 +113,9 @@ describe("labbook run over a partitioned behavioral_events", () => {
     expect(show.code, show.stderr).toBe(0);
     expect(show.stderr).toContain(`: ${partitionsSummary(facets.events_dedup!)}`);
     expect(partitionsSummary(facets.events_dedup!)).toMatch(/^1 of \d+ partitions written, \d+ reused$/);
+    // verify reads the stage's versions through their manifests, and finds every partition they share intact.
+    const verify = await runCli(["verify", "events_dedup"], project.env);
+    expect(verify.code, verify.stderr + verify.stdout).toBe(0);
 
     // A full recompute of every day gives the very same versions.
     const full = await runPipeline(config, { force: true });
