@@ -140,7 +140,8 @@ export async function run(args: string[]): Promise<void> {
 }
 
 /** Seeds the benchmark data unless the events table already holds exactly `events` rows. */
-async function ensureSeeded(
+/** Seeds `events` events unless the server already holds that many (shared with the incremental bench). */
+export async function ensureSeeded(
   sql: Sql,
   events: number,
   external: boolean,
@@ -160,7 +161,7 @@ async function ensureSeeded(
   log.info(`bench: seeded in ${result.seconds.toFixed(1)} s`);
 }
 
-async function countEvents(sql: Sql): Promise<number> {
+export async function countEvents(sql: Sql): Promise<number> {
   const naming = await findNaming(sql);
   if (!naming) return 0;
   const [n] = await sql`SELECT count(*)::bigint AS n FROM ${sql(TABLE_NAMES.behavioralEvent[naming])}`;

@@ -60,7 +60,10 @@ export interface Incremental {
  * the objects of the partitions they have in common.
  */
 export interface Partitioning {
-  /** A timestamp column that never is null; the first column of the sort key, so partitions are contiguous. */
+  /**
+   * A timestamp (or, for a derived dataset, date) column that never is null; the first column of the sort key, so
+   * partitions are contiguous.
+   */
   column: string;
   /** Day partitions keep the re-export after a change small; month partitions make fewer, larger objects. */
   grain: "day" | "month";
@@ -81,7 +84,10 @@ export interface DatasetDef<S extends z.ZodObject = z.ZodObject> {
   derive?: Derivation;
   /** Written by a labbook command itself rather than ingested or derived ("check": quality_results). */
   produced?: "check";
-  /** Store versions as one object per time partition (PostgreSQL sources only); see Partitioning. */
+  /**
+   * Store versions as one object per time partition (PostgreSQL sources, and day-partitioned derived datasets by
+   * day on their `incremental` column); see Partitioning.
+   */
   partitioning?: Partitioning;
   checks?: CheckSpec[];
 }
@@ -97,8 +103,17 @@ export function defineDataset<S extends z.ZodObject>(def: DatasetDef<S>): Datase
   }
   const part = def.partitioning;
   if (part) {
-    if (def.source?.kind !== "postgres")
-      throw new Error(`defineDataset ${def.name}: partitioning applies to PostgreSQL sources only`);
+    const incremental = def.derive?.incremental;
+    if (def.derive) {
+      // A derived partition is recomputed from its inputs' rows of the same days, so it must be a day-local stage.
+      if (incremental?.column !== part.column || part.grain !== "day" || incremental.align === "isoweek")
+        throw new Error(
+          `defineDataset ${def.name}: a derived dataset is partitioned by day, on its incremental column`,
+        );
+    } else if (def.source?.kind !== "postgres")
+      throw new Error(
+        `defineDataset ${def.name}: partitioning applies to PostgreSQL sources and derived datasets only`,
+      );
     if (def.sortKey[0] !== part.column)
       throw new Error(`defineDataset ${def.name}: the partition column "${part.column}" must lead the sort key`);
   }

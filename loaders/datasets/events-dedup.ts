@@ -11,6 +11,8 @@ export const eventsDedup = defineDataset({
   schema: behavioralEvents.schema,
   primaryKey: ["id"],
   sortKey: ["timestamp", "id"],
+  // As large as behavioral_events, and day-local: a run after a change of old events rewrites only their days.
+  partitioning: { column: "timestamp", grain: "day" },
   checks: [
     {
       type: "duplicate_count",

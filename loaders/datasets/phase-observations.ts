@@ -3,7 +3,8 @@ import { PHASE_TYPES } from "../sources/enums.ts";
 import { behavioralEvents } from "./behavioral-events.ts";
 import { date, float, int, personId, text } from "./columns.ts";
 import { defineDataset } from "./define.ts";
-import { compileSchema, quoteIdent, sqlString } from "./rules.ts";
+import { compileSchema } from "./rules.ts";
+import { quoteIdent, sqlString } from "../sql-quote.ts";
 
 /** Numeric columns of behavioral_events: the outcomes a protocol may name. */
 export const OUTCOME_COLUMNS: readonly string[] = compileSchema(behavioralEvents.schema)

@@ -13,9 +13,6 @@ export interface CompiledColumn {
   rules: { sql: string; rule: string }[];
 }
 
-// Quoting lives in sql-quote.ts; re-exported for the modules that still import it from here.
-export { quoteIdent, sqlString };
-
 type Def = { type: string; checks?: { _zod: { def: Record<string, unknown> } }[]; [k: string]: unknown };
 const defOf = (s: z.ZodType) => (s as unknown as { _zod: { def: Def } })._zod.def;
 const metaOf = (s: z.ZodType): ColumnMeta => (z.globalRegistry.get(s) as ColumnMeta | undefined) ?? {};

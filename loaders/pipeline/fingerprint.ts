@@ -24,6 +24,8 @@ export function definitionHash(def: DatasetDef): string {
       columns: compileSchema(def.schema),
       primaryKey: def.primaryKey,
       sortKey: def.sortKey,
+      // Only when declared, so that declaring none leaves the hashes of existing stages as they were.
+      ...(def.partitioning ? { partitioning: def.partitioning } : {}),
     }),
   );
 }

@@ -3,6 +3,7 @@ import type { Config } from "../config.ts";
 import type { DatasetDef, Incremental } from "../datasets/define.ts";
 import { readableFiles } from "../store/files.ts";
 import { shortVersion } from "../lineage/version.ts";
+import { readManifest, type VersionManifest } from "../store/manifest.ts";
 import { sameRowsBefore } from "./incremental.ts";
 import type { StageInput } from "./stage-input.ts";
 import type { LastRun } from "./state.ts";
@@ -12,8 +13,11 @@ import type { LastRun } from "./state.ts";
  * must first show that the input rows those came from are unchanged.
  */
 export interface RecentMerge {
-  days: number;
+  /** Days back from the newest input day to recompute; undefined for a partitioned stage's run of changed days. */
+  days?: number;
   previous: StageInput;
+  /** The previous version's manifest, for a partitioned stage: its partitions of unchanged days are reused. */
+  manifest?: VersionManifest;
   /** Windowed inputs whose version changed since the last run → the version that run read. */
   changed: Record<string, StageInput>;
 }
@@ -22,6 +26,9 @@ export interface RecentMerge {
  * Whether a recent run of `def` can merge with its last version; otherwise a note saying why it recomputes in full.
  * Checks what needs no data: the definition, the previous output, and that every input read whole (not windowed)
  * is the very version the last run read. Windowed inputs that changed are compared later, once the cutoff is known.
+ *
+ * A stage whose versions are made of day partitions merges the same way on every run, not only a recent one
+ * (`days` undefined): it recomputes the days on which a windowed input changed and reuses the other partitions.
  */
 export async function recentPlan(
   config: Config,
@@ -29,7 +36,20 @@ export async function recentPlan(
   last: LastRun | undefined,
   definition: string,
   inputs: Record<string, string>,
-  days: number,
+  days: number | undefined,
+): Promise<{ recent?: RecentMerge; note?: string }> {
+  const plan = await mergePlan(config, def, last, definition, inputs, days);
+  // Outside --mode recent, a partitioned stage that cannot merge simply runs in full, as every stage does.
+  return days === undefined && plan.note ? {} : plan;
+}
+
+async function mergePlan(
+  config: Config,
+  def: DatasetDef,
+  last: LastRun | undefined,
+  definition: string,
+  inputs: Record<string, string>,
+  days: number | undefined,
 ): Promise<{ recent?: RecentMerge; note?: string }> {
   const incremental = def.derive!.incremental;
   if (!incremental) return { note: "not day-partitioned, so --mode recent recomputes it in full" };
@@ -38,6 +58,9 @@ export async function recentPlan(
   }
   const files = await readableFiles(config.dataDir, last.version, def.name);
   if (!files) return { note: "the previous version is missing from the store; recomputed in full" };
+  const manifest = def.partitioning ? await readManifest(config.dataDir, last.version, def.name) : undefined;
+  if (def.partitioning && !manifest)
+    return { note: "the previous version is not made of partitions; recomputed in full" };
 
   const changed: Record<string, StageInput> = {};
   for (const [name, version] of Object.entries(inputs)) {
@@ -59,7 +82,7 @@ export async function recentPlan(
     }
     changed[name] = { version: before!, files: previousFiles };
   }
-  return { recent: { days, previous: { version: last.version, files }, changed } };
+  return { recent: { days, previous: { version: last.version, files }, manifest, changed } };
 }
 
 /**

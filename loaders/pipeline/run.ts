@@ -2,6 +2,7 @@ import type { Config } from "../config.ts";
 import { datasets as registry } from "../datasets/index.ts";
 import type { DatasetDef } from "../datasets/define.ts";
 import { LabbookError } from "../errors.ts";
+import { partitionsSummary } from "../ingest/partitions.ts";
 import { listVersions } from "../lineage/catalog.ts";
 import { facet, NAMESPACE } from "../lineage/facets.ts";
 import { readGitInfo, type GitInfo } from "../lineage/git.ts";
@@ -59,6 +60,8 @@ export interface StageResult {
   cutoff?: string;
   note?: string;
   summary?: Record<string, number>;
+  /** For a partitioned stage that ran: how many partitions it wrote and how many it reused. */
+  partitions?: { written: number; reused: number };
   error?: { message: string; details: string[] };
 }
 
@@ -188,8 +191,14 @@ async function runStage(
   }
   const last = await lastRun(config.lineageDir, def.name);
   const definition = definitionHash(def);
+  // A partitioned stage merges on every run but a forced one, which recomputes every day.
+  const forced = planned.reasons.some((r) => r.kind === "forced");
   const plan =
-    options.mode === "recent" ? await recentPlan(config, def, last, definition, planned.inputs, options.days ?? 1) : {};
+    options.mode === "recent"
+      ? await recentPlan(config, def, last, definition, planned.inputs, options.days ?? 1)
+      : def.partitioning && !forced
+        ? await recentPlan(config, def, last, definition, planned.inputs, undefined)
+        : {};
   if (plan.note) options.log.info(`${def.name}: ${plan.note}`);
   options.log.progress(`${def.name}: running`);
 
@@ -203,7 +212,8 @@ async function runStage(
     inputs: planned.inputs,
     mode,
     ...(options.mode === "recent" ? { days: options.days } : {}),
-    ...(executed.cutoff ? { cutoff: executed.cutoff.toISOString(), mergedWith: plan.recent!.previous.version } : {}),
+    ...(executed.cutoff ? { cutoff: executed.cutoff.toISOString() } : {}),
+    ...(executed.merged ? { mergedWith: plan.recent!.previous.version } : {}),
     ...(note ? { note } : {}),
     ...(executed.summary ? { summary: executed.summary } : {}),
   };
@@ -234,10 +244,16 @@ async function runStage(
     startedAt,
     endedAt,
     validation: executed.validation,
-    runFacets: { labbook_stage: stage, ...(executed.quality ? { labbook_quality: executed.quality } : {}) },
+    runFacets: {
+      labbook_stage: stage,
+      ...(executed.partitions ? { labbook_partitions: executed.partitions } : {}),
+      ...(executed.quality ? { labbook_quality: executed.quality } : {}),
+    },
   });
   // Once published the staged file has moved into the store; if publishing failed, nothing half-written stays.
-  const published = await publishStage(config, def.name, executed.staged, record).finally(executed.staged.discard);
+  const published = await publishStage(config, def.name, executed.output ?? executed.staged, record).finally(
+    executed.staged.discard,
+  );
   const summary = executed.summary
     ? ` (${Object.entries(executed.summary)
         .map(([k, v]) => `${k} ${v}`)
@@ -250,7 +266,8 @@ async function runStage(
       : "reproduced earlier version";
   options.log.info(
     `${def.name}: ${outcome} ${shortVersion(executed.staged.version)}, ${executed.rowCount.toLocaleString("en")} rows` +
-      `${mode === "recent" ? `, recomputed since ${stage.cutoff}` : ""}${summary}`,
+      `${mode === "recent" ? `, recomputed since ${stage.cutoff}` : ""}` +
+      `${executed.partitions ? `, ${partitionsSummary(executed.partitions)}` : ""}${summary}`,
   );
   return {
     status: "ran",
@@ -261,5 +278,8 @@ async function runStage(
     cutoff: stage.cutoff,
     note: stage.note,
     summary: executed.summary,
+    ...(executed.partitions
+      ? { partitions: { written: executed.partitions.written, reused: executed.partitions.reused } }
+      : {}),
   };
 }

@@ -1,65 +1,26 @@
-import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Config } from "../config.ts";
 import type { DatasetDef } from "../datasets/define.ts";
 import { compileSchema } from "../datasets/rules.ts";
-import { quoteIdent } from "../sql-quote.ts";
 import { openDuckDB, parquet, queryRows } from "../duckdb.ts";
-import { LabbookError } from "../errors.ts";
-import { validateStaged, type ValidationOutcome } from "../ingest/validate.ts";
-import type { SchemaField } from "../lineage/record.ts";
+import { validateStaged } from "../ingest/validate.ts";
 import { checkStaged } from "../quality/staged.ts";
-import type { QualityFacet } from "../quality/facet.ts";
 import { spillDir, type StagedFile } from "../store/objects.ts";
 import { parquetRowCount, parquetSchema, stageQuery } from "../store/parquet.ts";
 import { mergeRecent, recentCutoff, recentInputFilter } from "./incremental.ts";
-import { mergeBlocker, type RecentMerge } from "./recent.ts";
+import { executePartitioned } from "./partitioned.ts";
+import { mergeBlocker } from "./recent.ts";
+import {
+  assertUniqueKey,
+  castSelect,
+  createInputViews,
+  orderBy,
+  stageFailure,
+  type ExecuteOptions,
+  type Executed,
+} from "./stage-common.ts";
 import type { StageInput } from "./stage-input.ts";
 
 export type { StageInput };
-
-export interface ExecuteOptions {
-  /**
-   * Recompute only the last N days and merge with `previous` (a version of this stage's own dataset), if the rows
-   * before the cutoff are unchanged in every changed windowed input; otherwise recompute in full.
-   */
-  recent?: RecentMerge;
-  signal?: AbortSignal;
-  /** When the run started, for the checks' freshness. */
-  startedAt?: number;
-}
-
-export interface Executed {
-  staged: StagedFile;
-  rowCount: number;
-  fields: SchemaField[];
-  /** The SQL as run, with inputs named by their views (no machine paths). */
-  sql: string;
-  summary?: Record<string, number>;
-  validation: ValidationOutcome["summary"];
-  /** Set for a recent run that merged; undefined when everything was recomputed. */
-  cutoff?: Date;
-  /** Why a requested merge recomputed in full after all, e.g. an input changed before the cutoff. */
-  fallback?: string;
-  /** The dataset's declared quality checks on the result, if it has any. */
-  quality?: QualityFacet;
-}
-
-/** Columns in a total order: the sort key, then any primary key column it lacks, so ties cannot reorder bytes. */
-export function orderBy(def: DatasetDef): string {
-  const keys = [...def.sortKey, ...def.primaryKey.filter((k) => !def.sortKey.includes(k))];
-  return keys.map(quoteIdent).join(", ");
-}
-
-/** The stage's SQL with every column cast to the schema's type, in the schema's order. */
-export function castSelect(def: DatasetDef): string {
-  const casts = compileSchema(def.schema).map(
-    (c) => `CAST(s.${quoteIdent(c.name)} AS ${c.duckdbType}) AS ${quoteIdent(c.name)}`,
-  );
-  return `SELECT ${casts.join(", ")}\nFROM (${def.derive!.sql}\n) AS s`;
-}
-
-const fail = (def: DatasetDef, what: string, details: string[] = [], cause?: unknown) =>
-  new LabbookError(`stage ${def.name} failed: ${what}`, { code: "E_PIPELINE", details, cause });
 
 /**
  * Runs one stage in a fresh DuckDB: each input version becomes a view named after its dataset, the stage's SQL runs
@@ -77,11 +38,12 @@ export async function executeStage(
   options.signal?.addEventListener("abort", onAbort);
   let staged: StagedFile | undefined;
   try {
+    if (def.partitioning) return await executePartitioned(con, config, def, inputs, options);
     const incremental = def.derive!.incremental;
     const paths = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, v.files]));
     let cutoff: Date | undefined;
     let fallback: string | undefined;
-    if (options.recent && incremental) {
+    if (options.recent?.days !== undefined && incremental) {
       cutoff = await recentCutoff(con, incremental, paths, options.recent.days);
       // Merging is only sound when it gives a full recompute's bytes; anything else loses or keeps stale rows.
       fallback = cutoff
@@ -99,13 +61,13 @@ export async function executeStage(
     }
     const sql = `SELECT * FROM (\n${select}\n) ORDER BY ${orderBy(def)}`;
     staged = await stageQuery(con, config.dataDir, sql).catch((e) => {
-      throw fail(def, (e as Error).message, [], e);
+      throw stageFailure(def, (e as Error).message, [], e);
     });
     options.signal?.throwIfAborted();
 
     const outcome = await validateStaged(con, def, staged.path, "strict");
     if (outcome.summary.rowsRejected > 0) {
-      throw fail(def, `${outcome.summary.rowsRejected} result rows break the schema of ${def.name}`, [
+      throw stageFailure(def, `${outcome.summary.rowsRejected} result rows break the schema of ${def.name}`, [
         ...outcome.firstErrors.map((e) => `row ${e.rowId}: ${e.column} = ${e.value ?? "null"} (${e.rule})`),
         "Fix the stage's SQL or its schema.",
       ]);
@@ -118,7 +80,7 @@ export async function executeStage(
       await createInputViews(con, inputs, () => undefined);
       await con.run(`CREATE OR REPLACE VIEW stage_output AS SELECT * FROM ${parquet(staged.path)}`);
       const [row] = await queryRows<Record<string, number>>(con, def.derive!.summary).catch((e) => {
-        throw fail(def, `summary: ${(e as Error).message}`, [], e);
+        throw stageFailure(def, `summary: ${(e as Error).message}`, [], e);
       });
       summary = Object.fromEntries(Object.entries(row ?? {}).map(([k, v]) => [k, Number(v)]));
     }
@@ -136,6 +98,7 @@ export async function executeStage(
       summary,
       validation: outcome.summary,
       cutoff,
+      merged: cutoff !== undefined,
       fallback,
       quality,
     };
@@ -149,35 +112,5 @@ export async function executeStage(
     await staged?.discard();
     con.closeSync();
     instance.closeSync();
-  }
-}
-
-async function createInputViews(
-  con: DuckDBConnection,
-  inputs: Record<string, StageInput>,
-  filter: (name: string) => string | undefined,
-): Promise<void> {
-  for (const [name, input] of Object.entries(inputs)) {
-    const where = filter(name);
-    await con.run(
-      `CREATE OR REPLACE VIEW ${quoteIdent(name)} AS SELECT * FROM ${parquet(input.files)}${where ? ` WHERE ${where}` : ""}`,
-    );
-  }
-}
-
-/** A join that fans out shows up here rather than as silently double-counted rows downstream. */
-async function assertUniqueKey(con: DuckDBConnection, def: DatasetDef, file: string): Promise<void> {
-  const key = def.primaryKey.map(quoteIdent).join(", ");
-  const dupes = await queryRows<{ key: string; n: number }>(
-    con,
-    `SELECT CAST(concat_ws('/', ${key}) AS VARCHAR) AS key, count(*) AS n FROM ${parquet(file)}
-     GROUP BY ${key} HAVING count(*) > 1 ORDER BY ${key} LIMIT 3`,
-  );
-  if (dupes.length) {
-    throw fail(
-      def,
-      `the primary key (${def.primaryKey.join(", ")}) is not unique`,
-      dupes.map((d) => `${d.key} appears ${d.n} times`),
-    );
   }
 }

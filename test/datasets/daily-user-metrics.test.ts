@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parquet, queryRows, withDuckDB } from "../../loaders/duckdb.ts";
 import { listVersions } from "../../loaders/lineage/catalog.ts";
 import { runPipeline } from "../../loaders/pipeline/run.ts";
-import { objectPath } from "../../loaders/store/objects.ts";
+import { readableFiles } from "../../loaders/store/files.ts";
 import { createProject, type TestProject } from "../util/project.ts";
 import { publishStudy } from "./study-fixture.ts";
 
@@ -46,12 +46,14 @@ describe("daily_user_metrics", () => {
     expect(result.failed).toEqual([]);
     expect(result.ran).toEqual(["events_dedup", "sessions", "daily_user_metrics"]);
     const [latest] = await listVersions(project.config.lineageDir, "daily_user_metrics");
+    // Stored as day partitions: the version is read through its manifest's list of objects.
+    const files = (await readableFiles(project.config.dataDir, latest!.version))!;
     const rows = await withDuckDB((con) =>
       queryRows<Record<string, unknown>>(
         con,
         `SELECT "userId", CAST(day AS VARCHAR) AS day, events, sessions, minutes, "scoredEvents", "scoreSum",
            "meanScore", "engagementLow", "engagementMedium", "engagementHigh", "phaseLabel", "phaseType"
-         FROM ${parquet(objectPath(project.config.dataDir, latest!.version))}`,
+         FROM ${parquet(files)}`,
       ),
     );
     expect(rows.map((r) => Object.values(r))).toEqual(EXPECTED);

@@ -9,7 +9,7 @@ import { planDefects } from "../../loaders/seed/defects.ts";
 import { seedDatabase } from "../../loaders/seed/load.ts";
 import { DEFAULT_SEED_OPTIONS, planStudy, type SeedOptions } from "../../loaders/seed/plan.ts";
 import { connect } from "../../loaders/sources/postgres.ts";
-import { objectPath } from "../../loaders/store/objects.ts";
+import { readableFiles } from "../../loaders/store/files.ts";
 import { createTestDatabase, type TestDatabase } from "../util/pg.ts";
 import { createProject, type TestProject } from "../util/project.ts";
 
@@ -49,11 +49,13 @@ describe("events_dedup", () => {
     expect((dedup!.record.run.facets.labbook_stage as { summary: unknown }).summary).toEqual({ dropped: 3 });
 
     // Each dropped row has a kept twin with the same user, type, timestamp and data, on the planted day.
+    const eventFiles = (await readableFiles(config.dataDir, events!.version))!;
+    const dedupFiles = (await readableFiles(config.dataDir, dedup!.version))!;
     const dropped = await withDuckDB((con) =>
       queryRows<{ id: string; day: string; twins: number }>(
         con,
-        `WITH e AS (SELECT * FROM ${parquet(objectPath(config.dataDir, events!.version))}),
-              d AS (SELECT * FROM ${parquet(objectPath(config.dataDir, dedup!.version))})
+        `WITH e AS (SELECT * FROM ${parquet(eventFiles)}),
+              d AS (SELECT * FROM ${parquet(dedupFiles)})
          SELECT e.id, strftime(e."timestamp", '%Y-%m-%d') AS day,
            (SELECT count(*) FROM d WHERE d."userId" = e."userId" AND d."eventType" = e."eventType"
               AND d."timestamp" = e."timestamp" AND CAST(d."eventData" AS VARCHAR) = CAST(e."eventData" AS VARCHAR)) AS twins

@@ -3,7 +3,8 @@ import { behavioralEvents } from "../../loaders/datasets/behavioral-events.ts";
 import { experimentProtocols } from "../../loaders/datasets/experiment-protocols.ts";
 import { phaseAssignments } from "../../loaders/datasets/phase-assignments.ts";
 import type { DatasetDef } from "../../loaders/datasets/define.ts";
-import { compileSchema, quoteIdent } from "../../loaders/datasets/rules.ts";
+import { compileSchema } from "../../loaders/datasets/rules.ts";
+import { quoteIdent } from "../../loaders/sql-quote.ts";
 import { withDuckDB } from "../../loaders/duckdb.ts";
 import {
   PHASE_MISMATCH_SQL,

@@ -2,7 +2,7 @@ import type { Config } from "../../loaders/config.ts";
 import { getDataset } from "../../loaders/datasets/index.ts";
 import { compileSchema } from "../../loaders/datasets/rules.ts";
 import { quoteIdent, sqlString } from "../../loaders/sql-quote.ts";
-import { orderBy } from "../../loaders/pipeline/stage.ts";
+import { orderBy } from "../../loaders/pipeline/stage-common.ts";
 import { makeVersion } from "../util/project.ts";
 
 /**

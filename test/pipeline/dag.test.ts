@@ -103,3 +103,33 @@ describe("fingerprints", () => {
     expect(stageFingerprint("sha256:e", { x: "sha256:1", y: "sha256:2" })).not.toBe(a);
   });
 });
+
+describe("a partitioned derived dataset", () => {
+  const withTime = z.object({ id: z.string(), t: z.date() });
+  const stage = (partitioning: { column: string; grain: "day" | "month" }, incremental?: { column: string }) => () =>
+    defineDataset({
+      name: "by_day",
+      description: "by day",
+      schema: withTime,
+      primaryKey: ["id"],
+      sortKey: ["t", "id"],
+      partitioning,
+      derive: {
+        inputs: ["events"],
+        sql: "SELECT id, t FROM events",
+        ...(incremental ? { incremental: { column: incremental.column, inputs: { events: "t" } } } : {}),
+      },
+    });
+
+  it("is partitioned by day on its incremental column, and nothing else", () => {
+    expect(stage({ column: "t", grain: "day" }, { column: "t" })).not.toThrow();
+    for (const bad of [stage({ column: "t", grain: "day" }), stage({ column: "t", grain: "month" }, { column: "t" })])
+      expect(bad).toThrow(/a derived dataset is partitioned by day, on its incremental column/);
+  });
+
+  it("has a definition hash of its own: declaring partitioning runs the stage again", () => {
+    const partitioned = stage({ column: "t", grain: "day" }, { column: "t" })();
+    const plain = { ...partitioned, partitioning: undefined };
+    expect(definitionHash(partitioned)).not.toBe(definitionHash(plain));
+  });
+});

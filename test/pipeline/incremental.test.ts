@@ -115,16 +115,21 @@ describe("labbook run --mode recent: falling back to a full recompute", () => {
       const day37 = dayOf(37).toISOString().slice(0, 10);
       const day35 = dayOf(35).toISOString().slice(0, 10);
       const notes = Object.fromEntries(RECENT.map((n) => [n, byName(recent)[n]!.note]));
+      // events_dedup, stored as day partitions, recomputes the changed days before the cutoff as well, and merges.
       expect(notes).toEqual({
-        events_dedup: `behavioral_events changed before the cutoff ${day37}; recomputed in full`,
+        events_dedup: undefined,
         daily_user_metrics: `events_dedup changed before the cutoff ${day37}; recomputed in full`,
         weekly_metrics: `daily_user_metrics changed before the cutoff ${day35}; recomputed in full`,
         phase_observations: `events_dedup changed before the cutoff ${day37}; recomputed in full`,
       });
-      for (const name of RECENT) expect(byName(recent)[name]).toMatchObject({ mode: "all", cutoff: undefined });
+      for (const name of ["daily_user_metrics", "weekly_metrics", "phase_observations"])
+        expect(byName(recent)[name]).toMatchObject({ mode: "all", cutoff: undefined });
+      expect(byName(recent).events_dedup).toMatchObject({ mode: "recent", cutoff: `${day37}T00:00:00.000Z` });
+      // Days 30-39: the new days, the three from the cutoff among them.
+      expect(byName(recent).events_dedup!.partitions?.written).toBe(10);
       // The lineage says so too, and a plain run then has nothing to do because nothing was lost.
-      const [latest] = await listVersions(s.config.lineageDir, "events_dedup");
-      expect(latest!.record.run.facets.labbook_stage).toMatchObject({ mode: "all", note: notes.events_dedup });
+      const [latest] = await listVersions(s.config.lineageDir, "phase_observations");
+      expect(latest!.record.run.facets.labbook_stage).toMatchObject({ mode: "all", note: notes.phase_observations });
       expect((await runPipeline(s.config)).ran).toEqual([]);
       await expectFullRecomputeEquals(s.config, recent);
     } finally {

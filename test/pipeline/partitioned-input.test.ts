@@ -2,11 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Config } from "../../loaders/config.ts";
 import { getDataset, sourceDatasets } from "../../loaders/datasets/index.ts";
 import { ingestPostgres, type IngestOptions, type IngestResult } from "../../loaders/ingest/postgres.ts";
+import { partitionsSummary, type PartitionsFacet } from "../../loaders/ingest/partitions.ts";
+import { readRecord } from "../../loaders/lineage/catalog.ts";
 import { runPipeline, type RunResult, type StageResult } from "../../loaders/pipeline/run.ts";
 import { seedDatabase } from "../../loaders/seed/load.ts";
 import { DEFAULT_SEED_OPTIONS, SEED_EPOCH_MS, type SeedOptions } from "../../loaders/seed/plan.ts";
 import { connect, type Database } from "../../loaders/sources/postgres.ts";
 import { readManifest } from "../../loaders/store/manifest.ts";
+import { runCli } from "../util/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../util/pg.ts";
 import { createProject, type TestProject } from "../util/project.ts";
 
@@ -16,6 +19,9 @@ const RECENT = ["events_dedup", "daily_user_metrics", "weekly_metrics", "phase_o
 const BY_DAY = { column: "timestamp", grain: "day" } as const;
 const dayOf = (n: number) => new Date(SEED_EPOCH_MS + n * DAY);
 const byName = (r: RunResult): Record<string, StageResult> => Object.fromEntries(r.stages.map((s) => [s.dataset, s]));
+
+/** The derived datasets stored as day partitions. */
+const PARTITIONED = ["events_dedup"];
 
 /**
  * The pipeline over behavioral_events partitioned by day: its stages read a version made of partitions as one input,
@@ -73,5 +79,51 @@ describe("labbook run over a partitioned behavioral_events", () => {
     expect(full.failed).toEqual([]);
     for (const stage of full.stages.filter((s) => RECENT.includes(s.dataset)))
       expect(stage.version, stage.dataset).toBe(stages[stage.dataset]!.version);
+  });
+
+  it("after a change of an old day's events, rewrites only that day's partitions of the partitioned stages", async () => {
+    // One scored event of the fourth day gets another score: that day of events_dedup changes.
+    const [target] = await db.sql<{ id: string; timestamp: Date }[]>`SELECT id, "timestamp" FROM "BehavioralEvent"
+      WHERE "timestamp" >= ${dayOf(3)} AND "timestamp" < ${dayOf(4)} AND "sessionPerformanceScore" IS NOT NULL
+      ORDER BY id LIMIT 1`;
+    const day = target!.timestamp.toISOString().slice(0, 10);
+    await db.sql`UPDATE "BehavioralEvent"
+      SET "sessionPerformanceScore" = CASE WHEN "sessionPerformanceScore" > 0 THEN "sessionPerformanceScore" - 1 ELSE 1 END
+      WHERE id = ${target!.id}`;
+    expect((await ingest("behavioral_events")).partitions).toMatchObject({ written: 1 });
+
+    const run = await runPipeline(config);
+    expect(run.failed).toEqual([]);
+    const stages = byName(run);
+    const facets: Record<string, PartitionsFacet> = {};
+    for (const name of PARTITIONED) {
+      expect(stages[name], name).toMatchObject({ status: "ran", newVersion: true });
+      const record = await readRecord(config.lineageDir, name, stages[name]!.version!);
+      const facet = (facets[name] = record.run.facets.labbook_partitions as PartitionsFacet);
+      expect(facet.partitions.length, name).toBeGreaterThan(20);
+      const written = facet.partitions.filter((p) => p.status === "written").map((p) => p.key);
+      expect(written).toEqual([day]);
+      expect(stages[name]!.partitions).toEqual({
+        written: written.length,
+        reused: facet.partitions.length - written.length,
+      });
+      expect(facet.base).toBe(stages[name]!.previousVersion);
+    }
+    const show = await runCli(["show", `events_dedup@${stages.events_dedup!.version!.slice(7, 19)}`], project.env);
+    expect(show.code, show.stderr).toBe(0);
+    expect(show.stderr).toContain(`: ${partitionsSummary(facets.events_dedup!)}`);
+    expect(partitionsSummary(facets.events_dedup!)).toMatch(/^1 of \d+ partitions written, \d+ reused$/);
+    // verify reads the stage's versions through their manifests, and finds every partition they share intact.
+    const verify = await runCli(["verify", "events_dedup"], project.env);
+    expect(verify.code, verify.stderr + verify.stdout).toBe(0);
+
+    // A full recompute of every day gives the very same versions.
+    const full = await runPipeline(config, { force: true });
+    expect(full.failed).toEqual([]);
+    for (const name of PARTITIONED) {
+      const stage = byName(full)[name]!;
+      expect(stage.version, name).toBe(stages[name]!.version);
+      expect(stage.partitions, name).toEqual({ written: facets[name]!.partitions.length, reused: 0 });
+    }
   });
 });

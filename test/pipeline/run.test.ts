@@ -10,7 +10,7 @@ import { runPipeline, type RunResult } from "../../loaders/pipeline/run.ts";
 import { seedDatabase } from "../../loaders/seed/load.ts";
 import { DEFAULT_SEED_OPTIONS, type SeedOptions } from "../../loaders/seed/plan.ts";
 import { phaseObservations, READ_PHASE_OBSERVATIONS_SQL } from "../../loaders/datasets/phase-observations.ts";
-import { castSelect } from "../../loaders/pipeline/stage.ts";
+import { castSelect } from "../../loaders/pipeline/stage-common.ts";
 import { connect, type Database } from "../../loaders/sources/postgres.ts";
 import { objectPath, tmpDir } from "../../loaders/store/objects.ts";
 import { createTestDatabase, type TestDatabase } from "../util/pg.ts";

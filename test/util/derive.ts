@@ -1,9 +1,9 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Config } from "../../loaders/config.ts";
 import { getDataset } from "../../loaders/datasets/index.ts";
-import { quoteIdent } from "../../loaders/datasets/rules.ts";
+import { quoteIdent } from "../../loaders/sql-quote.ts";
 import { silentLogger } from "../../loaders/log.ts";
-import { castSelect, orderBy } from "../../loaders/pipeline/stage.ts";
+import { castSelect, orderBy } from "../../loaders/pipeline/stage-common.ts";
 import { deriveFrom } from "../../loaders/site/first-pins.ts";
 
 /**
