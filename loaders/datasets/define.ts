@@ -13,6 +13,12 @@ export interface PostgresSource {
   timeColumn?: string;
   /** The column that `--user-id` filters on, if any. */
   userColumn?: string;
+  /**
+   * Nullable columns the application added later, which a database on an older schema lacks: an ingest reads them
+   * as NULL there, and says so, instead of refusing the table. Each must be nullable and outside the keys, and a
+   * partitioned dataset has none (its partitions' fingerprints would change when the column arrives).
+   */
+  optionalColumns?: readonly string[];
 }
 
 export interface FileSource {
@@ -116,6 +122,15 @@ export function defineDataset<S extends z.ZodObject>(def: DatasetDef<S>): Datase
       );
     if (def.sortKey[0] !== part.column)
       throw new Error(`defineDataset ${def.name}: the partition column "${part.column}" must lead the sort key`);
+  }
+  const optional = def.source?.kind === "postgres" ? (def.source.optionalColumns ?? []) : [];
+  if (optional.length > 0 && part)
+    throw new Error(`defineDataset ${def.name}: a partitioned dataset cannot have optional source columns`);
+  for (const name of optional) {
+    if (!columns.includes(name) || def.primaryKey.includes(name) || def.sortKey.includes(name))
+      throw new Error(`defineDataset ${def.name}: optional column "${name}" must be a schema column outside the keys`);
+    if (!def.schema.shape[name]!.safeParse(null).success)
+      throw new Error(`defineDataset ${def.name}: optional column "${name}" must be nullable`);
   }
   return def;
 }

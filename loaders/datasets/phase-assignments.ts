@@ -8,7 +8,8 @@ export const phaseAssignments = defineDataset({
   description:
     "The phases of each protocol, as half-open date ranges [startDate, endDate). In a multiple-baseline protocol " +
     "each participant has their own phases (userId); null userId means the protocol's participant.",
-  source: { kind: "postgres", table: "phaseAssignment", timeColumn: "startDate" },
+  // userId came with multiple-baseline protocols; an application from before them has no such column.
+  source: { kind: "postgres", table: "phaseAssignment", timeColumn: "startDate", optionalColumns: ["userId"] },
   schema: z.object({
     id: cuid(),
     protocolId: text(),

@@ -69,10 +69,13 @@ export function sourceQuery(
   naming: Naming,
   filters: ResolvedFilters,
   partitions?: string[],
+  absent: readonly string[] = [],
 ): { sql: string; params: Record<string, string>; from: string; where: string[] } {
   const source = def.source as PostgresSource;
   const table = TABLE_NAMES[source.table][naming];
-  const cols = compileSchema(def.schema).map((c) => quoteIdent(c.name));
+  const cols = compileSchema(def.schema).map((c) =>
+    absent.includes(c.name) ? `NULL AS ${quoteIdent(c.name)}` : quoteIdent(c.name),
+  );
   const where: string[] = [];
   const params: Record<string, string> = {};
   assertFilterable(def, filters);
@@ -179,12 +182,18 @@ export async function ingestPostgres(
   const mode = options.validation ?? "strict";
   const startedAt = clock();
   const filters = resolveFilters(options.filters ?? {}, startedAt);
-  const whole = sourceQuery(def, naming, filters);
   const columns = compileSchema(def.schema);
   const signal = options.signal;
   signal?.throwIfAborted();
   // Before any query of the rows, the fingerprints of a partitioned ingest included: a changed column type is named.
-  await checkSourceColumns(db.sql, def.name, TABLE_NAMES[(def.source as PostgresSource).table][naming], columns);
+  const source = def.source as PostgresSource;
+  const table = TABLE_NAMES[source.table][naming];
+  const absent = await checkSourceColumns(db.sql, def.name, table, columns, source.optionalColumns);
+  const absentNote =
+    absent.length > 0
+      ? `${def.name}: the source table "${table}" has no column ${absent.map((c) => `"${c}"`).join(", ")}; read as NULL`
+      : undefined;
+  const whole = sourceQuery(def, naming, filters, undefined, absent);
 
   const staged: StagedFile[] = [];
   const fifo = await tempPath(config.dataDir, ".csv.fifo");
@@ -218,13 +227,12 @@ export async function ingestPostgres(
       if (plan.note && !options.full) log.info(`${def.name}: ${plan.note}`);
       partitioned = { fingerprints, plan, fingerprintSeconds };
       if (plan.write.length < fingerprints.length) {
-        const restricted = sourceQuery(def, naming, filters, plan.write);
+        const restricted = sourceQuery(def, naming, filters, plan.write, absent);
         select = restricted.sql;
         await conn`SELECT set_config(${PARTITIONS_SETTING}, ${plan.write.join(",")}, false)`;
       }
     }
     const copySql = copyStatement(select);
-    const table = TABLE_NAMES[(def.source as PostgresSource).table][naming];
     // The record is committed to git: a user id goes in as its keyed pseudonym, the raw id to local state. Drift
     // checks compare with earlier records, so they see the filters as the records hold them.
     const recorded = await recordedFilters(config, options.filters ?? {}, whole.params);
@@ -377,7 +385,7 @@ export async function ingestPostgres(
     });
     signal?.throwIfAborted();
 
-    const warnings = checkWarnings(def, quality, v.rowsValid);
+    const warnings = [...(absentNote ? [absentNote] : []), ...checkWarnings(def, quality, v.rowsValid)];
     const record = await recordFor({ version: final.version, rowCount: v.rowsValid, size: final.size, fields })(
       rejects ? withRejects(config, def, v, rejects, final.version) : v,
       quality ? { labbook_quality: quality } : {},

@@ -68,15 +68,19 @@ export async function sourceColumnMismatches(
  * Fails with E_SOURCE, naming each column, the type expected and the type found, when the source table's columns
  * no longer match the dataset. Run before the COPY: read as the dataset's types, 6.5 in a column turned double
  * precision would be stored as 7, and a timestamp turned text would fail with PostgreSQL's raw operator error.
+ * A missing column named in `optional` is no mismatch: it is returned, for the ingest to read as NULL.
  */
 export async function checkSourceColumns(
   sql: Sql,
   dataset: string,
   table: string,
   columns: readonly ExpectedColumn[],
-): Promise<void> {
-  const wrong = await sourceColumnMismatches(sql, table, columns);
-  if (wrong.length === 0) return;
+  optional: readonly string[] = [],
+): Promise<string[]> {
+  const mismatches = await sourceColumnMismatches(sql, table, columns);
+  const absent = mismatches.filter((m) => m.found === null && optional.includes(m.column)).map((m) => m.column);
+  const wrong = mismatches.filter((m) => !absent.includes(m.column));
+  if (wrong.length === 0) return absent;
   const say = (m: ColumnMismatch) =>
     m.found === null
       ? `column "${m.column}" is missing (expected ${m.expected})`

@@ -763,3 +763,51 @@ describe("ingestPostgres: failures leave the store as it was", () => {
     expect(await leftovers(f)).toEqual([]);
   });
 });
+
+describe("ingestPostgres: an application schema from before multiple-baseline protocols", () => {
+  it('reads a missing optional column ("PhaseAssignment"."userId") as NULL, says so, and gives the same bytes', async () => {
+    // Today's schema with only single-participant protocols (every userId NULL), then the same rows without the column.
+    const withColumn = await fixture("pascal", async (sql) => {
+      await sql`DELETE FROM "PhaseAssignment" WHERE "userId" IS NOT NULL`;
+    });
+    const older = await fixture("pascal", async (sql) => {
+      await sql`DELETE FROM "PhaseAssignment" WHERE "userId" IS NOT NULL`;
+      await sql`ALTER TABLE "PhaseAssignment" DROP COLUMN "userId"`;
+    });
+    try {
+      const a = await ingest(withColumn, "phase_assignments");
+      expect(a.warnings).toEqual([]);
+      const log = memoryLogger();
+      const b = await ingest(older, "phase_assignments", { log });
+      const note = 'phase_assignments: the source table "PhaseAssignment" has no column "userId"; read as NULL';
+      expect(b.warnings).toEqual([note]);
+      expect(log.lines.join("\n")).toContain(note);
+      expect(b.rowCount).toBe(a.rowCount);
+      expect(b.rowCount).toBeGreaterThan(0);
+      expect(b.version).toBe(a.version);
+      // The record shows how the column was read.
+      const record = await readRecord(older.config.lineageDir, "phase_assignments", b.version);
+      expect(JSON.stringify(record)).toContain('NULL AS \\"userId\\"');
+    } finally {
+      await withColumn.close();
+      await older.close();
+    }
+  });
+
+  it("still refuses a missing column that is not optional, naming it", async () => {
+    const f = await fixture("pascal", async (sql) => {
+      await sql`ALTER TABLE "PhaseAssignment" DROP COLUMN "phaseLabel"`;
+    });
+    try {
+      const error = (await ingest(f, "phase_assignments").catch((e) => e)) as LabbookError;
+      expect(isLabbookError(error, "E_SOURCE"), String(error)).toBe(true);
+      expect(error.message).toBe(
+        'phase_assignments: the source table "PhaseAssignment" does not match the dataset: ' +
+          'column "phaseLabel" is missing (expected text)',
+      );
+      expect(await leftovers(f)).toEqual([]);
+    } finally {
+      await f.close();
+    }
+  });
+});
