@@ -7,8 +7,6 @@ import type { Config } from "../config.ts";
 import { LabbookError } from "../errors.ts";
 import { readRecord, recordPath, writeRecord } from "../lineage/catalog.ts";
 import type { LineageRecord } from "../lineage/record.ts";
-import { silentLogger } from "../log.ts";
-import { mapLimit } from "../pool.ts";
 import { withLock } from "../lock.ts";
 import { adoptObject, hashingStream, objectPath, tempPath } from "../store/objects.ts";
 import { requireFiles } from "../store/files.ts";
@@ -16,7 +14,7 @@ import { manifestPath, manifestVersion, parseManifest } from "../store/manifest.
 import { beginPending, endPending } from "../store/pending.ts";
 import { checkObject, forgetVerified } from "../store/verified.ts";
 import { shortVersion } from "../lineage/version.ts";
-import type { TransferOptions, Wanted } from "./push.ts";
+import { transferAll, transferError, type TransferOptions, type Wanted } from "./transfer.ts";
 import { recordFooterMismatches } from "./record-check.ts";
 import { manifestKey, objectKey, recordKey, type Remote } from "../store/remote.ts";
 
@@ -42,61 +40,64 @@ export async function pull(
   wanted: Wanted[],
   options: TransferOptions = {},
 ): Promise<PullResult> {
-  const log = options.log ?? silentLogger;
   const result: PullResult = { remote: remote.url, pulled: [], present: 0, records: 0, bytes: 0 };
-  const corrupt: string[] = [];
-  const failures: string[] = [];
-  let done = 0;
-  await mapLimit(
-    wanted,
-    options.concurrency ?? 4,
-    async ({ dataset, version }) => {
-      const name = `${dataset}@${shortVersion(version)}`;
-      try {
+  const failures = await transferAll(wanted, {
+    ...options,
+    progress: (done, total) => `pull: ${done}/${total} versions, ${(result.bytes / 1e6).toFixed(1)} MB received`,
+    async each({ dataset, version }, once) {
+      /**
+       * Fetches an object once, however many versions name it (partitions are often shared): its size, and whether this
+       * call fetched it. A later caller waits for the fetch: a manifest must not go before its objects.
+       */
+      const fetch = async (object: string) => {
+        let first = false;
+        const size = await once(objectKey(object), () => {
+          first = true;
+          return fetchObject(config, remote, object, options.signal);
+        });
+        return { size, first };
+      };
+      // Two datasets can pin one object: it is fetched, and counted, once. Its true size: the bytes that hashed to its
+      // version, received now or on an earlier pull.
+      const size = await once(`version ${version}`, async () => {
         const local = objectPath(config.dataDir, version);
-        // The object's true size: the bytes that hashed to its version, received now or on an earlier pull.
-        let size: number;
         // A local copy that does not hold its version's bytes is replaced by the remote's: pull is how it is repaired.
         if (existsSync(local) && (await checkObject(config.dataDir, local, version)).intact) {
           result.present++;
-          size = (await stat(local)).size;
-        } else if (existsSync(local) || !(await isPartitioned(config, remote, dataset, version, options.signal))) {
-          size = await fetchObject(config, remote, version, options.signal);
-          result.pulled.push({ dataset, version, size });
-          result.bytes += size;
-        } else {
-          const got = await fetchPartitioned(config, remote, { dataset, version }, options.signal);
-          size = got.size;
-          if (got.received === 0 && got.hadManifest) result.present++;
-          else {
-            result.pulled.push({ dataset, version, size: got.received });
-            result.bytes += got.received;
+          return (await stat(local)).size;
+        }
+        if (existsSync(local) || !(await isPartitioned(config, remote, dataset, version, options.signal))) {
+          const got = await fetch(version);
+          if (got.first) {
+            result.pulled.push({ dataset, version, size: got.size });
+            result.bytes += got.size;
           }
+          return got.size;
         }
-        if (!existsSync(recordPath(config.lineageDir, dataset, version))) {
-          await fetchRecord(config, remote, { dataset, version, size }, options.signal);
-          result.records++;
+        const got = await fetchPartitioned(config, remote, { dataset, version }, fetch, options.signal);
+        if (got.received === 0 && got.hadManifest) result.present++;
+        else {
+          result.pulled.push({ dataset, version, size: got.received });
+          result.bytes += got.received;
         }
-      } catch (e) {
-        if (options.signal?.aborted) throw e;
-        (e instanceof LabbookError && e.code === "E_INTEGRITY" ? corrupt : failures).push(
-          `${name}: ${(e as Error).message}`,
-        );
-      }
-      log.progress(`pull: ${++done}/${wanted.length} versions, ${(result.bytes / 1e6).toFixed(1)} MB received`);
+        return got.size;
+      });
+      await once(recordKey(dataset, version), async () => {
+        if (existsSync(recordPath(config.lineageDir, dataset, version))) return;
+        await fetchRecord(config, remote, { dataset, version, size }, options.signal);
+        result.records++;
+      });
     },
-    options.signal,
-  );
-  if (corrupt.length || failures.length)
-    throw new LabbookError(
-      corrupt.length
-        ? `pull refused ${corrupt.length} corrupt object(s) or lineage record(s) from ${remote.url}`
-        : `pull from ${remote.url} failed for ${failures.length} of ${wanted.length} versions`,
-      {
-        code: corrupt.length ? "E_INTEGRITY" : "E_REMOTE",
-        details: [...corrupt, ...failures, "Nothing corrupt was stored; re-run to retry the others."],
-      },
-    );
+  });
+  if (failures.length)
+    throw transferError(failures, {
+      name: ({ dataset, version }) => `${dataset}@${shortVersion(version)}`,
+      message: (corrupt, failed) =>
+        corrupt
+          ? `pull refused ${corrupt} corrupt object(s) or lineage record(s) from ${remote.url}`
+          : `pull from ${remote.url} failed for ${failed} of ${wanted.length} versions`,
+      hint: "Nothing corrupt was stored; re-run to retry the others.",
+    });
   return result;
 }
 
@@ -161,6 +162,7 @@ async function fetchPartitioned(
   config: Config,
   remote: Remote,
   { dataset, version }: Wanted,
+  fetch: (object: string) => Promise<{ size: number; first: boolean }>,
   signal?: AbortSignal,
 ): Promise<{ size: number; received: number; hadManifest: boolean }> {
   const hadManifest = existsSync(manifestPath(config.dataDir, version));
@@ -180,7 +182,8 @@ async function fetchPartitioned(
   for (const p of manifest.partitions) {
     const file = objectPath(config.dataDir, p.object);
     if (existsSync(file) && (await checkObject(config.dataDir, file, p.object)).intact) continue;
-    received += await fetchObject(config, remote, p.object, signal);
+    const got = await fetch(p.object);
+    if (got.first) received += got.size;
   }
   if (!hadManifest) {
     const tmp = await tempPath(config.dataDir, ".json");

@@ -4,25 +4,12 @@ import type { Config } from "../config.ts";
 import { LabbookError } from "../errors.ts";
 import { listDatasets, listVersions, recordPath } from "../lineage/catalog.ts";
 import { pinSet, readPins } from "../lineage/pins.ts";
-import { silentLogger, type Logger } from "../log.ts";
-import { mapLimit } from "../pool.ts";
 import { isLocal } from "../store/files.ts";
 import { manifestPath, readManifest } from "../store/manifest.ts";
 import { hashingStream, objectPath } from "../store/objects.ts";
 import { shortVersion } from "../lineage/version.ts";
 import { manifestKey, objectKey, recordKey, type Remote } from "../store/remote.ts";
-
-export interface TransferOptions {
-  log?: Logger;
-  signal?: AbortSignal;
-  /** Transfers in flight at once (default 4). */
-  concurrency?: number;
-}
-
-export interface Wanted {
-  dataset: string;
-  version: string;
-}
+import { transferAll, transferError, type TransferOptions, type Wanted } from "./transfer.ts";
 
 export interface PushResult {
   remote: string;
@@ -59,15 +46,11 @@ export async function push(
   wanted: Wanted[],
   options: TransferOptions = {},
 ): Promise<PushResult> {
-  const log = options.log ?? silentLogger;
   const [objects, records] = await Promise.all([
     remote.list("objects/", options.signal),
     remote.list("lineage/", options.signal),
   ]);
   const result: PushResult = { remote: remote.url, pushed: [], present: 0, records: 0, bytes: 0 };
-  const corrupt: string[] = [];
-  const failures: string[] = [];
-  let done = 0;
   /** Uploads one file whose bytes must hash to `expect`, checked on the way out; its size. */
   const upload = async (key: string, file: string, expect: string) => {
     if (!existsSync(file)) throw new Error(`${file} is not in the local store and not on the remote`);
@@ -88,58 +71,66 @@ export async function push(
     );
     return size;
   };
-  await mapLimit(
-    wanted,
-    options.concurrency ?? 4,
-    async ({ dataset, version }) => {
-      const name = `${dataset}@${shortVersion(version)}`;
-      try {
-        if (objects.has(objectKey(version)) || objects.has(manifestKey(version))) result.present++;
-        else {
-          const file = objectPath(config.dataDir, version);
-          const manifest = existsSync(file) ? undefined : await readManifest(config.dataDir, version, dataset);
-          if (!existsSync(file) && !manifest) throw new Error("not in the local store and not on the remote");
-          let size = 0;
-          // A partitioned version: the objects the remote lacks first, the manifest last, as in the store.
-          for (const p of manifest?.partitions ?? []) {
-            if (objects.has(objectKey(p.object))) continue;
-            size += await upload(objectKey(p.object), objectPath(config.dataDir, p.object), p.object);
-            objects.set(objectKey(p.object), p.bytes);
+  const failures = await transferAll(wanted, {
+    ...options,
+    progress: (done, total) => `push: ${done}/${total} versions, ${(result.bytes / 1e6).toFixed(1)} MB sent`,
+    async each({ dataset, version }, once) {
+      /**
+       * Sends an object the remote lacks once, however many versions name it (partitions are often shared): the bytes
+       * sent, 0 when the remote had it, and whether this call sent it. A later caller waits for the upload: a manifest
+       * must not go before its objects.
+       */
+      const send = async (object: string) => {
+        let first = false;
+        const size = await once(objectKey(object), async () => {
+          first = true;
+          if (objects.has(objectKey(object))) return 0;
+          return upload(objectKey(object), objectPath(config.dataDir, object), object);
+        });
+        return { size, first };
+      };
+      // Two datasets can pin one object: it is sent, and counted, once.
+      await once(`version ${version}`, async () => {
+        if (objects.has(objectKey(version)) || objects.has(manifestKey(version))) {
+          result.present++;
+          return;
+        }
+        const file = objectPath(config.dataDir, version);
+        const manifest = existsSync(file) ? undefined : await readManifest(config.dataDir, version, dataset);
+        if (!existsSync(file) && !manifest) throw new Error("not in the local store and not on the remote");
+        if (!manifest) {
+          const sent = await send(version);
+          if (sent.first) {
+            result.pushed.push({ dataset, version, size: sent.size });
+            result.bytes += sent.size;
           }
-          size += manifest
-            ? await upload(manifestKey(version), manifestPath(config.dataDir, version), version)
-            : await upload(objectKey(version), file, version);
-          result.pushed.push({ dataset, version, size });
-          result.bytes += size;
+          return;
         }
-        if (!records.has(recordKey(dataset, version))) {
-          const file = recordPath(config.lineageDir, dataset, version);
-          if (!existsSync(file)) throw new Error("no lineage record in the working tree");
-          const size = (await stat(file)).size;
-          await remote.upload(recordKey(dataset, version), createReadStream(file), size, () => {}, options.signal);
-          result.records++;
+        let size = 0;
+        // A partitioned version: the objects the remote lacks first, the manifest last, as in the store.
+        for (const p of manifest.partitions) {
+          const sent = await send(p.object);
+          if (sent.first) size += sent.size;
         }
-      } catch (e) {
-        if (options.signal?.aborted) throw e;
-        (e instanceof LabbookError && e.code === "E_INTEGRITY" ? corrupt : failures).push(
-          `${name}: ${(e as Error).message}`,
-        );
-      }
-      log.progress(`push: ${++done}/${wanted.length} versions, ${(result.bytes / 1e6).toFixed(1)} MB sent`);
+        size += await upload(manifestKey(version), manifestPath(config.dataDir, version), version);
+        result.pushed.push({ dataset, version, size });
+        result.bytes += size;
+      });
+      await once(recordKey(dataset, version), async () => {
+        if (records.has(recordKey(dataset, version))) return;
+        const file = recordPath(config.lineageDir, dataset, version);
+        if (!existsSync(file)) throw new Error("no lineage record in the working tree");
+        const size = (await stat(file)).size;
+        await remote.upload(recordKey(dataset, version), createReadStream(file), size, () => {}, options.signal);
+        result.records++;
+      });
     },
-    options.signal,
-  );
-  if (corrupt.length || failures.length)
-    throw new LabbookError(
-      `push to ${remote.url} failed for ${corrupt.length + failures.length} of ${wanted.length} versions`,
-      {
-        code: corrupt.length ? "E_INTEGRITY" : "E_REMOTE",
-        details: [
-          ...corrupt,
-          ...failures,
-          "The versions that were not named here were pushed; re-run to retry the others.",
-        ],
-      },
-    );
+  });
+  if (failures.length)
+    throw transferError(failures, {
+      name: ({ dataset, version }) => `${dataset}@${shortVersion(version)}`,
+      message: (_, failed) => `push to ${remote.url} failed for ${failed} of ${wanted.length} versions`,
+      hint: "The versions that were not named here were pushed; re-run to retry the others.",
+    });
   return result;
 }

@@ -70,16 +70,11 @@ export async function prepareSiteData(config: Config, options: PrepareOptions = 
     };
     if (missing.length) {
       log.info(`build: pulling ${missing.length} pinned object(s) from the remote: ${names}`);
-      // Two datasets can pin one object (events_dedup of events without duplicates has their bytes): each object is
-      // fetched once, in the first pull, and the second fetches only the other datasets' lineage records.
-      const first = missing.filter((m, i) => missing.findIndex((o) => o.version === m.version) === i);
-      const again = missing.filter((m) => !first.includes(m));
-      let records = 0;
-      for (const batch of [first, again].filter((b) => b.length)) {
-        const result = await pull(config, remote, batch, { log, signal: options.signal });
-        [objects, bytes, records] = [objects + result.pulled.length, bytes + result.bytes, records + result.records];
-      }
-      warnUntracked(records);
+      // Two datasets can pin one object (events_dedup of events without duplicates has their bytes): pull fetches and
+      // counts it once, and fetches each dataset's lineage record.
+      const result = await pull(config, remote, missing, { log, signal: options.signal });
+      [objects, bytes] = [result.pulled.length, result.bytes];
+      warnUntracked(result.records);
     }
     if (compared.length) {
       const which = compared.map((m) => `${m.dataset}@${shortVersion(m.version)}`).join(", ");

@@ -212,6 +212,75 @@ describe.each(kinds)("push and pull with a $name remote", (kind) => {
     expect(existsSync(recordPath(p.config.lineageDir, EP, e2))).toBe(true);
   });
 
+  it("moves an object two pinned datasets share once each way, with both lineage records", async () => {
+    // The same rows give the same bytes: phase_assignments pins e1's very object.
+    const shared = await makeVersion(p.config, PH, protocolsSql(40), T0 + 3000);
+    expect(shared).toBe(e1);
+    await pin(p.config, "default", [
+      { dataset: EP, version: e1 },
+      { dataset: PH, version: e1 },
+    ]);
+    let r = await cli("push", "--json");
+    expect(r.code, r.stderr).toBe(0);
+    const size = (await readFile(objectPath(p.config.dataDir, e1))).length;
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      pushed: [{ version: e1, size }],
+      present: 0,
+      records: 2,
+      bytes: size,
+    });
+    expect(await remoteKeys()).toEqual({
+      objects: [objectKey(e1)],
+      records: [recordKey(EP, e1), recordKey(PH, e1)].sort(),
+    });
+
+    await rm(p.config.dataDir, { recursive: true });
+    await rm(path.join(p.config.lineageDir, EP), { recursive: true });
+    await rm(path.join(p.config.lineageDir, PH), { recursive: true });
+    r = await cli("pull", "--json");
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      pulled: [{ version: e1, size }],
+      present: 0,
+      records: 2,
+      bytes: size,
+    });
+    expect(existsSync(recordPath(p.config.lineageDir, EP, e1))).toBe(true);
+    expect(existsSync(recordPath(p.config.lineageDir, PH, e1))).toBe(true);
+    expect((await cli("verify")).code).toBe(0);
+  });
+
+  it("names each dataset that pins a corrupt shared object, and counts the object once", async () => {
+    await makeVersion(p.config, PH, protocolsSql(40), T0 + 3000);
+    await pin(p.config, "default", [
+      { dataset: EP, version: e1 },
+      { dataset: PH, version: e1 },
+    ]);
+    expect((await cli("push")).code).toBe(0);
+    const bad = await readFile(objectPath(p.config.dataDir, e1));
+    bad[bad.length >> 1]! ^= 0xff;
+    const remote = openRemote({ ...p.config, remote: env.LABBOOK_REMOTE }, { ...process.env, ...env });
+    await remote.upload(objectKey(e1), Readable.from([bad]), bad.length, () => {});
+    remote.close();
+
+    await rm(p.config.dataDir, { recursive: true });
+    const r = await cli("pull", "--json");
+    expect(r.code).toBe(1);
+    const error = JSON.parse(r.stdout).error;
+    expect(error).toMatchObject({
+      code: "E_INTEGRITY",
+      message: `pull refused 1 corrupt object(s) or lineage record(s) from ${env.LABBOOK_REMOTE}`,
+    });
+    // One error, one object: each dataset that pins it is named, then what to do.
+    expect(error.details).toEqual([
+      ...[EP, PH].map((d) =>
+        expect.stringContaining(`${d}@${shortVersion(e1)}: remote object ${objectKey(e1)} is corrupt`),
+      ),
+      "Nothing corrupt was stored; re-run to retry the others.",
+    ]);
+    expect(existsSync(objectPath(p.config.dataDir, e1))).toBe(false);
+  });
+
   it("pushes only the named pin set's objects with --pins", async () => {
     await pin(p.config, "other", [{ dataset: EP, version: e1 }]);
     const r = await cli("push", "--pins", "other", "--json");
