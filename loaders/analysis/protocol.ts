@@ -1,6 +1,7 @@
 import { attempt, namedRuns, piecewisePart, randomizationPart } from "./_parts.ts";
 import { lrr } from "./lrr.ts";
 import { nap, pnd, tau } from "./nonoverlap.ts";
+import { abOf } from "./phases.ts";
 import type { PiecewiseResult } from "./piecewise.ts";
 import { smd } from "./smd.ts";
 import { phaseSummary, type PhaseSummary } from "./summary.ts";
@@ -29,9 +30,6 @@ export interface ProtocolAnalysis {
 
 /** Whether a part of the analysis was computed (narrows it to its result). */
 export const isComputed = <T extends object>(part: T): part is Exclude<T, NotComputed> => !("notComputed" in part);
-
-/** Baseline phases are "A"; every intervention (and washout-free treatment) phase is "B". */
-export const abOf = (phaseType: string): "A" | "B" => (phaseType === "BASELINE" ? "A" : "B");
 
 /**
  * Summarises each phase of a series: one row per planned phase, in the given order (a phase without observed days

@@ -1,7 +1,7 @@
 import { mean, median, variance } from "./_stats.ts";
 import { statsError } from "./_validate.ts";
-import { phaseRuns } from "./phases.ts";
-import { abOf, type SeriesPoint } from "./protocol.ts";
+import { abOf, phaseRuns } from "./phases.ts";
+import type { SeriesPoint } from "./protocol-types.ts";
 import type { Direction } from "./types.ts";
 
 /** One phase as the visual analysis sees it: a maximal run of days with one label. */
