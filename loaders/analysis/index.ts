@@ -24,7 +24,15 @@ export {
   type ParticipantEffects,
 } from "./multiple-baseline.ts";
 export { poolEffect, poolProtocols, type PooledEffect, type ProtocolEffects } from "./pool.ts";
-export { visualAnalysis, type Feature, type PhaseChange, type VisualAnalysis, type VisualPhase } from "./visual.ts";
+export {
+  CHANGE_FEATURES,
+  visualAnalysis,
+  type ChangeFeature,
+  type Feature,
+  type PhaseChange,
+  type VisualAnalysis,
+  type VisualPhase,
+} from "./visual.ts";
 export { abOf, mapPhases, phaseRuns, type PhaseMapping, type PhaseRun } from "./phases.ts";
 export {
   randomizationTest,

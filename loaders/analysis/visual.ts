@@ -41,6 +41,10 @@ export interface PhaseChange {
   overlap: Feature<{ overlapping: number; n: number; share: number }>;
 }
 
+/** The features read at each phase change, in the order the What Works Clearinghouse lists them. */
+export const CHANGE_FEATURES = ["level", "trend", "variability", "immediacy", "overlap"] as const;
+export type ChangeFeature = (typeof CHANGE_FEATURES)[number];
+
 export interface VisualAnalysis {
   phases: VisualPhase[];
   changes: PhaseChange[];
