@@ -4,6 +4,7 @@ import { piecewiseRegression, type PiecewiseResult } from "./piecewise.ts";
 import type { AnalyzeOptions, NotComputed, RandomizationPart, SeriesPoint } from "./protocol-types.ts";
 import { randomizationTest } from "./randomization.ts";
 import type { Direction } from "./types.ts";
+import { visualAnalysis, type VisualAnalysis } from "./visual.ts";
 
 // The parts of analyzeSeries that have preconditions beyond two non-empty phases: each checks them first, so that an
 // unmet one reads in the study's phase labels rather than as the library's A/B error.
@@ -94,6 +95,12 @@ export function piecewisePart(
     );
     return { ...fit, terms: fit.terms.map((t) => ({ ...t, name: named.get(t.name) ?? t.name })) };
   });
+}
+
+/** The visual-analysis aids of one series (a protocol's, or one participant's): they need one observed day. */
+export function visualPart(series: readonly SeriesPoint[], direction: Direction): VisualAnalysis | NotComputed {
+  if (series.length === 0) return { notComputed: "no days were observed" };
+  return attempt(() => visualAnalysis(series, { direction }));
 }
 
 /** "phase x has 3 observed days", "phases x and y have 4 and 3 observed days". */

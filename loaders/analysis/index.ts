@@ -24,8 +24,16 @@ export {
   type ParticipantEffects,
 } from "./multiple-baseline.ts";
 export { poolEffect, poolProtocols, type PooledEffect, type ProtocolEffects } from "./pool.ts";
-export { visualAnalysis, type Feature, type PhaseChange, type VisualAnalysis, type VisualPhase } from "./visual.ts";
-export { mapPhases, phaseRuns, type PhaseMapping, type PhaseRun } from "./phases.ts";
+export {
+  CHANGE_FEATURES,
+  visualAnalysis,
+  type ChangeFeature,
+  type Feature,
+  type PhaseChange,
+  type VisualAnalysis,
+  type VisualPhase,
+} from "./visual.ts";
+export { abOf, mapPhases, phaseRuns, type PhaseMapping, type PhaseRun } from "./phases.ts";
 export {
   randomizationTest,
   type RandomizationOptions,
@@ -45,7 +53,6 @@ export {
   tTwoSided,
 } from "./distributions.ts";
 export {
-  abOf,
   analyzeSeries,
   formatP,
   isComputed,

@@ -1,15 +1,16 @@
-import { attempt } from "./_parts.ts";
+import { attempt, visualPart } from "./_parts.ts";
 import { bcSmd, type BcSmdResult } from "./bc-smd.ts";
 import { lrr } from "./lrr.ts";
 import { nap, pem, pnd, tau } from "./nonoverlap.ts";
 import { ird, pand } from "./pand.ts";
 import { poolEffect, type PooledEffect } from "./pool.ts";
-import { abOf, isComputed, type EffectRow, type NotComputed, type SeriesPoint } from "./protocol.ts";
+import { abOf } from "./phases.ts";
+import { isComputed, type EffectRow, type NotComputed, type SeriesPoint } from "./protocol.ts";
 import { smd } from "./smd.ts";
 import { tauBC } from "./tau-bc.ts";
 import { tauU } from "./tau-u.ts";
 import type { Direction, EffectSize } from "./types.ts";
-import { visualAnalysis, type VisualAnalysis } from "./visual.ts";
+import type { VisualAnalysis } from "./visual.ts";
 
 /** One participant of a multiple-baseline protocol: a pseudonym or id, and their series on the protocol's day axis. */
 export interface MbParticipant {
@@ -117,9 +118,7 @@ function participantEffects(p: MbParticipant, direction: Direction): Participant
     interventionDays: b.length,
     interventionStart,
     effects,
-    visual: p.series.length
-      ? attempt(() => visualAnalysis(p.series, { direction }))
-      : { notComputed: "no days were observed" },
+    visual: visualPart(p.series, direction),
   };
 }
 

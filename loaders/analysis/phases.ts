@@ -20,6 +20,9 @@ export function phaseRuns(phaseOfEach: readonly string[]): PhaseRun[] {
   return runs;
 }
 
+/** Baseline phases are "A"; every intervention (and washout-free treatment) phase is "B". */
+export const abOf = (phaseType: string): "A" | "B" => (phaseType === "BASELINE" ? "A" : "B");
+
 /** A→B mapping of phase labels: a lookup table, or a function returning "A" or "B" (or undefined if unknown). */
 export type PhaseMapping = Readonly<Record<string, "A" | "B">> | ((label: string) => "A" | "B" | undefined);
 

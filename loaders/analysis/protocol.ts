@@ -1,12 +1,14 @@
-import { attempt, namedRuns, piecewisePart, randomizationPart } from "./_parts.ts";
+import { attempt, namedRuns, piecewisePart, randomizationPart, visualPart } from "./_parts.ts";
 import { lrr } from "./lrr.ts";
 import { nap, pnd, tau } from "./nonoverlap.ts";
+import { abOf } from "./phases.ts";
 import type { PiecewiseResult } from "./piecewise.ts";
 import { smd } from "./smd.ts";
 import { phaseSummary, type PhaseSummary } from "./summary.ts";
 import { tauU } from "./tau-u.ts";
 import type { Direction, EffectSize } from "./types.ts";
 import type { AnalyzeOptions, NotComputed, RandomizationPart, SeriesPoint } from "./protocol-types.ts";
+import type { VisualAnalysis } from "./visual.ts";
 
 export type { AnalyzeOptions, NotComputed, RandomizationPart, SeriesPoint };
 
@@ -24,14 +26,17 @@ export interface ProtocolAnalysis {
   effects: EffectRow[];
   randomization: RandomizationPart;
   piecewise: PiecewiseResult | NotComputed;
+  /**
+   * The What Works Clearinghouse's visual-analysis aids: level, trend, variability, immediacy and overlap at each
+   * phase change, and the consistency of similar phases, each with a sentence. A multiple-baseline protocol has them
+   * per participant, and here says so.
+   */
+  visual: VisualAnalysis | NotComputed;
   interpretation: string;
 }
 
 /** Whether a part of the analysis was computed (narrows it to its result). */
 export const isComputed = <T extends object>(part: T): part is Exclude<T, NotComputed> => !("notComputed" in part);
-
-/** Baseline phases are "A"; every intervention (and washout-free treatment) phase is "B". */
-export const abOf = (phaseType: string): "A" | "B" => (phaseType === "BASELINE" ? "A" : "B");
 
 /**
  * Summarises each phase of a series: one row per planned phase, in the given order (a phase without observed days
@@ -54,10 +59,10 @@ export function summarizePhases(
 
 /**
  * The single-case comparison of one protocol's series: effect sizes of all baseline versus all intervention days, a
- * randomization test on the phase start points and the piecewise regression. Each is computed when the data allow
- * it and otherwise says why not, so a short phase costs the randomization test but not the effect sizes. The
- * per-phase summaries are `summarizePhases`. `labbook analyze` and the experiment pages both get these numbers from
- * one `analyzeProtocols` call per pin set.
+ * randomization test on the phase start points, the piecewise regression and the visual-analysis aids. Each is
+ * computed when the data allow it and otherwise says why not, so a short phase costs the randomization test but not
+ * the effect sizes. The per-phase summaries are `summarizePhases`. `labbook analyze` and the experiment pages both
+ * get these numbers from one `analyzeProtocols` call per pin set.
  */
 export function analyzeSeries(series: readonly SeriesPoint[], options: AnalyzeOptions = {}): ProtocolAnalysis {
   const direction = options.direction ?? "increase";
@@ -86,6 +91,7 @@ export function analyzeSeries(series: readonly SeriesPoint[], options: AnalyzeOp
     effects,
     randomization,
     piecewise,
+    visual: visualPart(series, direction),
     interpretation: interpret(a, b, effects, randomization, piecewise, direction, missing),
   };
 }

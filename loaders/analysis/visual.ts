@@ -1,7 +1,7 @@
 import { mean, median, variance } from "./_stats.ts";
 import { statsError } from "./_validate.ts";
-import { phaseRuns } from "./phases.ts";
-import { abOf, type SeriesPoint } from "./protocol.ts";
+import { abOf, phaseRuns } from "./phases.ts";
+import type { SeriesPoint } from "./protocol-types.ts";
 import type { Direction } from "./types.ts";
 
 /** One phase as the visual analysis sees it: a maximal run of days with one label. */
@@ -40,6 +40,10 @@ export interface PhaseChange {
   /** Share of the later phase's days inside the earlier phase's range [min, max]. */
   overlap: Feature<{ overlapping: number; n: number; share: number }>;
 }
+
+/** The features read at each phase change, in the order the What Works Clearinghouse lists them. */
+export const CHANGE_FEATURES = ["level", "trend", "variability", "immediacy", "overlap"] as const;
+export type ChangeFeature = (typeof CHANGE_FEATURES)[number];
 
 export interface VisualAnalysis {
   phases: VisualPhase[];

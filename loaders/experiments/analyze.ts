@@ -64,9 +64,10 @@ export interface ProtocolResult {
   /** Days whose events carry another experimentPhase than the assignment. */
   mismatches: PhaseMismatchRow[];
   /**
-   * Effect sizes, randomization test and piecewise fit; each part the data do not allow says why it is missing. In a
-   * multiple-baseline protocol the effect sizes are the pooled ones (random effects where every participant's
-   * estimate has an SE, else the equal-weight mean), and the single-series tests say why they do not apply.
+   * Effect sizes, randomization test, piecewise fit and visual-analysis aids; each part the data do not allow says why
+   * it is missing. In a multiple-baseline protocol the effect sizes are the pooled ones (random effects where every
+   * participant's estimate has an SE, else the equal-weight mean), the single-series tests say why they do not apply,
+   * and the visual-analysis aids say they are per participant.
    */
   analysis: ProtocolAnalysis;
   /** A multiple-baseline protocol (designType MULTIPLE_BASELINE): each participant and the analysis across them. */
@@ -169,6 +170,10 @@ const point = (s: PhaseObservation): SeriesPoint & { events: number } => ({
 const PER_PARTICIPANT =
   "a multiple-baseline protocol is analysed per participant and pooled across them; this single-series analysis does not apply";
 
+/** A multiple-baseline protocol's visual analysis: each participant's own series, in their analysis. */
+const VISUAL_PER_PARTICIPANT =
+  "computed per participant: each participant of a multiple-baseline protocol has their own phase change, so the visual-analysis aids are in multipleBaseline.analysis.participants[].visual";
+
 /** The indices of a single-series analysis, and the multiple-baseline index that stands for each when pooled. */
 const POOLED_AS: Record<string, string> = {
   NAP: "NAP",
@@ -219,6 +224,7 @@ function multipleBaseline(
       effects,
       randomization: { notComputed: PER_PARTICIPANT },
       piecewise: { notComputed: PER_PARTICIPANT },
+      visual: { notComputed: VISUAL_PER_PARTICIPANT },
       interpretation: analysis.interpretation,
     },
     multipleBaseline: { participants, analysis },

@@ -11,6 +11,7 @@ import {
   summarizePhases,
   tau,
   tauU,
+  visualAnalysis,
   type EffectSize,
   type SeriesPoint,
 } from "../../loaders/analysis/index.ts";
@@ -209,6 +210,16 @@ describe("analyzeSeries", () => {
     expect(test.exhaustive).toBe(true);
     expect(analysis.randomization).toEqual({ design: "AB", statistic: "mean B-A", ...test });
     expect(analysis.interpretation).toMatch(/ The randomization test, .* gives p = 0\.\d{4}: /);
+    // The visual-analysis aids of the same series, at its one phase change.
+    expect(analysis.visual).toEqual(visualAnalysis(series));
+    expect(visualAnalysis(series).changes.map((c) => `${c.from}→${c.to}`)).toEqual(["baseline_1→intervention_A_1"]);
+    // The expected direction reaches it: the rise is consistent with an increase, not with a decrease.
+    const down = analyzeSeries(series, { direction: "decrease" }).visual;
+    expect(down).toEqual(visualAnalysis(series, { direction: "decrease" }));
+    expect([analysis.visual, down].map((v) => "consistency" in v && v.consistency.value.consistent)).toEqual([
+      true,
+      false,
+    ]);
   });
 
   it("weighs the randomization test and the regression, and says when they disagree", () => {
@@ -295,6 +306,17 @@ describe("analyzeSeries", () => {
     });
     expect(aba.effects.map((e) => e.name)).toEqual(["NAP", "Tau", "Tau-U", "PND", "SMD", "LRRi"]);
     expect(aba.effects.every((e) => "estimate" in e)).toBe(true);
+    // Visual analysis reads every phase change, withdrawals too, whatever the randomization test can take.
+    const abaSeries = seriesOf([
+      ["baseline_1", baseline1],
+      ["intervention_A_1", intervention2],
+      ["baseline_2", baseline2],
+    ]);
+    expect(aba.visual).toEqual(visualAnalysis(abaSeries));
+    expect(visualAnalysis(abaSeries).changes.map((c) => [c.from, c.to])).toEqual([
+      ["baseline_1", "intervention_A_1"],
+      ["intervention_A_1", "baseline_2"],
+    ]);
 
     const series = seriesOf([["baseline_1", baseline1]]);
     const only = analyzeSeries(series);
@@ -311,6 +333,9 @@ describe("analyzeSeries", () => {
     expect(only.interpretation).toBe("No intervention days were observed, so the phases cannot be compared.");
     const none = analyzeSeries([]);
     expect(none.piecewise).toEqual({ notComputed: "no days were observed" });
+    expect(none.visual).toEqual({ notComputed: "no days were observed" });
+    // Baseline alone: the phase is described, and there is no change to read.
+    expect(only.visual).toEqual(visualAnalysis(series));
     expect(none.interpretation).toBe("No days were observed, so the phases cannot be compared.");
   });
 });

@@ -503,8 +503,9 @@ const snapshots: Record<string, (help: string) => void> = {
     "Usage: labbook analyze <protocol>|--all [--pins SET]
 
     Single-case analysis of experiment protocols on the pinned data: per-phase summaries, effect sizes (NAP, Tau,
-    Tau-U, PND, SMD, LRR) with confidence intervals, a randomization test on the phase start points and the
-    piecewise regression. These are the numbers the experiment pages show. <protocol> is an id or a protocol name.
+    Tau-U, PND, SMD, LRR) with confidence intervals, a randomization test on the phase start points, the piecewise
+    regression and the visual-analysis aids (level, trend, variability, immediacy, overlap, consistency). These are
+    the numbers the experiment pages show. <protocol> is an id or a protocol name.
 
     Options:
           --all       Analyse every protocol in the pinned data

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   abOf,
+  CHANGE_FEATURES,
   isComputed,
   lrr,
   nap,
@@ -10,6 +11,7 @@ import {
   smd,
   tau,
   tauU,
+  visualAnalysis,
   type EffectRow,
   type EffectSize,
   type NotComputed,
@@ -155,6 +157,22 @@ describe("analyzeProtocols on seeded data with known effects", () => {
       const firstB = c.series.find((p) => p.phaseType !== "BASELINE")!.phaseLabel;
       expect(computed(a.piecewise).terms.map((t) => t.name)).toContain(`level ${firstB}`);
       expect(page.analysis.interpretation).toBe(a.interpretation);
+      // The visual-analysis aids: every feature at each of the three phase changes, and consistency, with a
+      // sentence each, as the library computes them from the same series.
+      const visual = computed(a.visual);
+      expect(visual.changes.map((ch) => `${ch.from}→${ch.to}`)).toEqual([
+        "baseline_1→intervention_A_1",
+        "intervention_A_1→baseline_2",
+        "baseline_2→intervention_A_2",
+      ]);
+      for (const ch of visual.changes)
+        for (const f of CHANGE_FEATURES) {
+          expect(ch[f].value, `${lib.name} ${ch.from}→${ch.to} ${f}`).toBeTypeOf("object");
+          expect(ch[f].text.startsWith(`${f[0]!.toUpperCase()}${f.slice(1)}: `), ch[f].text).toBe(true);
+        }
+      expect(visual.consistency.text).toMatch(/^Consistency: baseline means \d/);
+      expect(visual).toEqual(asJson(visualAnalysis(lib.series.map(({ events: _, ...p }) => p))));
+      expect(page.analysis.visual).toEqual(a.visual);
       // The All protocols table: each protocol's main effect (NAP) and randomization p, as on its page.
       expect(index.find((p) => p.id === lib.id)).toMatchObject({
         observedDays: c.series.length,
@@ -189,6 +207,15 @@ describe("analyzeProtocols on seeded data with known effects", () => {
     const nap = computed(r.analysis.effects[0]!);
     expect(cli.stdout).toContain(`[${nap.ci![0].toFixed(3)}, ${nap.ci![1].toFixed(3)}]`);
     expect(cli.stdout).toContain(`p = ${computed(r.analysis.randomization).p.toFixed(4)}`);
+    // The visual-analysis aids, a sentence per feature under each phase change.
+    const visual = computed(r.analysis.visual);
+    expect(cli.stdout).toContain("  visual analysis:\n");
+    for (const ch of visual.changes) {
+      const at = lines.indexOf(`    ${ch.from} → ${ch.to}`);
+      expect(at, `${ch.from} → ${ch.to}`).toBeGreaterThan(0);
+      expect(lines.slice(at + 1, at + 6)).toEqual(CHANGE_FEATURES.map((f) => `      ${ch[f].text}`));
+    }
+    expect(lines).toContain(`    ${visual.consistency.text}`);
   });
 
   it("names the known protocols when asked for an unknown one", async () => {

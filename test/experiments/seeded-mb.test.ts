@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isComputed, type MultipleBaselineAnalysis, type NotComputed } from "../../loaders/analysis/index.ts";
+import {
+  CHANGE_FEATURES,
+  isComputed,
+  visualAnalysis,
+  type MultipleBaselineAnalysis,
+  type NotComputed,
+} from "../../loaders/analysis/index.ts";
 import { withDuckDB } from "../../loaders/duckdb.ts";
 import { ANALYSIS_READS, analyzeProtocols, type ProtocolResult } from "../../loaders/experiments/analyze.ts";
 import { MB_DESIGNS, planStudy, SEED_COMMAND_OPTIONS, type SeedOptions } from "../../loaders/seed/plan.ts";
@@ -124,6 +130,16 @@ describe("a multiple-baseline protocol in `labbook analyze --json` and on its pa
       expect(pooled(shown.analysis.pooled)).toEqual(pooled(a.pooled));
       expect(shown.analysis.design).toEqual(a.design);
       expect(page.analysis.effects).toEqual(r.analysis.effects);
+      // The visual-analysis aids are each participant's, at their one phase change, on the page as in the JSON; the
+      // protocol as a whole says so instead of leaving them out.
+      expect(r.analysis.visual).toEqual({ notComputed: expect.stringMatching(/^computed per participant: /) });
+      expect(page.analysis.visual).toEqual(r.analysis.visual);
+      for (const p of r.multipleBaseline!.participants) {
+        const visual = computed(a.participants.find((x) => x.participant === p.participant)!.visual);
+        expect(visual.changes.map((c) => `${c.from}→${c.to}`)).toEqual(["baseline_1→intervention_A_1"]);
+        for (const f of CHANGE_FEATURES) expect(visual.changes[0]![f].text, p.participant).toMatch(/^[A-Z]\w+: /);
+        expect(visual).toEqual(asJson(visualAnalysis(p.series.map(({ events: _, ...s }) => s))));
+      }
     }
     const real = mbs.find((r) => r.name === MB_DESIGNS[0].name)!;
     const table = await runCli(["analyze", real.name], project.env);
@@ -133,5 +149,13 @@ describe("a multiple-baseline protocol in `labbook analyze --json` and on its pa
       `  design-comparable SMD (HPS): g ${g.estimate.toFixed(3)} [${g.ci[0].toFixed(3)}, `,
     );
     for (const p of real.multipleBaseline!.participants) expect(table.stdout).toContain(`  ${p.participant} `);
+    for (const p of real.multipleBaseline!.analysis.participants) {
+      const visual = computed(p.visual);
+      expect(table.stdout).toContain(
+        `  visual analysis of ${p.participant}:\n    baseline_1 → intervention_A_1\n      ${visual.changes[0]!.level.text}\n`,
+      );
+      expect(table.stdout).toContain(`    ${visual.consistency.text}\n`);
+    }
+    expect(table.stdout).not.toContain("visual analysis not computed");
   });
 });

@@ -1,9 +1,17 @@
 import { mkdir, readdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import type { BrowserContext, Page } from "playwright-core";
+import type { BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { analyzeSeries, type SeriesPoint } from "../../loaders/analysis/index.ts";
+import {
+  analyzeSeries,
+  CHANGE_FEATURES,
+  isComputed,
+  type NotComputed,
+  type SeriesPoint,
+  type VisualAnalysis,
+} from "../../loaders/analysis/index.ts";
 import { projectRoot } from "../../loaders/config.ts";
+import type { ProtocolResult } from "../../loaders/experiments/analyze.ts";
 import { forPage, type ProtocolPage } from "../../loaders/site/experiments.ts";
 import { launchBrowser, watchPage } from "../util/browser.ts";
 import { createTestDatabase, type TestDatabase } from "../util/pg.ts";
@@ -334,6 +342,65 @@ describe("the built site in a browser", () => {
     }
   });
 
+  it("reads every protocol page's visual analysis, every feature at every phase change, as `labbook analyze` gives it", async () => {
+    const cli = await project.cli(["analyze", "--all", "--json"]);
+    expect(cli.code, cli.stderr).toBe(0);
+    const analyzed = new Map((JSON.parse(cli.stdout).protocols as ProtocolResult[]).map((r) => [r.id, r]));
+    const files = protocolPages();
+    expect(files.length).toBeGreaterThan(2);
+    for (const file of files) {
+      const r = analyzed.get(path.basename(file, ".html"))!;
+      const route = file.replace(/\.html$/, "");
+      const { page, report } = await inspect(context, `${server.url}/${route}`);
+      expect(report.errors, route).toEqual([]);
+      // The section comes after the per-phase summary and before the effect sizes, and holds the blocks.
+      const order = await page.evaluate(() => {
+        const at = (node: Element | null) => (node ? [...document.querySelectorAll("main *")].indexOf(node) : -1);
+        return {
+          summary: at(document.querySelector("h2#per-phase-summary")),
+          visual: at(document.querySelector("h2#visual-analysis")),
+          first: at(document.querySelector(".labbook-visual, .labbook-visual-participant")),
+          effects: at(document.querySelector("h2#effect-sizes")),
+        };
+      });
+      expect(order.summary, route).toBeGreaterThan(-1);
+      expect([order.summary, order.visual, order.first, order.effects], route).toEqual(
+        [order.summary, order.visual, order.first, order.effects].sort((a, b) => a - b),
+      );
+      const mb = r.multipleBaseline;
+      if (mb) {
+        // The protocol as a whole says its aids are per participant; the page shows one block per participant,
+        // collapsed, in the analysis's order (pseudonyms on the page, user ids in the local output).
+        expect(r.analysis.visual).toEqual({ notComputed: expect.stringMatching(/^computed per participant: /) });
+        const blocks = page.locator("details.labbook-visual-participant");
+        expect(await blocks.count(), route).toBe(mb.analysis.participants.length);
+        for (let k = 0; k < mb.analysis.participants.length; k++) {
+          const block = blocks.nth(k);
+          expect(await block.getAttribute("open")).toBeNull();
+          expect(await shownVisual(block), `${route}, participant ${k + 1}`).toEqual(
+            expectedVisual(mb.analysis.participants[k]!.visual),
+          );
+        }
+        // Opening one shows its phase change.
+        await blocks.first().locator("summary").click();
+        await expect.poll(() => blocks.first().locator("section[data-change]").isVisible()).toBe(true);
+        await blocks.first().screenshot({ path: path.join(SHOTS, `visual_mb_${mb.participants.length}.png`) });
+      } else {
+        await page.locator("div.labbook-visual").screenshot({ path: path.join(SHOTS, `visual_${r.id}.png`) });
+        const expected = expectedVisual(r.analysis.visual);
+        // A block for every phase change in the series: each run of a label after the first starts one.
+        const starts = r.series.filter((p, i) => i > 0 && p.phaseLabel !== r.series[i - 1]!.phaseLabel);
+        expect(starts.length, route).toBeGreaterThan(0);
+        expect(
+          expected.changes.map((c) => c.change.split("→")[1]),
+          route,
+        ).toEqual(starts.map((p) => p.phaseLabel));
+        expect(await shownVisual(page.locator("div.labbook-visual")), route).toEqual(expected);
+      }
+      await page.close();
+    }
+  });
+
   /** The built protocol pages. */
   function protocolPages(): string[] {
     return pages.filter((p) => /^experiments\/(?!index|summary)[^/]+\.html$/.test(p));
@@ -359,6 +426,82 @@ describe("the built site in a browser", () => {
     return (await readdir(dir)).find((f) => f.startsWith(`${protocolId}.`) && f.endsWith(".json"))!;
   }
 });
+
+/** What a protocol page's visual analysis shows: per phase change and for consistency, each feature's row. */
+interface ShownVisual {
+  changes: { change: string; heading: string; features: Record<string, ShownFeature> }[];
+  consistency: Record<string, ShownFeature>;
+}
+interface ShownFeature {
+  value: string;
+  finding: string;
+  /** Whether the row says what the feature means. */
+  explained: boolean;
+}
+
+/** The visual-analysis blocks inside a container, read from the DOM hooks the page gives them. */
+async function shownVisual(container: Locator): Promise<ShownVisual> {
+  return container.evaluate((root) => {
+    const features = (scope: Element) =>
+      Object.fromEntries(
+        [...scope.querySelectorAll("[data-feature]")].map((f) => [
+          f.getAttribute("data-feature")!,
+          {
+            value: f.querySelector(".labbook-visual-value")!.textContent!,
+            finding: f.querySelector(".labbook-visual-finding")!.textContent!,
+            explained: (f.querySelector(".labbook-visual-meaning")?.textContent ?? "").length > 40,
+          },
+        ]),
+      );
+    return {
+      changes: [...root.querySelectorAll("section[data-change]")].map((s) => ({
+        change: s.getAttribute("data-change")!,
+        heading: s.querySelector("h3")!.textContent!,
+        features: features(s),
+      })),
+      consistency: features(root.querySelector(".labbook-visual-consistency")!),
+    };
+  });
+}
+
+/**
+ * What the page must show for an analysis from `labbook analyze --json`: the analysis's own sentence for each
+ * feature (its "Level: " said by the row's name), and its number as the row's headline.
+ */
+function expectedVisual(visual: VisualAnalysis | NotComputed): ShownVisual {
+  if (!isComputed(visual)) throw new Error(`visual analysis not computed: ${visual.notComputed}`);
+  const fixed = (x: number | null, digits = 1) =>
+    x === null ? "—" : (Math.abs(x) < 0.5 * 10 ** -digits ? 0 : x).toFixed(digits);
+  const signed = (x: number, digits = 1) => `${x > 0 ? "+" : ""}${fixed(x, digits)}`;
+  const slope = (x: number | null) => (x === null ? "—" : signed(x, 2));
+  const row = (name: string, value: string, text: string): ShownFeature => {
+    expect(text.startsWith(`${name[0]!.toUpperCase()}${name.slice(1)}: `), text).toBe(true);
+    return { value, finding: text.slice(name.length + 2), explained: true };
+  };
+  return {
+    changes: visual.changes.map((c) => {
+      const values: Record<(typeof CHANGE_FEATURES)[number], string> = {
+        level: signed(c.level.value.change),
+        trend: `${slope(c.trend.value.from)} → ${slope(c.trend.value.to)} per day`,
+        variability: `SD ${fixed(c.variability.value.from)} → ${fixed(c.variability.value.to)}`,
+        immediacy: signed(c.immediacy.value.change),
+        overlap: `${Math.round(100 * c.overlap.value.share)}%`,
+      };
+      return {
+        change: `${c.from}→${c.to}`,
+        heading: `${c.from} → ${c.to}`,
+        features: Object.fromEntries(CHANGE_FEATURES.map((f) => [f, row(f, values[f], c[f].text)])),
+      };
+    }),
+    consistency: {
+      consistency: row(
+        "consistency",
+        visual.consistency.value.consistent ? "consistent" : "not consistent",
+        visual.consistency.text,
+      ),
+    },
+  };
+}
 
 /** RFC 4180 CSV as rows of fields (quoted fields may hold commas, quotes and line breaks). */
 function parseCsv(text: string): string[][] {

@@ -1,4 +1,11 @@
-import { formatP, isComputed, pValue } from "../../analysis/index.ts";
+import {
+  CHANGE_FEATURES,
+  formatP,
+  isComputed,
+  pValue,
+  type NotComputed,
+  type VisualAnalysis,
+} from "../../analysis/index.ts";
 import { usageError } from "../../errors.ts";
 import { analyzePinned, type ProtocolResult } from "../../experiments/analyze.ts";
 import { stringOption } from "../args.ts";
@@ -10,8 +17,9 @@ export default defineCommand({
   usage: "<protocol>|--all [--pins SET]",
   description:
     "Single-case analysis of experiment protocols on the pinned data: per-phase summaries, effect sizes (NAP, Tau,\n" +
-    "Tau-U, PND, SMD, LRR) with confidence intervals, a randomization test on the phase start points and the\n" +
-    "piecewise regression. These are the numbers the experiment pages show. <protocol> is an id or a protocol name.",
+    "Tau-U, PND, SMD, LRR) with confidence intervals, a randomization test on the phase start points, the piecewise\n" +
+    "regression and the visual-analysis aids (level, trend, variability, immediacy, overlap, consistency). These are\n" +
+    "the numbers the experiment pages show. <protocol> is an id or a protocol name.",
   options: {
     all: { type: "boolean", description: "Analyse every protocol in the pinned data" },
     pins: { type: "string", valueName: "SET", description: "Pin set to read (default LABBOOK_PINS or default)" },
@@ -73,7 +81,7 @@ function describe(r: ProtocolResult): string {
           ),
         ]
       : [`  piecewise regression not computed: ${pw.notComputed}`]),
-    ...(r.multipleBaseline ? multipleBaseline(r.multipleBaseline) : []),
+    ...(r.multipleBaseline ? multipleBaseline(r.multipleBaseline) : visual("visual analysis", a.visual)),
     `  ${a.interpretation}`,
     ...(r.mismatches.length
       ? [`  ${r.mismatches.length} day(s) where events carry another phase label than the assignment`]
@@ -121,6 +129,17 @@ function multipleBaseline(mb: NonNullable<ProtocolResult["multipleBaseline"]>): 
       ? `  design-comparable SMD (HPS): g ${f(g.estimate, 3)} ${ci(g.ci)}, unadjusted ${f(g.unadjusted, 3)}, ` +
         `SE ${f(g.se, 3)}, df ${f(g.df, 1)}, autocorrelation ${f(g.autocorrelation, 3)}, ICC ${f(g.icc, 3)}`
       : `  design-comparable SMD not computed: ${g.notComputed}`,
+    ...a.participants.flatMap((p) => visual(`visual analysis of ${p.participant}`, p.visual)),
+  ];
+}
+
+/** The visual-analysis aids as sentences: the five features at each phase change, then consistency. */
+function visual(title: string, v: VisualAnalysis | NotComputed): string[] {
+  if (!isComputed(v)) return [`  ${title} not computed: ${v.notComputed}`];
+  return [
+    `  ${title}:`,
+    ...v.changes.flatMap((c) => [`    ${c.from} → ${c.to}`, ...CHANGE_FEATURES.map((k) => `      ${c[k].text}`)]),
+    `    ${v.consistency.text}`,
   ];
 }
 
