@@ -81,10 +81,15 @@ export interface Fixture {
   close(): Promise<void>;
 }
 
-/** One DuckDB connection and a temp dir of Parquet files for a test file. */
-export async function createFixture(): Promise<Fixture> {
+/**
+ * One DuckDB connection and a temp dir of Parquet files for a test file. `memoryLimit` bounds the connection, and
+ * `spill: false` makes a query that exceeds it fail rather than spill to disk.
+ */
+export async function createFixture(duck: { memoryLimit?: string; spill?: false } = {}): Promise<Fixture> {
   const dir = await mkdtemp(path.join(tmpdir(), "labbook-checks-"));
-  const { instance, con } = await openDuckDB();
+  const { instance, con } = await openDuckDB({ memoryLimit: duck.memoryLimit });
+  // Without a temp_directory of its own, DuckDB spills to .tmp in the working directory; '' turns spilling off.
+  if (duck.spill === false) await con.run("SET temp_directory = ''");
   let n = 0;
   const write = async (c: DuckDBConnection, select: string) => {
     const file = path.join(dir, `${n++}.parquet`);

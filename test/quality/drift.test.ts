@@ -10,15 +10,16 @@ afterAll(async () => {
   await f?.close();
 });
 
-/** `n` events e0…, with a score and a kind drawn from the row number; `where` filters them. */
+/** `n` events e0…, hourly, with a score, a kind and a label drawn from the row number; `where` filters them. */
 const events = (
   n: number,
   score = "i % 100",
   kind = "CASE WHEN i % 2 = 0 THEN 'CARD' ELSE 'QUIZ' END",
   where = "true",
+  label = "NULL::VARCHAR",
 ) =>
   `SELECT 'e' || lpad(CAST(i AS VARCHAR), 6, '0') AS id, CASE WHEN i % 10 = 0 THEN NULL ELSE 'u1' END AS userId,
-     ${kind} AS kind, CAST(${score} AS INTEGER) AS score, NULL::VARCHAR AS label,
+     ${kind} AS kind, CAST(${score} AS INTEGER) AS score, ${label} AS label,
      TIMESTAMPTZ '2025-06-01 00:00:00+00' + i * INTERVAL 1 HOUR AS ts
    FROM range(${n}) AS t(i) WHERE ${where}`;
 
@@ -179,6 +180,81 @@ describe("settled_rows_changed", () => {
     expect(
       await f.check({ ...spec, olderThan: "1d", reference: "newest" }, edited, { ...at, baseline: events(100) }),
     ).toMatchObject({ status: "fail", failing: 1, sample: [{ id: "e000060", change: "changed" }] });
+  });
+  it("finds exactly the planted changes in a million rows within 128 MB, without spilling", async () => {
+    // A full outer join of both versions on the key needs over 192 MB here; the rows of days whose digests differ fit.
+    const small = await createFixture({ memoryLimit: "128MB", spill: false });
+    try {
+      // Hourly rows with a 50-character label; created 2139-05-27, so i >= 999,000 (from 2139-05-20) is not settled.
+      const label = (edit: string) => `CASE WHEN ${edit} THEN 'edited' ELSE repeat('x', 44) || i END`;
+      const current = events(
+        1_000_000,
+        "CASE WHEN i IN (5, 999500) THEN -1 ELSE i % 100 END",
+        undefined,
+        "i NOT IN (7, 123456, 999600)",
+        label("i = 654321"),
+      );
+      const previous = events(1_000_000, undefined, undefined, "i <> 800000", label("false"));
+      const r = await small.check({ ...spec, added: true }, current, {
+        createdAt: "2139-05-27T00:00:00Z",
+        baseline: previous,
+      });
+      expect(r).toMatchObject({
+        status: "fail",
+        failing: 5,
+        sample: [
+          { id: "e000005", change: "changed", ts: "2025-06-01T05:00:00.000Z" },
+          { id: "e000007", change: "deleted", ts: "2025-06-01T07:00:00.000Z" },
+          { id: "e123456", change: "deleted", ts: "2039-07-02T00:00:00.000Z" },
+          { id: "e654321", change: "changed", ts: "2100-01-22T09:00:00.000Z" },
+          { id: "e800000", change: "added", ts: "2116-09-05T08:00:00.000Z" },
+        ],
+      });
+    } finally {
+      await small.close();
+    }
+  });
+  it("matches a row whose time moved by its key: changed where it was settled, nothing where it was not", async () => {
+    const moved = (to: Record<string, string>) =>
+      `SELECT * REPLACE (CASE ${Object.entries(to)
+        .map(([id, ts]) => `WHEN id = '${id}' THEN TIMESTAMPTZ '${ts}:00+00'`)
+        .join(" ")} ELSE ts END AS ts) FROM (${events(100)})`;
+    // e000005 to a recent day, e000006 to another settled day, e000090 (recent) back into the settled range.
+    const current = moved({ e000005: "2025-06-09 00:00", e000006: "2025-06-02 05:00", e000090: "2025-06-02 03:00" });
+    expect(await f.check({ ...spec, added: true }, current, { ...at, baseline: events(100) })).toMatchObject({
+      status: "fail",
+      failing: 2,
+      sample: [
+        { id: "e000005", change: "changed", ts: "2025-06-01T05:00:00.000Z" },
+        { id: "e000006", change: "changed", ts: "2025-06-01T06:00:00.000Z" },
+      ],
+    });
+  });
+  it("compares values, not their hashes, when the compared version stores a column as another type", async () => {
+    // -1 as INTEGER and 4294967295 as UINTEGER hash alike; every other score hashes as it did.
+    const current = events(100, "CASE WHEN i = 5 THEN -1 ELSE i % 100 END");
+    const wider = `SELECT * REPLACE (CAST(CASE WHEN id = 'e000005' THEN 4294967295 ELSE score END AS UINTEGER) AS score)
+      FROM (${events(100)})`;
+    expect(await f.check(spec, current, { ...at, baseline: wider })).toMatchObject({
+      status: "fail",
+      failing: 1,
+      sample: [{ id: "e000005", change: "changed" }],
+    });
+  });
+  it("compares the columns both versions have, and is skipped when the compared version lacks the time", async () => {
+    const edited = events(100, "CASE WHEN i = 5 THEN 99 ELSE i % 100 END", undefined, "true", "'new'");
+    const withoutLabel = `SELECT * EXCLUDE (label) FROM (${events(100)})`;
+    expect(await f.check(spec, edited, { ...at, baseline: withoutLabel })).toMatchObject({
+      status: "fail",
+      failing: 1,
+      detail:
+        "rows with ts older than 7d before the version's creation unchanged against 121212121212; " +
+        "label not compared: the compared version lacks it",
+      sample: [{ id: "e000005", change: "changed" }],
+    });
+    expect(
+      await f.check(spec, edited, { ...at, baseline: `SELECT * EXCLUDE (ts) FROM (${events(100)})` }),
+    ).toMatchObject({ status: "skipped", failing: 0, detail: "column ts is not in the compared version 121212121212" });
   });
   it("takes a percentage threshold: it counts rows", async () => {
     const edited = events(100, "CASE WHEN i = 5 THEN 99 ELSE i % 100 END");
