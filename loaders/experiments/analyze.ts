@@ -113,7 +113,7 @@ export async function analyzePinned(config: Config, set: string, only?: string):
       details: [`Pin them with "labbook pin ${set} <dataset>".`],
     });
   return withDuckDB(async (con) => {
-    await attachPinned(con, config, set, pins);
+    await attachPinned(con, config, { set, pins });
     return analyzeProtocols(con, only);
   });
 }

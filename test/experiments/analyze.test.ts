@@ -57,7 +57,7 @@ describe("analyzeProtocols on seeded data with known effects", () => {
       default: await withDerived(project.config, pinsOf("default", await project.ingest()).default!),
     });
     results = await withDuckDB(async (con) => {
-      await attachPinned(con, project.config, "default");
+      await attachPinned(con, project.config, { set: "default" });
       return analyzeProtocols(con);
     });
   });
@@ -257,7 +257,7 @@ describe("a protocol with a phase of 3 observed days", () => {
       default: await withDerived(project.config, pinsOf("default", await project.ingest()).default!),
     });
     results = await withDuckDB(async (con) => {
-      await attachPinned(con, project.config, "default");
+      await attachPinned(con, project.config, { set: "default" });
       return analyzeProtocols(con);
     });
   });
