@@ -209,8 +209,9 @@ describe("analyzeProtocols on seeded data with known effects", () => {
     expect(cli.code).toBe(1);
     expect(cli.stdout).toBe("");
     expect(cli.stderr).toBe(
-      'error: pin set "exp" does not pin phase_observations, which labbook analyze reads\n' +
-        '  Pin them with "labbook pin exp <dataset>".\n',
+      'error: labbook analyze reads phase_observations, which pin set "exp" does not pin\n' +
+        `  Pinned in "exp": ${Object.keys(rest).sort().join(", ")}.\n` +
+        '  Pin it with "labbook pin exp phase_observations".\n',
     );
   });
 });
