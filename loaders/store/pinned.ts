@@ -4,8 +4,6 @@ import { LabbookError } from "../errors.ts";
 import { pinSet, readPins, type Pins } from "../lineage/pins.ts";
 import { shortVersion } from "../lineage/version.ts";
 import { quoteIdent } from "../sql-quote.ts";
-import { manifestPath } from "./manifest.ts";
-import { objectPath } from "./objects.ts";
 import { readableFiles } from "./files.ts";
 
 /**
@@ -18,10 +16,11 @@ import { readableFiles } from "./files.ts";
 export interface PinnedDataset {
   dataset: string;
   version: string;
-  /** The files that hold the version's rows, checked against its hash: read them with `parquet(files)`. */
+  /**
+   * The files that hold the version's rows, checked against its hash: its one Parquet object, or a partitioned
+   * version's partition objects. Read them with `parquet(files)`.
+   */
   files: string[];
-  /** The version's one Parquet object, or the manifest of a partitioned version: read `files`, not this. */
-  path: string;
 }
 
 /** A pinned version the local store lacks. */
@@ -98,10 +97,7 @@ async function resolve(dataDir: string, wanted: PinnedRef[]): Promise<Map<string
   const out = new Map<string, PinnedDataset>();
   for (const { dataset, version } of wanted) {
     const files = await readableFiles(dataDir, version, dataset);
-    if (!files) continue;
-    const own = objectPath(dataDir, version);
-    // For a partitioned version, `path` is its manifest: reading it as Parquet fails rather than reads one partition.
-    out.set(dataset, { dataset, version, files, path: files[0] === own ? own : manifestPath(dataDir, version) });
+    if (files) out.set(dataset, { dataset, version, files });
   }
   return out;
 }

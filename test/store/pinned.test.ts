@@ -9,7 +9,6 @@ import { shortVersion } from "../../loaders/lineage/version.ts";
 import { directoryRemote } from "../../loaders/remote/dir.ts";
 import { pull } from "../../loaders/remote/pull.ts";
 import { push } from "../../loaders/remote/push.ts";
-import { manifestPath } from "../../loaders/store/manifest.ts";
 import { objectPath } from "../../loaders/store/objects.ts";
 import { attachPinned, openPinned, type PinnedRef } from "../../loaders/store/pinned.ts";
 import {
@@ -70,14 +69,8 @@ describe("openPinned", () => {
         dataset: EP,
         version: parted.version,
         files: Object.values(parted.objects).map((o) => objectPath(p.config.dataDir, o)),
-        path: manifestPath(p.config.dataDir, parted.version),
       },
-      {
-        dataset: PA,
-        version: single,
-        files: [objectPath(p.config.dataDir, single)],
-        path: objectPath(p.config.dataDir, single),
-      },
+      { dataset: PA, version: single, files: [objectPath(p.config.dataDir, single)] },
     ]);
     // Only what is asked for is opened.
     expect((await openPinned(p.config, { reads: [PA] })).objects.map((o) => o.dataset)).toEqual([PA]);
