@@ -4,12 +4,11 @@ import type { Config } from "../config.ts";
 import { parquet, withDuckDB } from "../duckdb.ts";
 import { entryOf, listVersions, readRecord, recordPath } from "../lineage/catalog.ts";
 import { readGitInfo } from "../lineage/git.ts";
-import { pinSet, readPins } from "../lineage/pins.ts";
 import { silentLogger, type Logger } from "../log.ts";
 import { LabbookError } from "../errors.ts";
 import { requireFiles, versionStoreFiles, type VersionPart } from "../store/files.ts";
 import { manifestPath } from "../store/manifest.ts";
-import { pinnedObjects } from "../store/pinned.ts";
+import { openPinned } from "../store/pinned.ts";
 import { objectPath } from "../store/objects.ts";
 import { labbookVersion } from "../version.ts";
 import { qualityResults } from "../datasets/quality-results.ts";
@@ -62,9 +61,7 @@ export async function createArchive(
 ): Promise<ArchiveResult> {
   const log = options.log ?? silentLogger;
   const createdAt = new Date((options.clock ?? Date.now)());
-  const pins = await readPins(config.lineageDir);
-  const chosen = pinSet(pins, request.set);
-  const objects = await pinnedObjects(config, request.set, pins);
+  const { pins: chosen, objects } = await openPinned(config, { set: request.set });
   const datasets: ReadmeInput["datasets"] = [];
   for (const o of objects) {
     const e = entryOf(o.dataset, await readRecord(config.lineageDir, o.dataset, o.version));
@@ -95,7 +92,7 @@ export async function createArchive(
     quality,
     site: request.withSite === true,
   };
-  // Each store file once: versions that share a partition's object share its entry. pinnedObjects checked them.
+  // Each store file once: versions that share a partition's object share its entry. openPinned checked them.
   const storeFiles = new Map<string, ZipSource>();
   for (const s of stored) {
     const files = await versionStoreFiles(config.dataDir, s.version, s.dataset);

@@ -2,11 +2,12 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { z } from "zod";
 import type { Config } from "../config.ts";
 import { datasets, getDataset, type DatasetDef } from "../datasets/index.ts";
-import { LabbookError, usageError } from "../errors.ts";
+import { usageError } from "../errors.ts";
 import { findVersion } from "../lineage/catalog.ts";
 import { pinSet, readPins } from "../lineage/pins.ts";
 import { silentLogger, type Logger } from "../log.ts";
 import { requireFiles } from "../store/files.ts";
+import { openPinned } from "../store/pinned.ts";
 import { parquetSchema } from "../store/parquet.ts";
 import { parseRef, shortVersion } from "../lineage/version.ts";
 
@@ -57,22 +58,25 @@ export async function resolveSource(
   // An explicit --pins must name a set that exists; the configured default may be absent.
   if (request.pins !== undefined) pinSet(pins, request.pins);
   const pinned = hasVersion ? undefined : pins[set]?.[dataset];
-  if (pinned) {
-    version = pinned;
-    from = set;
-  } else if (request.pins !== undefined) {
-    getDataset(dataset); // a name that is no dataset at all is a usage error, not a missing pin
-    throw new LabbookError(`pin set "${request.pins}" does not pin ${dataset}`, {
-      code: "E_NOT_FOUND",
-      details: [`Pin it with "labbook pin ${request.pins} ${dataset}", or name a version: ${dataset}@<version>.`],
+  const missingDetails = ['Run "labbook pull" with LABBOOK_REMOTE set, or restore it from an offload zip.'];
+  let files: string[];
+  if (pinned || request.pins !== undefined) {
+    if (!pinned) getDataset(dataset); // a name that is no dataset at all is a usage error, not a missing pin
+    const opened = await openPinned(config, {
+      set,
+      pins,
+      reads: [dataset],
+      reader: "labbook export",
+      otherwise: `or name a version: ${dataset}@<version>`,
+      missingDetails,
     });
+    ({ version, files } = opened.objects[0]!);
+    from = set;
   } else {
     version = (await findVersion(config.lineageDir, dataset, wanted)).version;
     if (!hasVersion) log.info(`${dataset}: not pinned in "${set}", using the latest version ${shortVersion(version)}`);
+    files = await requireFiles(config.dataDir, version, dataset, missingDetails);
   }
-  const files = await requireFiles(config.dataDir, version, dataset, [
-    'Run "labbook pull" with LABBOOK_REMOTE set, or restore it from an offload zip.',
-  ]);
   const def = datasets.find((d) => d.name === dataset);
   const columns = await parquetSchema(con, files);
   return {

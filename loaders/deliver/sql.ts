@@ -29,11 +29,11 @@ export async function runSql(
   const pinSet = options.pins ?? config.pinSet;
   return withDuckDB(
     async (con) => {
-      const pinned = await attachPinned(con, config, pinSet);
-      const views = Object.fromEntries(pinned.map((p) => [p.dataset, p.version]));
+      const { objects } = await attachPinned(con, config, { set: pinSet });
+      const views = Object.fromEntries(objects.map((p) => [p.dataset, p.version]));
       await lockDown(
         con,
-        pinned.flatMap((p) => p.files),
+        objects.flatMap((p) => p.files),
       );
       const viewList = `Views of pin set "${pinSet}": ${Object.keys(views).join(", ") || "(none)"}.`;
       const onAbort = () => con.interrupt();

@@ -9,7 +9,7 @@ import { silentLogger, type Logger } from "../log.ts";
 import { tmpDir } from "../store/objects.ts";
 import { parquetRowCount, parquetSchema } from "../store/parquet.ts";
 import { readPins } from "../lineage/pins.ts";
-import { pinnedObjects, type PinnedDataset } from "../store/pinned.ts";
+import { openPinned, type PinnedDataset } from "../store/pinned.ts";
 import { shortVersion } from "../lineage/version.ts";
 import { makeDir } from "../make-dir.ts";
 
@@ -84,7 +84,7 @@ export async function syncDuckdb(config: Config, options: SyncOptions = {}): Pro
   const log = options.log ?? silentLogger;
   const pinSet = options.pins ?? config.pinSet;
   const file = path.resolve(options.db ?? config.duckdbPath);
-  const objects = await pinnedObjects(config, pinSet);
+  const { objects } = await openPinned(config, { set: pinSet });
   const { instance, con } = await openResearchDb(config, file);
   const onAbort = () => con.interrupt();
   options.signal?.addEventListener("abort", onAbort);

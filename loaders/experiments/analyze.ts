@@ -13,7 +13,6 @@ import {
 import type { Config } from "../config.ts";
 import { queryRows, withDuckDB } from "../duckdb.ts";
 import { LabbookError } from "../errors.ts";
-import { pinSet, readPins } from "../lineage/pins.ts";
 import {
   PHASE_MISMATCH_SQL,
   READ_PHASE_OBSERVATIONS_SQL,
@@ -103,18 +102,10 @@ export const ANALYSIS_READS = [
   "phase_assignments",
 ] as const;
 
-/** `analyzeProtocols` over a pin set's datasets, after checking that the set pins each one the analysis reads. */
+/** `analyzeProtocols` over the datasets of ANALYSIS_READS at a pin set, which must pin each of them. */
 export async function analyzePinned(config: Config, set: string, only?: string): Promise<ProtocolResult[]> {
-  const pins = await readPins(config.lineageDir);
-  const chosen = pinSet(pins, set);
-  const unpinned = ANALYSIS_READS.filter((d) => !chosen[d]);
-  if (unpinned.length)
-    throw new LabbookError(`pin set "${set}" does not pin ${unpinned.join(", ")}, which labbook analyze reads`, {
-      code: "E_NOT_FOUND",
-      details: [`Pin them with "labbook pin ${set} <dataset>".`],
-    });
   return withDuckDB(async (con) => {
-    await attachPinned(con, config, set, pins);
+    await attachPinned(con, config, { set, reads: ANALYSIS_READS, reader: "labbook analyze" });
     return analyzeProtocols(con, only);
   });
 }

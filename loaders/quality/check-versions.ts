@@ -8,6 +8,7 @@ import { findVersion, listVersions, type VersionEntry } from "../lineage/catalog
 import { PIN_SET, pinSet, readPins, type Pins } from "../lineage/pins.ts";
 import { silentLogger, type Logger } from "../log.ts";
 import { requireFiles } from "../store/files.ts";
+import { openPinned } from "../store/pinned.ts";
 import { spillDir } from "../store/objects.ts";
 import { parseRef, shortVersion } from "../lineage/version.ts";
 import { createdAtOf, storeContext } from "./context.ts";
@@ -127,8 +128,14 @@ export async function checkVersions(config: Config, options: CheckVersionsOption
   const chosen = await choose(config, options.refs ?? [], pins);
   const against = await resolveAgainst(config, options.against, allPins, chosen);
   const files = new Map<string, string[]>();
+  // The versions taken from the pin set are opened as every reader of pinned data opens them; others by version.
+  const pinned = [...new Set(chosen.filter((c) => pins?.[c.def.name] === c.entry.version).map((c) => c.def.name))];
+  if (pinned.length)
+    for (const o of (await openPinned(config, { set: options.pins, pins: allPins, reads: pinned })).objects)
+      files.set(o.version, o.files);
   for (const { def, entry } of chosen)
-    files.set(entry.version, await requireFiles(config.dataDir, entry.version, def.name));
+    if (!files.has(entry.version))
+      files.set(entry.version, await requireFiles(config.dataDir, entry.version, def.name));
   const { instance, con } = await openDuckDB({ tempDir: spillDir(config.dataDir) });
   const onAbort = () => con.interrupt();
   options.signal?.addEventListener("abort", onAbort);

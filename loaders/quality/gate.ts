@@ -5,7 +5,7 @@ import { openDuckDB } from "../duckdb.ts";
 import { LabbookError } from "../errors.ts";
 import { listVersions } from "../lineage/catalog.ts";
 import { pinSet, readPins } from "../lineage/pins.ts";
-import { requireFiles } from "../store/files.ts";
+import { openPinned } from "../store/pinned.ts";
 import { spillDir } from "../store/objects.ts";
 import { shortVersion } from "../lineage/version.ts";
 import { isDriftCheck } from "./checks/index.ts";
@@ -37,12 +37,14 @@ export async function gateVerdict(
   options: { clock?: () => number; signal?: AbortSignal } = {},
 ): Promise<GateVerdict> {
   const clock = options.clock ?? Date.now;
-  const pins = pinSet(await readPins(config.lineageDir), set);
+  const allPins = await readPins(config.lineageDir);
+  const pins = pinSet(allPins, set);
   const defs = datasets.filter((d) => pins[d.name] && gated(d.name));
+  const { objects } = await openPinned(config, { set, pins: allPins, reads: defs.map((d) => d.name) });
   const { instance, con } = await openDuckDB({ tempDir: spillDir(config.dataDir) });
   try {
     const reports: QualityReport[] = [];
-    for (const def of defs) {
+    for (const [i, def] of defs.entries()) {
       options.signal?.throwIfAborted();
       const version = pins[def.name]!;
       const entry = (await listVersions(config.lineageDir, def.name)).find((e) => e.version === version);
@@ -53,8 +55,7 @@ export async function gateVerdict(
         onlyPinned: true,
         clock,
       });
-      const files = await requireFiles(config.dataDir, version, def.name);
-      const report = await runChecksOnFile(con, def, files, context);
+      const report = await runChecksOnFile(con, def, objects[i]!.files, context);
       const recorded = entry ? qualityOfRecord(entry.record) : undefined;
       const results = report.results.map((r): CheckResult => {
         const drift = isDriftCheck(r.type);

@@ -9,7 +9,8 @@ import { silentLogger, type Logger } from "../log.ts";
 import { findFrameworkTemps } from "../debris.ts";
 import { withLock } from "../lock.ts";
 import { BUILD_TIME_ENV, buildTime } from "./build-time.ts";
-import { assertPinned } from "./context.ts";
+import { assertPinned } from "../store/pinned.ts";
+import { siteReader } from "./context.ts";
 import { discoverLoaders } from "./discover.ts";
 import { loaderFingerprint } from "./fingerprint.ts";
 import { runFramework } from "./framework.ts";
@@ -86,7 +87,10 @@ export async function invalidateSite(
   const pinsFile = await readPins(config.lineageDir);
   const pins = pinSet(pinsFile, config.pinSet);
   const loaders = await discoverLoaders(siteRoot(config));
-  for (const l of loaders) if (l.reads !== "all") assertPinned(`src/${l.file}`, l.reads, config.pinSet, pinsFile);
+  for (const l of loaders) {
+    const { reader, otherwise } = siteReader(`src/${l.file}`);
+    if (l.reads !== "all") assertPinned(reader, l.reads, config.pinSet, pinsFile, otherwise);
+  }
   const fingerprints: Record<string, string> = {};
   for (const loader of loaders) {
     fingerprints[loader.name] = await loaderFingerprint(loader, {

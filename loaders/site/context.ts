@@ -1,10 +1,7 @@
 import path from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { loadConfig, loadDotEnv, type Config } from "../config.ts";
-import { LabbookError } from "../errors.ts";
-import { pinSet, readPins, type Pins } from "../lineage/pins.ts";
-import { readableVersions } from "../store/files.ts";
-import type { PinnedDataset } from "../store/pinned.ts";
+import { openPinned, type PinnedDataset } from "../store/pinned.ts";
 import { buildTime } from "./build-time.ts";
 import { pseudonymizer, pseudonymKey, type PseudonymKey } from "../pseudonym.ts";
 
@@ -34,17 +31,9 @@ export async function siteContext(
 ): Promise<SiteContext> {
   loadDotEnv();
   const config = loadConfig(env);
-  const pinsFile = await readPins(config.lineageDir);
-  const pins = pinSet(pinsFile, config.pinSet);
   const shown = path.isAbsolute(file) ? path.relative(config.root, file) : file;
-  const reads = declaration.reads === "all" ? Object.keys(pins).sort() : [...declaration.reads];
-  assertPinned(shown, reads, config.pinSet, pinsFile);
   // Only the datasets it reads are checked against their hashes and opened.
-  const objects = await readableVersions(
-    config,
-    reads.map((d) => [d, pins[d]!]),
-    ["Run `labbook pull` with LABBOOK_REMOTE set to fetch them, or `labbook build`."],
-  );
+  const { pins, objects } = await openPinned(config, { reads: declaration.reads, ...siteReader(shown) });
   const key = await pseudonymKey(config, env);
   return {
     config,
@@ -58,19 +47,12 @@ export async function siteContext(
   };
 }
 
-/** Fails naming the loader, the datasets and the pin set when the set does not pin what the loader reads. */
-export function assertPinned(file: string, reads: readonly string[], set: string, pins: Pins): void {
-  const pinned = pins[set] ?? {};
-  const missing = reads.filter((d) => !pinned[d]);
-  if (missing.length)
-    throw new LabbookError(`${file} reads ${missing.join(", ")}, which pin set "${set}" does not pin`, {
-      code: "E_NOT_FOUND",
-      details: [
-        `Pinned in "${set}": ${Object.keys(pinned).sort().join(", ") || "nothing"}.`,
-        `Pin it with "labbook pin ${set} <dataset>", or build another set with LABBOOK_PINS.`,
-      ],
-    });
-}
+/** openPinned's options for a site loader: how the build and its loaders name what they lack. */
+export const siteReader = (file: string) => ({
+  reader: file,
+  otherwise: "or build another set with LABBOOK_PINS",
+  missingDetails: ["Run `labbook pull` with LABBOOK_REMOTE set to fetch them, or `labbook build`."],
+});
 
 /**
  * Runs `fn` with DuckDB views over exactly the datasets the loader declares, person columns pseudonymized: reading

@@ -5,10 +5,9 @@ import { jsonRows } from "../deliver/json-values.ts";
 import { lockDown } from "../deliver/sql.ts";
 import { withDuckDB } from "../duckdb.ts";
 import { LabbookError } from "../errors.ts";
-import { readPins } from "../lineage/pins.ts";
 import { spillDir } from "../store/objects.ts";
-import { readableVersions } from "../store/files.ts";
-import { assertPinned } from "./context.ts";
+import { openPinned } from "../store/pinned.ts";
+import { siteReader } from "./context.ts";
 import type { PseudonymKey } from "../pseudonym.ts";
 import { sqlError, sqlReads } from "./sql-reads.ts";
 import { createPinnedViews } from "./views.ts";
@@ -56,15 +55,8 @@ export async function querySqlFile(run: SqlLoaderRun): Promise<Record<string, un
   return withDuckDB(
     async (con) => {
       const reads = await sqlReads(con, sql, shown);
-      const pins = await readPins(config.lineageDir);
-      assertPinned(shown, reads.tables, config.pinSet, pins);
-      const pinned = pins[config.pinSet]!;
       // Only the datasets it reads are checked against their hashes and opened.
-      const objects = await readableVersions(
-        config,
-        reads.tables.map((d) => [d, pinned[d]!]),
-        ["Run `labbook pull` with LABBOOK_REMOTE set to fetch them, or `labbook build`."],
-      );
+      const { objects } = await openPinned(config, { reads: reads.tables, ...siteReader(shown) });
       await createPinnedViews(con, objects, run.key);
       await lockDown(
         con,

@@ -117,38 +117,3 @@ export function corruptObject(
     ],
   });
 }
-
-/** A version ready to read. */
-export interface ReadableVersion {
-  dataset: string;
-  version: string;
-  /** The files that hold the version's rows, checked against its hash: read them with `parquet(files)`. */
-  files: string[];
-  /** The version's one Parquet object, or the manifest of a partitioned version: read `files`, not this. */
-  path: string;
-}
-
-/** Resolves dataset → version pairs to their checked files; fails naming all that are missing. */
-export async function readableVersions(
-  config: { dataDir: string },
-  pairs: [dataset: string, version: string][],
-  details: string[],
-): Promise<ReadableVersion[]> {
-  const out: ReadableVersion[] = [];
-  const missing: string[] = [];
-  for (const [dataset, version] of pairs) {
-    const files = await readableFiles(config.dataDir, version, dataset);
-    const own = objectPath(config.dataDir, version);
-    // For a partitioned version, `path` is its manifest: reading it as Parquet fails rather than reads one partition.
-    if (files)
-      out.push({ dataset, version, files, path: files[0] === own ? own : manifestPath(config.dataDir, version) });
-    else missing.push(`${dataset}@${shortVersion(version)}`);
-  }
-  if (missing.length) {
-    throw new LabbookError(`pinned objects are missing from the local store: ${missing.join(", ")}`, {
-      code: "E_NOT_FOUND",
-      details,
-    });
-  }
-  return out;
-}

@@ -25,7 +25,7 @@ describe("commands refuse a corrupt object", () => {
   beforeAll(async () => {
     project = await seededProject();
     const results = await project.ingest();
-    // The derived datasets too, as a first build pins them: analyze reads phase_observations.
+    // The derived datasets too, as a first build pins them: analyze reads phase_observations and events_dedup.
     await project.pin({ default: await withDerived(project.config, pinsOf("default", results).default!) });
     events = results.find((r) => r.dataset === "behavioral_events")!.version;
     file = objectPath(project.config.dataDir, events);
@@ -57,7 +57,6 @@ describe("commands refuse a corrupt object", () => {
     ["export", ["export", "behavioral_events", "--format", "csv", "--out", "OUT"]],
     // Forced: the derived datasets are up to date, and a run that reads nothing has nothing to refuse.
     ["run", ["run", "--force"]],
-    ["analyze", ["analyze", "--all"]],
     ["sync-duckdb", ["sync-duckdb"]],
     ["diff", ["diff", "behavioral_events@EVENTS", "behavioral_events@EVENTS"]],
   ];
@@ -83,6 +82,12 @@ describe("commands refuse a corrupt object", () => {
           expectRefused(await runCli(argv, project.env));
         });
       }
+
+      it("labbook analyze opens only the datasets it analyses, as the experiment pages do: events are not among them", async () => {
+        const result = await runCli(["analyze", "--all"], project.env);
+        expect(result.stderr).not.toContain("is corrupt");
+        expect(result.code, result.stderr).toBe(0);
+      });
 
       it("the site build's data preparation and its loaders", async () => {
         await expect(prepareSiteData(project.config)).rejects.toMatchObject({ code: "E_INTEGRITY" });

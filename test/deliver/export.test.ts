@@ -10,6 +10,7 @@ import { fromParquet } from "../../loaders/deliver/from-parquet.ts";
 import { checkExport, listExports, type ExportManifest } from "../../loaders/deliver/manifest.ts";
 import { parquet, queryRows, withDuckDB } from "../../loaders/duckdb.ts";
 import { isLabbookError } from "../../loaders/errors.ts";
+import { readPins } from "../../loaders/lineage/pins.ts";
 import { hashFile, objectPath } from "../../loaders/store/objects.ts";
 import { seededProject, pinsOf, type SeededProject } from "../util/seeded.ts";
 
@@ -224,6 +225,20 @@ describe("exportDataset", () => {
     expect(error.message).toBe('unknown column "week" in --partition-by for behavioral_events');
     expect(error.details[0]).toMatch(/^Valid: date, id, userId, eventType, /);
     expect(error.details[0]).not.toContain("eventData");
+  });
+
+  it("refuses a --pins set that does not pin the dataset, as every reader of pinned data does", async () => {
+    const pins = await readPins(project.config.lineageDir);
+    await project.pin({ ...pins, study: { behavioral_events: events.version } });
+    const error = await exportOne({ ref: "context_metadata", pins: "study" }).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: "E_NOT_FOUND",
+      message: 'labbook export reads context_metadata, which pin set "study" does not pin',
+      details: [
+        'Pinned in "study": behavioral_events.',
+        'Pin it with "labbook pin study context_metadata", or name a version: context_metadata@<version>.',
+      ],
+    });
   });
 
   it("refuses a partition per row", async () => {

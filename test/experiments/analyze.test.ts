@@ -59,7 +59,7 @@ describe("analyzeProtocols on seeded data with known effects", () => {
       default: await withDerived(project.config, pinsOf("default", await project.ingest()).default!),
     });
     results = await withDuckDB(async (con) => {
-      await attachPinned(con, project.config, "default");
+      await attachPinned(con, project.config, { set: "default" });
       return analyzeProtocols(con);
     });
   });
@@ -236,8 +236,9 @@ describe("analyzeProtocols on seeded data with known effects", () => {
     expect(cli.code).toBe(1);
     expect(cli.stdout).toBe("");
     expect(cli.stderr).toBe(
-      'error: pin set "exp" does not pin phase_observations, which labbook analyze reads\n' +
-        '  Pin them with "labbook pin exp <dataset>".\n',
+      'error: labbook analyze reads phase_observations, which pin set "exp" does not pin\n' +
+        `  Pinned in "exp": ${Object.keys(rest).sort().join(", ")}.\n` +
+        '  Pin it with "labbook pin exp phase_observations".\n',
     );
   });
 });
@@ -284,7 +285,7 @@ describe("a protocol with a phase of 3 observed days", () => {
       default: await withDerived(project.config, pinsOf("default", await project.ingest()).default!),
     });
     results = await withDuckDB(async (con) => {
-      await attachPinned(con, project.config, "default");
+      await attachPinned(con, project.config, { set: "default" });
       return analyzeProtocols(con);
     });
   });

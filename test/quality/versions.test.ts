@@ -1,4 +1,4 @@
-import { readFile, rm } from "node:fs/promises";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withDuckDB } from "../../loaders/duckdb.ts";
 import { getDataset } from "../../loaders/datasets/index.ts";
@@ -81,8 +81,24 @@ describe("drift between stored versions", () => {
         /\(recorded when the version was made\)$/,
       );
     } finally {
-      const { writeFile } = await import("node:fs/promises");
       await writeFile(a, saved);
+    }
+  });
+
+  it("check --pins and the gate refuse a pinned object the store lacks, as every reader of pinned data does", async () => {
+    const b = objectPath(project.config.dataDir, v.b);
+    const saved = await readFile(b);
+    await rm(b);
+    try {
+      const missing = {
+        code: "E_NOT_FOUND",
+        message: `pinned objects are missing from the local store: behavioral_events@${shortVersion(v.b)}`,
+        details: ["Run `labbook pull` with LABBOOK_REMOTE set to fetch them."],
+      };
+      await expect(checkVersions(project.config, { pins: "late", clock: () => T })).rejects.toMatchObject(missing);
+      await expect(gateVerdict(project.config, "late")).rejects.toMatchObject(missing);
+    } finally {
+      await writeFile(b, saved);
     }
   });
 
