@@ -83,7 +83,7 @@ describe("prepareSiteData", () => {
     await writePins(clone.lineageDir, { default: pins });
     const log = memoryLogger();
     const result = await prepareSiteData(clone, { log });
-    // One object per distinct version: events_dedup of events without duplicates is their very bytes.
+    // One per distinct version (a partitioned version counts once).
     expect(result).toMatchObject({ action: "pulled", objects: new Set(Object.values(pins)).size });
     // Only pins.json was there: the records came from the remote, untracked, and the build says to commit them.
     const n = Object.keys(pins).length;
