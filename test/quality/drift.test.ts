@@ -182,7 +182,7 @@ describe("settled_rows_changed", () => {
     ).toMatchObject({ status: "fail", failing: 1, sample: [{ id: "e000060", change: "changed" }] });
   });
   it("finds exactly the planted changes in a million rows within 128 MB, without spilling", async () => {
-    // A full outer join of both versions on the key needs over 192 MB here; the rows of days whose digests differ fit.
+    // A full outer join of both versions on the key does not fit here; the rows of the days whose digests differ do.
     const small = await createFixture({ memoryLimit: "128MB", spill: false });
     try {
       // Hourly rows with a 50-character label; created 2139-05-27, so i >= 999,000 (from 2139-05-20) is not settled.

@@ -42,7 +42,9 @@ export const settledRowsChanged: CheckModule<SettledRowsChangedCheck> = {
     const missing = columns.filter((c) => !has(c));
     const compared = columns.filter(has).map((c) => t.col(c));
     const list = (alias: string, cols: string[]) => cols.map((c) => `${alias}.${c}`).join(", ");
-    const settled = (alias: string) => `${alias}.${col} < (SELECT cutoff FROM bound)`;
+    // A literal cutoff lets DuckDB filter rows as it reads them; only "newest" needs the query in `bound`.
+    const below = reference === "newest" ? "(SELECT cutoff FROM bound)" : cutoff;
+    const settled = (alias: string) => `${alias}.${col} < ${below}`;
     // The UTC day as a number: date_trunc on a TIMESTAMPTZ goes through the time zone, several times slower.
     const day = (alias: string) => `epoch_ms(CAST(${alias}.${col} AS TIMESTAMPTZ)) // 86400000`;
     // Each settled row with its day, +1 in this version and -1 in the compared one, and the hash of its values: a day
@@ -54,11 +56,15 @@ export const settledRowsChanged: CheckModule<SettledRowsChangedCheck> = {
     // compared column as the same type, every settled day is joined and the values are compared.
     const types = (rows: string, alias: string) =>
       `(SELECT [${compared.map((c) => `typeof(${alias}.${c})`).join(", ")}] FROM ${rows} AS ${alias} LIMIT 1)`;
-    const keysOf = (rows: string, alias: string) =>
-      `SELECT ${list(alias, key)} FROM ${rows} AS ${alias}
-        WHERE ${settled(alias)} AND ${day(alias)} IN (SELECT day FROM days)`;
-    const withKey = (rows: string, alias: string) =>
-      `SELECT ${alias}.* FROM ${rows} AS ${alias} SEMI JOIN keys AS k ON ${key.map((k) => `${alias}.${k} = k.${k}`).join(" AND ")}`;
+    const inDays = (rows: string, alias: string) =>
+      `SELECT ${alias}.* FROM ${rows} AS ${alias} WHERE ${settled(alias)} AND ${day(alias)} IN (SELECT day FROM days)`;
+    // Rows outside the settled range (or without a time) whose key has a row in those days in the other version;
+    // filtered in a subquery of their own, so that few rows reach the semi join.
+    const movedFrom = (rows: string, alias: string, other: string, o: string) =>
+      `SELECT ${alias}.*
+        FROM (SELECT * FROM ${rows} AS ${alias} WHERE NOT coalesce(${settled(alias)}, false)) AS ${alias}
+        SEMI JOIN (SELECT ${list(o, key)} FROM (${inDays(other, o)}) AS ${o}) AS k
+          ON ${key.map((k) => `${alias}.${k} = k.${k}`).join(" AND ")}`;
     const on = key.map((k) => `c.${k} = p.${k}`).join(" AND ");
     const differs = compared.map((c) => `c.${c} IS DISTINCT FROM p.${c}`).join(" OR ");
     const keyOut = key.map((k) => `coalesce(c.${k}, p.${k}) AS ${k}`).join(", ");
@@ -67,8 +73,9 @@ export const settledRowsChanged: CheckModule<SettledRowsChangedCheck> = {
       `p.${col} IS NOT NULL AND ${settled("p")} AND c.${key[0]} IS NOT NULL AND (${differs})`,
       ...(spec.added ? [`c.${col} IS NOT NULL AND ${settled("c")} AND p.${key[0]} IS NULL`] : []),
     ];
-    // A changed or deleted row lies in a day whose digest differs in the compared version, an added one in a day
-    // whose digest differs in this one; joining every row of those rows' keys pairs them as the full join would.
+    // For a key unique in both versions: a settled row changed or deleted lies in a day whose digest differs in the
+    // compared version, and its new row in such a day of this one or outside the settled range (an added row alike,
+    // the other way round), so joining these rows pairs every row that counts as joining both versions did.
     return {
       sql: `WITH bound AS (SELECT ${cutoff} AS cutoff),
         days AS (
@@ -76,9 +83,8 @@ export const settledRowsChanged: CheckModule<SettledRowsChangedCheck> = {
           GROUP BY day
           HAVING sum(sign) <> 0 OR sum(sign * h::HUGEINT) <> 0
             OR ${types(t.rows, "c")} IS DISTINCT FROM ${types(b.rows, "p")}),
-        keys AS (${keysOf(b.rows, "p")}${spec.added ? ` UNION ALL ${keysOf(t.rows, "c")}` : ""}),
-        cur AS (${withKey(t.rows, "c")}),
-        prev AS (${withKey(b.rows, "p")})
+        cur AS (${inDays(t.rows, "c")} UNION ALL ${movedFrom(t.rows, "c", b.rows, "p")}),
+        prev AS (${inDays(b.rows, "p")}${spec.added ? ` UNION ALL ${movedFrom(b.rows, "p", t.rows, "c")}` : ""})
         SELECT ${keyOut}, CASE WHEN c.${key[0]} IS NULL THEN 'deleted' WHEN p.${key[0]} IS NULL THEN 'added'
           ELSE 'changed' END AS change, coalesce(p.${col}, c.${col}) AS ${col}
         FROM cur AS c FULL OUTER JOIN prev AS p ON ${on}
