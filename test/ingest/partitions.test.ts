@@ -18,10 +18,9 @@ import { objectPath } from "../../loaders/store/objects.ts";
 import { seededProject, type SeededProject } from "../util/seeded.ts";
 
 const DS = "behavioral_events";
-const BY_DAY = { column: "timestamp", grain: "day" } as const;
 
 /**
- * behavioral_events, partitioned by day. Every change to the source, an insert, an update or a delete, in the
+ * behavioral_events, which its definition partitions by day. Every change to the source, an insert, an update or a delete, in the
  * oldest partition or the newest, gives an incremental ingest that writes only the touched partitions and the very
  * version a --full ingest of the same rows gives.
  */
@@ -38,7 +37,7 @@ describe("partitioned ingest", () => {
     await project?.remove();
   });
 
-  const ingest = async (full = false) => (await project.ingest(DS, { full, partitioning: BY_DAY }))[0]!;
+  const ingest = async (full = false) => (await project.ingest(DS, { full }))[0]!;
   const facetOf = async (version: string) =>
     (await readRecord(project.config.lineageDir, DS, version)).run.facets.labbook_partitions as PartitionsFacet;
 
@@ -140,9 +139,8 @@ describe("partitioned ingest", () => {
     };
     const database = await connect(project.config, { max: 1 });
     try {
-      const def = { ...getDataset(DS), partitioning: BY_DAY };
       await expect(
-        ingestPostgres(def, database, "pascal", project.config, { log, signal: stop.signal }),
+        ingestPostgres(getDataset(DS), database, "pascal", project.config, { log, signal: stop.signal }),
       ).rejects.toThrow("stop");
     } finally {
       await database.close();
@@ -159,7 +157,7 @@ describe("partitioned ingest", () => {
   });
 
   it("writes an empty selection, or one whose every row is rejected, as one empty object with the full schema", async () => {
-    const empty = (await project.ingest(DS, { filters: { since: "2999-01-01" }, partitioning: BY_DAY }))[0]!;
+    const empty = (await project.ingest(DS, { filters: { since: "2999-01-01" } }))[0]!;
     // An event ten days ahead breaks "not in the future": a non-strict ingest of that day alone rejects its one row.
     const day = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
     await project.db.sql.unsafe(`INSERT INTO "${table}" SELECT 'cfuture' || substr(md5(id), 1, 18), "userId",
@@ -170,7 +168,7 @@ describe("partitioned ingest", () => {
     const database = await connect(project.config, { max: 1 });
     let rejected;
     try {
-      rejected = await ingestPostgres({ ...getDataset(DS), partitioning: BY_DAY }, database, "pascal", project.config, {
+      rejected = await ingestPostgres(getDataset(DS), database, "pascal", project.config, {
         validation: "non-strict",
         filters: { since: day },
       });
