@@ -12,7 +12,8 @@ import { DEFAULT_SEED_OPTIONS, type SeedOptions } from "../../loaders/seed/plan.
 import { phaseObservations, READ_PHASE_OBSERVATIONS_SQL } from "../../loaders/datasets/phase-observations.ts";
 import { castSelect } from "../../loaders/pipeline/stage-common.ts";
 import { connect, type Database } from "../../loaders/sources/postgres.ts";
-import { objectPath, tmpDir } from "../../loaders/store/objects.ts";
+import { readableFiles } from "../../loaders/store/files.ts";
+import { tmpDir } from "../../loaders/store/objects.ts";
 import { createTestDatabase, type TestDatabase } from "../util/pg.ts";
 import { createProject, type TestProject } from "../util/project.ts";
 
@@ -165,14 +166,13 @@ describe("labbook run: staleness", () => {
     }[];
     await withDuckDB(async (con) => {
       for (const input of inputs) {
-        const file = objectPath(config.dataDir, input.facets.version.datasetVersion);
-        await con.run(`CREATE VIEW ${quoteIdent(input.name)} AS SELECT * FROM ${parquet(file)}`);
+        const files = (await readableFiles(config.dataDir, input.facets.version.datasetVersion))!;
+        await con.run(`CREATE VIEW ${quoteIdent(input.name)} AS SELECT * FROM ${parquet(files)}`);
       }
       await con.run(`CREATE TABLE phase_observations AS ${castSelect(phaseObservations)}`);
       const series = await queryRows<Record<string, unknown>>(con, READ_PHASE_OBSERVATIONS_SQL);
-      await con.run(
-        `CREATE OR REPLACE TABLE phase_observations AS SELECT * FROM ${parquet(objectPath(config.dataDir, entry.version))}`,
-      );
+      const output = (await readableFiles(config.dataDir, entry.version))!;
+      await con.run(`CREATE OR REPLACE TABLE phase_observations AS SELECT * FROM ${parquet(output)}`);
       const stored = await queryRows<Record<string, unknown>>(con, READ_PHASE_OBSERVATIONS_SQL);
       expect(series.length).toBeGreaterThan(20);
       expect(stored).toEqual(series);
