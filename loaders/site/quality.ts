@@ -68,7 +68,7 @@ export async function qualityData(ctx: SiteContext): Promise<QualityPageData> {
         onlyPinned: true,
         clock,
       });
-      const report = await runChecksOnFile(con, def, object.path, context);
+      const report = await runChecksOnFile(con, def, object.files, context);
       const history = (at >= 0 ? entries.slice(at, at + HISTORY) : []).map((e): QualityHistoryEntry => {
         const q = qualityOfRecord(e.record);
         return {
