@@ -12,7 +12,8 @@ import { getDataset } from "../../loaders/datasets/index.ts";
 import { ingestPostgres } from "../../loaders/ingest/postgres.ts";
 import { detectNaming } from "../../loaders/sources/naming.ts";
 import { withDatabase } from "../../loaders/sources/postgres.ts";
-import { objectPath } from "../../loaders/store/objects.ts";
+import { isLocal } from "../../loaders/store/files.ts";
+import { manifestPath } from "../../loaders/store/manifest.ts";
 import { createTestDatabase, type TestDatabase } from "../util/pg.ts";
 import { seedSmall } from "../util/site.ts";
 
@@ -47,7 +48,7 @@ describe("prepareSiteData", () => {
     expect(Object.keys(pins)).toEqual(
       expect.arrayContaining(["behavioral_events", "events_dedup", "phase_observations"]),
     );
-    for (const version of Object.values(pins)) expect(existsSync(objectPath(config.dataDir, version))).toBe(true);
+    for (const version of Object.values(pins)) expect(await isLocal(config.dataDir, version)).toBe(true);
     expect(await prepareSiteData(config)).toEqual({ action: "ready" });
   });
 
@@ -90,7 +91,7 @@ describe("prepareSiteData", () => {
       `warning: build: pulled ${n} lineage record(s) this commit lacks into ${clone.lineageDir}; commit them ` +
         "with pins.json (git add lineage), or builds of this commit elsewhere may differ",
     );
-    for (const version of Object.values(pins)) expect(existsSync(objectPath(clone.dataDir, version))).toBe(true);
+    for (const version of Object.values(pins)) expect(await isLocal(clone.dataDir, version)).toBe(true);
     expect(await prepareSiteData(clone)).toEqual({ action: "ready" });
   });
 
@@ -119,16 +120,17 @@ describe("prepareSiteData", () => {
     const result = await prepareSiteData(pulling);
     // The pinned objects, and the first version of behavioral_events besides them.
     expect(result).toMatchObject({ action: "pulled", objects: new Set([...Object.values(newer), first]).size });
-    expect(existsSync(objectPath(pulling.dataDir, first))).toBe(true);
+    expect(await isLocal(pulling.dataDir, first)).toBe(true);
     expect(await prepareSiteData(pulling)).toEqual({ action: "ready" });
 
     // A remote without the compared version: the build goes on, and the quality page says what it lacks.
-    await rm(path.join(remote, path.relative(config.dataDir, objectPath(config.dataDir, first))));
+    // behavioral_events is stored by day: without its manifest the version cannot be pulled.
+    await rm(path.join(remote, path.relative(config.dataDir, manifestPath(config.dataDir, first))));
     const lacking = await clone("drift-lacking");
     const warnings: string[] = [];
     const log = { info() {}, progress() {}, warn: (m: string) => warnings.push(m) };
     await expect(prepareSiteData(lacking, { log })).resolves.toMatchObject({ action: "pulled" });
-    expect(existsSync(objectPath(lacking.dataDir, first))).toBe(false);
+    expect(await isLocal(lacking.dataDir, first)).toBe(false);
     expect(warnings.join("\n")).toContain(
       "could not pull the version(s) the drift checks compare with (behavioral_events@",
     );
