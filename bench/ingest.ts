@@ -91,7 +91,8 @@ export async function run(args: string[]): Promise<void> {
     for (let i = 0; i < runs; i++) {
       floors.push(await floor(url, copy));
       log.info(`  floor   ${floors.at(-1)!.toFixed(2)} s`);
-      ingests.push(await ingestChild(env, []));
+      // --full: behavioral_events is stored by day, and a run after the first would otherwise reuse every partition.
+      ingests.push(await ingestChild(env, ["--full"]));
       log.info(`  ingest  ${ingests.at(-1)!.seconds.toFixed(2)} s, peak RSS ${ingests.at(-1)!.rssMiB.toFixed(0)} MiB`);
     }
     const smallRun = cut ? await ingestChild(env, ["--until", cut.t.toISOString()]) : undefined;

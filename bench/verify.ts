@@ -4,8 +4,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { loadConfig, projectRoot } from "../loaders/config.ts";
 import { listVersions } from "../loaders/lineage/catalog.ts";
-import { objectPath } from "../loaders/store/objects.ts";
-import { readableFiles } from "../loaders/store/files.ts";
+import { readableFiles, versionParts, type VersionPart } from "../loaders/store/files.ts";
 import { forgetSeen, forgetVerified } from "../loaders/store/verified.ts";
 import { verifyStore } from "../loaders/store/verify.ts";
 import { mark, median, whole } from "./util.ts";
@@ -13,8 +12,8 @@ import { mark, median, whole } from "./util.ts";
 /**
  * `npm run bench -- verify [--dataset NAME] [--runs R]`
  *
- * Measures `labbook verify` of the dataset's largest version against its floor: reading the same file start to end and throwing
- * the bytes away. Both run cold (page cache dropped before each, when this process may write
+ * Measures `labbook verify` of the dataset's largest version against its floor: reading the same files (its one
+ * object, or its partitions' objects: behavioral_events is stored by day) start to end and throwing the bytes away. Both run cold (page cache dropped before each, when this process may write
  * /proc/sys/vm/drop_caches) and warm. A verify "at disk speed" has a cold ratio close to 1: the hash keeps up with
  * the disk and nothing is read twice. Uses the store of `npm run bench -- ingest` (data/bench/) by default, so run
  * that first; LABBOOK_DATA_DIR and LABBOOK_LINEAGE_DIR point it elsewhere.
@@ -37,16 +36,22 @@ export async function run(args: string[]): Promise<void> {
   // The largest version: the bench's full ingest, not its smaller --until run.
   const [latest] = (await listVersions(config.lineageDir, dataset)).sort((a, b) => b.size - a.size);
   if (!latest) throw new Error(`no version of ${dataset} in ${config.lineageDir}: run "npm run bench -- ingest" first`);
-  const file = objectPath(config.dataDir, latest.version);
+  const parts = await versionParts(config.dataDir, latest.version, dataset);
+  if (!parts) throw new Error(`${dataset}@${latest.version.slice(7, 19)} is not in ${config.dataDir}`);
+  const readEvery = async () => {
+    let seconds = 0;
+    for (const p of parts) seconds += await readAll(p.file);
+    return seconds;
+  };
   const cold = await dropCaches();
   const rows: { mode: string; floor: number; verify: number }[] = [];
   for (const mode of cold ? ["cold", "warm"] : ["warm"]) {
     const floors: number[] = [];
     const verifies: number[] = [];
-    if (mode === "warm") await readAll(file); // fill the cache
+    if (mode === "warm") await readEvery(); // fill the cache
     for (let i = 0; i < runs; i++) {
       if (mode === "cold") await dropCaches();
-      floors.push(await readAll(file));
+      floors.push(await readEvery());
       if (mode === "cold") await dropCaches();
       const result = await verifyStore(config, { dataset, version: latest.version });
       if (result.problems.length) throw new Error(`verify found problems: ${JSON.stringify(result.problems)}`);
@@ -54,13 +59,13 @@ export async function run(args: string[]): Promise<void> {
     }
     rows.push({ mode, floor: median(floors), verify: median(verifies) });
   }
-  // SHA-256 itself: the file hashed from memory, so neither disk nor page cache counts. No verify can beat the
-  // slower of reading the file and hashing it, so that is the floor the ratio is taken against.
-  const bytes = await readFile(file);
+  // SHA-256 itself: the files hashed from memory, so neither disk nor page cache counts. No verify can beat the
+  // slower of reading the files and hashing them, so that is the floor the ratio is taken against.
+  const contents = await Promise.all(parts.map((p) => readFile(p.file)));
   const hashes: number[] = [];
   for (let i = 0; i < runs; i++) {
     const started = performance.now();
-    createHash("sha256").update(bytes).digest();
+    for (const bytes of contents) createHash("sha256").update(bytes).digest();
     hashes.push((performance.now() - started) / 1000);
   }
   const hash = median(hashes);
@@ -78,7 +83,7 @@ export async function run(args: string[]): Promise<void> {
     );
   }
   if (!cold) lines.push("  (cold runs skipped: this process may not write /proc/sys/vm/drop_caches)");
-  lines.push(await readerCheck(config.dataDir, latest.version, runs, mb));
+  lines.push(await readerCheck(config.dataDir, latest.version, parts, runs, mb));
   process.stdout.write(`${lines.join("\n")}\n`);
 }
 
@@ -86,7 +91,13 @@ export async function run(args: string[]): Promise<void> {
  * What every reader (sql, export, run, the site, …) pays to check a version before reading it: a hash on first use,
  * then, in another process, a stat and a read of the small verified record, and in the same process a stat alone.
  */
-async function readerCheck(dataDir: string, version: string, runs: number, mb: number): Promise<string> {
+async function readerCheck(
+  dataDir: string,
+  version: string,
+  parts: VersionPart[],
+  runs: number,
+  mb: number,
+): Promise<string> {
   const time = async (prepare: () => Promise<void> | void) => {
     const times: number[] = [];
     for (let i = 0; i < runs; i++) {
@@ -97,8 +108,9 @@ async function readerCheck(dataDir: string, version: string, runs: number, mb: n
     }
     return median(times);
   };
-  const file = objectPath(dataDir, version);
-  const first = await time(() => forgetVerified(dataDir, file, version));
+  const first = await time(async () => {
+    for (const p of parts) await forgetVerified(dataDir, p.file, p.object);
+  });
   const record = await time(forgetSeen);
   const memo = await time(() => {});
   const ms = (s: number) => `${(s * 1000).toFixed(s < 0.01 ? 2 : 0)} ms`;

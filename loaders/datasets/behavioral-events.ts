@@ -32,6 +32,8 @@ export const behavioralEvents = defineDataset({
   }),
   primaryKey: ["id"],
   sortKey: ["timestamp", "id"],
+  // By day, as events_dedup is: a run after an incremental ingest then reads only the changed days of this input.
+  partitioning: { column: "timestamp", grain: "day" },
   checks: [
     { type: "not_null", columns: ["id", "userId", "eventType", "timestamp"] },
     { type: "unique", columns: ["id"] },

@@ -101,15 +101,16 @@ export interface PartitionPlan {
 /**
  * Compares the fingerprints with those in the dataset's latest unfiltered version: a partition is reused when its
  * fingerprint and the layout are unchanged and its object is in the store, intact; every other one is written.
+ * `full` names why every partition must be written (`--full`, a filtered ingest), when one must.
  */
 export async function planPartitions(
   config: Config,
   def: DatasetDef,
   current: PartitionFingerprint[],
-  options: { full: boolean },
+  options: { full?: string },
 ): Promise<PartitionPlan> {
   const all = { reuse: new Map<string, PartitionEntry>(), write: current.map((c) => c.key), base: undefined };
-  if (options.full) return { ...all, note: "--full: every partition written" };
+  if (options.full) return { ...all, note: `${options.full}: every partition written` };
   const [latest] = (await listVersions(config.lineageDir, def.name)).filter(
     (e) => filtersOf(e.parameters).length === 0,
   );

@@ -220,16 +220,24 @@ export async function ingestPostgres(
       const t0 = performance.now();
       const fingerprints = await fingerprintPartitions(conn, def, whole.from, whole.where);
       const fingerprintSeconds = (performance.now() - t0) / 1000;
-      const filtered = Object.keys(whole.params).length > 0;
-      // Reuse needs every row of a partition to pass strict validation; a filtered version is a selection.
-      const full = options.full === true || filtered || mode !== "strict";
-      const plan = await planPartitions(config, def, fingerprints, { full });
-      if (plan.note && !options.full) log.info(`${def.name}: ${plan.note}`);
-      partitioned = { fingerprints, plan, fingerprintSeconds };
-      if (plan.write.length < fingerprints.length) {
-        const restricted = sourceQuery(def, naming, filters, plan.write, absent);
-        select = restricted.sql;
-        await conn`SELECT set_config(${PARTITIONS_SETTING}, ${plan.write.join(",")}, false)`;
+      // No rows: the version is one empty object with the full schema, as an empty version of any dataset is.
+      if (fingerprints.length > 0) {
+        // Reuse needs every row of a partition to pass strict validation; a filtered version is a selection.
+        const full = options.full
+          ? "--full"
+          : Object.keys(whole.params).length > 0
+            ? "a filtered ingest"
+            : mode !== "strict"
+              ? `a ${mode === "skipped" ? "--no-validate" : "--non-strict"} ingest`
+              : undefined;
+        const plan = await planPartitions(config, def, fingerprints, { full });
+        if (plan.note && !options.full) log.info(`${def.name}: ${plan.note}`);
+        partitioned = { fingerprints, plan, fingerprintSeconds };
+        if (plan.write.length < fingerprints.length) {
+          const restricted = sourceQuery(def, naming, filters, plan.write, absent);
+          select = restricted.sql;
+          await conn`SELECT set_config(${PARTITIONS_SETTING}, ${plan.write.join(",")}, false)`;
+        }
       }
     }
     const copySql = copyStatement(select);
@@ -324,6 +332,9 @@ export async function ingestPostgres(
       }
     }
     signal?.throwIfAborted();
+    // Every row rejected (non-strict): an empty version, one object as above. A manifest of no partitions would leave
+    // readers no file to read the columns from.
+    if (partitioned && first && v.rowsValid === 0 && partitioned.plan.reuse.size === 0) partitioned = undefined;
 
     if (partitioned) {
       const made = await writePartitions(con, config, def, partitioned, final, staged, signal);

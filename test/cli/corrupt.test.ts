@@ -6,7 +6,7 @@ import { withDuckDB } from "../../loaders/duckdb.ts";
 import { sqlString } from "../../loaders/sql-quote.ts";
 import { siteContext } from "../../loaders/site/context.ts";
 import { prepareSiteData } from "../../loaders/site/prepare.ts";
-import { objectPath } from "../../loaders/store/objects.ts";
+import { versionParts } from "../../loaders/store/files.ts";
 import { runCli } from "../util/cli.ts";
 import { withDerived } from "../util/derive.ts";
 import { flipByte } from "../util/project.ts";
@@ -14,12 +14,14 @@ import { seededProject, pinsOf, type SeededProject } from "../util/seeded.ts";
 
 /**
  * Every command that reads a version's rows refuses an object whose bytes are not its version's: another valid
- * Parquet file put in its place, or one flipped byte. Before, each of them read it and exited 0.
+ * Parquet file put in its place, or one flipped byte. Before, each of them read it and exited 0. The object is one
+ * partition of a behavioral_events version (stored by day), so the message names the version and that object.
  */
 describe("commands refuse a corrupt object", () => {
   let project: SeededProject;
   let events: string;
   let file: string;
+  let object: string;
   let good: Buffer;
   let out: string;
   beforeAll(async () => {
@@ -28,7 +30,9 @@ describe("commands refuse a corrupt object", () => {
     // The derived datasets too, as a first build pins them: analyze reads phase_observations and events_dedup.
     await project.pin({ default: await withDerived(project.config, pinsOf("default", results).default!) });
     events = results.find((r) => r.dataset === "behavioral_events")!.version;
-    file = objectPath(project.config.dataDir, events);
+    const parts = (await versionParts(project.config.dataDir, events))!;
+    expect(parts.length).toBeGreaterThan(1);
+    ({ file, object } = parts[Math.floor(parts.length / 2)]!);
     good = await readFile(file);
     out = await mkdtemp(path.join(tmpdir(), "labbook-corrupt-"));
   });
@@ -37,7 +41,7 @@ describe("commands refuse a corrupt object", () => {
     if (out) await rm(out, { recursive: true, force: true });
   });
 
-  /** Another valid Parquet file with the same columns: the first ten events. */
+  /** Another valid Parquet file with the same columns: the partition's first ten events. */
   const replaceWithOtherParquet = async () => {
     const other = path.join(out, "other.parquet");
     await withDuckDB((con) =>
@@ -62,7 +66,9 @@ describe("commands refuse a corrupt object", () => {
   ];
 
   const expectRefused = (result: { code: number | null; stderr: string }) => {
-    expect(result.stderr).toContain(`behavioral_events@${events.slice(7, 19)} is corrupt: ${file}`);
+    expect(result.stderr).toContain(
+      `behavioral_events@${events.slice(7, 19)} is corrupt: ${file} does not hold its partition object ${object}`,
+    );
     expect(result.stderr).toContain("labbook pull");
     expect(result.code).toBe(1);
   };

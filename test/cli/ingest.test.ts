@@ -4,17 +4,23 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sourceDatasets } from "../../loaders/datasets/index.ts";
 import { ingestFailure } from "../../loaders/cli/commands/ingest.ts";
+import { behavioralEvents } from "../../loaders/datasets/behavioral-events.ts";
+import type { PartitionsFacet } from "../../loaders/ingest/partitions.ts";
+import type { IngestResult } from "../../loaders/ingest/postgres.ts";
 import { orderForChecks } from "../../loaders/quality/order.ts";
 import { seedDatabase } from "../../loaders/seed/load.ts";
 import { DEFAULT_SEED_OPTIONS } from "../../loaders/seed/plan.ts";
 import { embeddedStatus, shareDataDir, stopEmbedded } from "../../loaders/sources/embedded.ts";
 import { earlierRunsOf, listVersions, readRecord } from "../../loaders/lineage/catalog.ts";
+import { versionStoreFiles } from "../../loaders/store/files.ts";
+import { manifestPath } from "../../loaders/store/manifest.ts";
 import { hashFile, objectPath } from "../../loaders/store/objects.ts";
 import { shortVersion } from "../../loaders/lineage/version.ts";
 import { runCli, spawnCli, type CliResult } from "../util/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../util/pg.ts";
 import { createProject, type TestProject } from "../util/project.ts";
-import { listTree } from "../util/tree.ts";
+import { SMALL_SEED, seededProject, type SeededProject } from "../util/seeded.ts";
+import { listTree, snapshot } from "../util/tree.ts";
 
 const SMALL = { ...DEFAULT_SEED_OPTIONS, users: 12, days: 30, events: 3000 };
 const KNOWN = sourceDatasets().map((d) => d.name);
@@ -34,7 +40,11 @@ async function records(lineageDir: string): Promise<{ file: string; text: string
 const leftovers = async (project: TestProject) =>
   (await listTree(path.join(project.config.dataDir, "tmp"))).filter((entry) => entry !== "duckdb/");
 
-/** Checks every record's object is in the store with the size and sha256 the record names. */
+/**
+ * Checks every record's version is in the store with the sha256 its name promises and the size the record names:
+ * its one object, or its manifest and partition objects (behavioral_events), each hashing to its name, the
+ * partitions' bytes adding up to the size.
+ */
 async function expectConsistent(project: TestProject): Promise<number> {
   const all = await records(project.config.lineageDir);
   for (const { file, json } of all) {
@@ -42,10 +52,17 @@ async function expectConsistent(project: TestProject): Promise<number> {
       .outputs[0]!;
     const version = out.facets.version.datasetVersion;
     expect(file.endsWith(`${version.slice(7)}.json`)).toBe(true);
-    const object = objectPath(project.config.dataDir, version);
-    expect(existsSync(object), file).toBe(true);
+    const parts = await versionStoreFiles(project.config.dataDir, version);
+    expect(parts, file).toBeDefined();
+    expect(parts![0]!.object).toBe(version);
+    let size = 0;
+    for (const part of parts!) {
+      const hashed = await hashFile(part.file);
+      expect(hashed.version, part.file).toBe(part.object);
+      if (!part.manifest) size += hashed.size;
+    }
     const stats = (out.outputFacets as { outputStatistics: { size: number } }).outputStatistics;
-    expect(await hashFile(object)).toEqual({ version, size: stats.size });
+    expect(size, file).toBe(stats.size);
   }
   return all.length;
 }
@@ -235,6 +252,73 @@ describe("labbook ingest", () => {
     }
     expect(stderrs.length).toBeGreaterThan(10);
     for (const text of stderrs) expect(text).not.toContain(password);
+  });
+});
+
+describe("labbook ingest behavioral_events twice, with a change in between", () => {
+  let project: SeededProject;
+  beforeAll(async () => {
+    project = await seededProject();
+  });
+  afterAll(async () => {
+    await project?.remove();
+  });
+
+  it("writes only the changed day's partition, says so, and gives the version a --full ingest gives", async () => {
+    const first = await project.cli(["ingest", "behavioral_events", "--json"]);
+    expect(first.code, first.stderr).toBe(0);
+    const [one] = JSON.parse(first.stdout) as IngestResult[];
+    const days = one!.partitions!.written;
+    expect(one!.partitions).toMatchObject({ written: SMALL_SEED.days, reused: 0 });
+    const record = await readRecord(project.config.lineageDir, "behavioral_events", one!.version);
+    const day = (record.run.facets.labbook_partitions as PartitionsFacet).partitions[7]!.key;
+
+    // Three events more on that day: copies of one of its events under new ids, at noon UTC.
+    const columns = Object.keys(behavioralEvents.schema.shape);
+    const values: Record<string, string> = {
+      id: `'cdayadded' || lpad(i::text, 16, '0')`,
+      timestamp: `TIMESTAMPTZ '${day} 12:00:00+00' + i * INTERVAL '1 second'`,
+      eventData: `jsonb_build_object('added', i)`,
+      timeOfDay: "12",
+    };
+    await project.db.sql.unsafe(
+      `INSERT INTO "BehavioralEvent" (${columns.map((c) => `"${c}"`).join(", ")})
+       SELECT ${columns.map((c) => values[c] ?? `"${c}"`).join(", ")}
+       FROM (SELECT * FROM "BehavioralEvent" WHERE "timestamp" >= TIMESTAMPTZ '${day} 00:00:00+00'
+             ORDER BY "timestamp", id LIMIT 1) e, generate_series(1, 3) i`,
+    );
+
+    const before = await snapshot(project.config.dataDir);
+    const second = await project.cli(["ingest", "behavioral_events"]);
+    expect(second.code, second.stderr).toBe(0);
+    const rows = (one!.rowCount + 3).toLocaleString("en");
+    expect(second.stderr).toMatch(
+      new RegExp(
+        `behavioral_events: new version [0-9a-f]{12} \\(${rows} rows; 1 of ${days} partitions written, ${days - 1} reused\\)`,
+      ),
+    );
+    expect(second.stdout).toMatch(new RegExp(`  new  partitions: 1 written, ${days - 1} reused`));
+    const [latest] = await listVersions(project.config.lineageDir, "behavioral_events");
+    const facet = latest!.record.run.facets.labbook_partitions as PartitionsFacet;
+    expect(facet.partitions.filter((p) => p.status === "written").map((p) => p.key)).toEqual([day]);
+    expect(facet.base).toBe(one!.version);
+    // In the store, only that day's object and the new version's manifest are new.
+    const added = Object.keys(await snapshot(project.config.dataDir)).filter(
+      (f) => f.startsWith("objects/") && !(f in before),
+    );
+    const written = facet.partitions.find((p) => p.key === day)!.object;
+    const stored = (file: string) => path.relative(project.config.dataDir, file);
+    expect(added.sort()).toEqual(
+      [
+        stored(manifestPath(project.config.dataDir, latest!.version)),
+        stored(objectPath(project.config.dataDir, written)),
+      ].sort(),
+    );
+
+    const full = await project.cli(["ingest", "behavioral_events", "--full", "--json"]);
+    expect(full.code, full.stderr).toBe(0);
+    const [again] = JSON.parse(full.stdout) as IngestResult[];
+    expect(again).toMatchObject({ version: latest!.version, stored: false, partitions: { written: days, reused: 0 } });
   });
 });
 

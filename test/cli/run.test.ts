@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listVersions } from "../../loaders/lineage/catalog.ts";
 import { seedDatabase } from "../../loaders/seed/load.ts";
 import { DEFAULT_SEED_OPTIONS } from "../../loaders/seed/plan.ts";
-import { objectPath } from "../../loaders/store/objects.ts";
+import { versionFiles } from "../../loaders/store/files.ts";
 import { runCli } from "../util/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../util/pg.ts";
 import { createProject, type TestProject } from "../util/project.ts";
@@ -68,9 +68,11 @@ describe("labbook ingest --all && labbook run", () => {
   });
 
   it("exits 1 naming the failed stage, and runs neither it nor its dependents", async () => {
-    // Lose the input object of events_dedup: its stage cannot read it.
+    // Lose one partition object of events_dedup's input: its stage cannot read the version.
     const [events] = await listVersions(project.config.lineageDir, "behavioral_events");
-    await rm(objectPath(project.config.dataDir, events!.version));
+    const files = (await versionFiles(project.config.dataDir, events!.version))!;
+    expect(files.length).toBeGreaterThan(1);
+    await rm(files[1]!);
     const { code, stderr } = await cli("run", "--force");
     expect(code).toBe(1);
     expect(stderr).toMatch(

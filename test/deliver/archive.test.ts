@@ -10,7 +10,8 @@ import { readPins } from "../../loaders/lineage/pins.ts";
 import { checkVersions } from "../../loaders/quality/check-versions.ts";
 import type { SiteContext } from "../../loaders/site/context.ts";
 import { provenanceData } from "../../loaders/site/provenance.ts";
-import { hashFile, objectPath } from "../../loaders/store/objects.ts";
+import { versionParts, versionStoreFiles } from "../../loaders/store/files.ts";
+import { hashFile } from "../../loaders/store/objects.ts";
 import { hexOf, shortVersion } from "../../loaders/lineage/version.ts";
 import { runCli } from "../util/cli.ts";
 import { seededProject, pinsOf, type SeededProject } from "../util/seeded.ts";
@@ -44,6 +45,12 @@ describe("createArchive", () => {
     await project?.remove();
   });
 
+  /** A version's files in the store (its object, or its manifest and partition objects), named as in the zip. */
+  const storeNames = async (version: string) =>
+    (await versionStoreFiles(project.config.dataDir, version))!.map(
+      (f) => `data/${path.relative(project.config.dataDir, f.file)}`,
+    );
+
   it("writes one zip: objects, lineage, pins, quality results, README and a manifest", async () => {
     const result = await createArchive(project.config, { set: "study" }, { clock: () => at });
     expect(path.relative(project.root, result.path)).toBe(
@@ -52,15 +59,16 @@ describe("createArchive", () => {
     expect(result.quality).toMatchObject({ versions: [{ version: qualityVersion, pinned: false }], unchecked: [] });
     const dir = path.join(project.root, "unpacked");
     const names = await extractZip(result.path, dir);
+    const versions = Object.entries({ ...pinned, quality_results: qualityVersion });
     const expected = [
       "README.md",
       "lineage/pins.json",
       "manifest.json",
-      ...Object.entries({ ...pinned, quality_results: qualityVersion }).flatMap(([d, v]) => [
-        `lineage/${d}/${hexOf(v)}.json`,
-        `data/objects/${hexOf(v).slice(0, 2)}/${hexOf(v)}.parquet`,
-      ]),
+      ...versions.map(([d, v]) => `lineage/${d}/${hexOf(v)}.json`),
+      ...(await Promise.all(versions.map(([, v]) => storeNames(v)))).flat(),
     ].sort();
+    // behavioral_events is its manifest and one object per day.
+    expect((await storeNames(pinned.behavioral_events!)).length).toBeGreaterThan(2);
     expect(names.sort()).toEqual(expected);
     expect(JSON.parse(await readFile(path.join(dir, "lineage", "pins.json"), "utf8"))).toEqual({ study: pinned });
     const readme = await readFile(path.join(dir, "README.md"), "utf8");
@@ -79,8 +87,11 @@ describe("createArchive", () => {
     const result = await createArchive(project.config, { set: "study", out: path.join(project.root, "a.zip") });
     const dir = path.join(project.root, "store-from-zip");
     await extractZip(result.path, dir);
-    for (const v of Object.values(pinned))
-      expect((await hashFile(objectPath(path.join(dir, "data"), v))).version).toBe(v);
+    for (const v of Object.values(pinned)) {
+      const files = await versionStoreFiles(path.join(dir, "data"), v);
+      expect(files, v).toBeDefined();
+      for (const f of files!) expect((await hashFile(f.file)).version).toBe(f.object);
+    }
     const env = {
       ...project.env,
       LABBOOK_DATA_DIR: path.join(dir, "data"),
@@ -173,10 +184,10 @@ describe("createArchive", () => {
     expect(result.datasets.map((d: { version: string }) => d.version).sort()).toEqual(Object.values(pinned).sort());
     const verified = await runCli(["archive", "--verify", out], project.env);
     expect(verified.code, verified.stderr).toBe(0);
+    // Each pinned version's object, or its manifest and partition objects; and the quality results' object.
+    const objects = (await Promise.all(Object.values(pinned).map(storeNames))).flat().length + 1;
     expect(verified.stdout).toMatch(
-      new RegExp(
-        `^ok: ${result.files} files \\(${Object.keys(pinned).length + 1} objects, \\d+ bytes\\) match their hashes\n$`,
-      ),
+      new RegExp(`^ok: ${result.files} files \\(${objects} objects, \\d+ bytes\\) match their hashes\n$`),
     );
   });
 
@@ -184,15 +195,19 @@ describe("createArchive", () => {
     const file = path.join(project.root, "v.zip");
     await createArchive(project.config, { set: "study", out: file });
     const check = await verifyZip(file);
-    expect(check.objects).toBe(Object.keys(pinned).length + 1);
+    const stored = await Promise.all([...Object.values(pinned), qualityVersion].map(storeNames));
+    expect(check.objects).toBe(stored.flat().length);
     expect(check.problems).toEqual([]);
-    // Parquet objects are stored uncompressed in the zip: their footer magic "PAR1" is there as is.
-    const events = pinned.behavioral_events!;
-    const bytes = await readFile(objectPath(project.config.dataDir, events));
+    // Parquet objects are stored uncompressed in the zip: their footer magic "PAR1" is there as is. The corrupted one
+    // is a partition object of the behavioral_events version.
+    const parts = (await versionParts(project.config.dataDir, pinned.behavioral_events!))!;
+    const part = parts[Math.floor(parts.length / 2)]!;
+    const bytes = await readFile(part.file);
     await corrupt(file, bytes.subarray(bytes.length - 200, bytes.length - 100));
     const error = await verifyZip(file).catch((e) => e);
     expect(isLabbookError(error, "E_INTEGRITY")).toBe(true);
-    const name = `data/objects/${hexOf(events).slice(0, 2)}/${hexOf(events)}.parquet`;
+    const name = `data/${path.relative(project.config.dataDir, part.file)}`;
+    expect(name).toBe(`data/objects/${hexOf(part.object).slice(0, 2)}/${hexOf(part.object)}.parquet`);
     expect(error.message).toBe(`${file} is corrupt: ${name}: does not hash to its version`);
     const cli = await runCli(["archive", "--verify", file], project.env);
     expect(cli.code).toBe(1);

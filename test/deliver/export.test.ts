@@ -11,7 +11,8 @@ import { checkExport, listExports, type ExportManifest } from "../../loaders/del
 import { parquet, queryRows, withDuckDB } from "../../loaders/duckdb.ts";
 import { isLabbookError } from "../../loaders/errors.ts";
 import { readPins } from "../../loaders/lineage/pins.ts";
-import { hashFile, objectPath } from "../../loaders/store/objects.ts";
+import { readableFiles } from "../../loaders/store/files.ts";
+import { hashFile } from "../../loaders/store/objects.ts";
 import { seededProject, pinsOf, type SeededProject } from "../util/seeded.ts";
 
 const readers = { csv: fromCsv, ndjson: fromNdjson, parquet: fromParquet };
@@ -52,6 +53,9 @@ describe("exportDataset", () => {
     await project?.remove();
   });
 
+  /** A version's rows as one table: its one object, or its partitions' objects (behavioral_events). */
+  const rowsOf = async (version: string) => parquet((await readableFiles(project.config.dataDir, version))!);
+
   const cases: [string, Partial<ExportRequest>][] = [
     ["csv", { formats: ["csv"] }],
     ["ndjson", { formats: ["ndjson"] }],
@@ -65,7 +69,7 @@ describe("exportDataset", () => {
       const { manifest, dir } = result!;
       expect(manifest).toMatchObject({ dataset: "behavioral_events", version: events.version, pinSet: "default" });
       expect(manifest.rowCount).toBe(events.rowCount);
-      const source = parquet(objectPath(project.config.dataDir, events.version));
+      const source = await rowsOf(events.version);
       const back = readers[manifest.format](dir, manifest);
       expect(await difference(normalised(source, manifest), normalised(back, manifest))).toBe(0);
       await withDuckDB(async (con) => {
@@ -82,7 +86,7 @@ describe("exportDataset", () => {
     for (const [dataset, version] of pinned) {
       for (const format of ["csv", "ndjson"] as const) {
         const { dir, manifest } = await exportFirst({ ref: dataset, formats: [format] });
-        const source = parquet(objectPath(project.config.dataDir, version));
+        const source = await rowsOf(version);
         expect(
           await difference(normalised(source, manifest), normalised(readers[format](dir, manifest), manifest)),
         ).toBe(0);
@@ -158,7 +162,7 @@ describe("exportDataset", () => {
         { column: "dayOfWeek", values: ["1"] },
       ],
     });
-    const source = parquet(objectPath(project.config.dataDir, events.version));
+    const source = await rowsOf(events.version);
     const expected = `SELECT * FROM ${source} WHERE "eventType" IN ('SESSION_STARTED', 'SESSION_ENDED') AND "dayOfWeek" = 1`;
     expect(await difference(expected, `SELECT * FROM ${fromParquet(result!.dir, result!.manifest)}`)).toBe(0);
     expect(result!.manifest.rowCount).toBeGreaterThan(0);

@@ -10,7 +10,8 @@ import { verifyZip } from "../../loaders/deliver/zip-verify.ts";
 import { isLabbookError } from "../../loaders/errors.ts";
 import { recordPath } from "../../loaders/lineage/catalog.ts";
 import { memoryLogger } from "../../loaders/log.ts";
-import { hashFile, objectPath } from "../../loaders/store/objects.ts";
+import { isLocal, versionFiles, versionStoreFiles } from "../../loaders/store/files.ts";
+import { hashFile } from "../../loaders/store/objects.ts";
 import { verifyStore } from "../../loaders/store/verify.ts";
 import { shortVersion } from "../../loaders/lineage/version.ts";
 import { runCli } from "../util/cli.ts";
@@ -34,7 +35,29 @@ describe("offload", () => {
   let recent: string;
   /** Old context_metadata, pinned in "default". */
   let context: string;
-  const exists = (v: string) => existsSync(objectPath(project.config.dataDir, v));
+  /** How many partition objects `unpinned` has (one per day, each shared with `recent`), besides its manifest. */
+  let unpinnedParts: number;
+  /** Whether a version's files are all in the store: its manifest and partition objects (behavioral_events by day). */
+  const exists = (v: string) => isLocal(project.config.dataDir, v);
+  /** Each store file of a version, relative to `dataDir`, with its sha256 and size; undefined when one is absent. */
+  const storeFiles = async (dataDir: string, v: string) => {
+    const files = await versionStoreFiles(dataDir, v);
+    return (
+      files &&
+      Promise.all(
+        files.map(async (f) => ({
+          path: path.relative(dataDir, f.file),
+          ...(await hashFile(f.file)),
+          object: f.object,
+        })),
+      )
+    );
+  };
+  /** Every store file of the version holds the bytes its name promises. */
+  const intact = async (dataDir: string, v: string) => {
+    const files = await storeFiles(dataDir, v);
+    return files !== undefined && files.every((f) => f.version === f.object);
+  };
 
   beforeAll(async () => {
     project = await seededProject();
@@ -46,6 +69,7 @@ describe("offload", () => {
     unpinned = await ingest("2025-06-08", old + 2 * DAY);
     recent = await ingest(undefined, NOW - DAY);
     context = (await project.ingest("context_metadata", { at: old }))[0]!.version;
+    unpinnedParts = (await versionFiles(project.config.dataDir, unpinned))!.length;
     await writeFile(path.join(project.root, ".gitignore"), "data/\n");
     await project.git("init", "-q", "-b", "main");
     await project.pin({ default: { context_metadata: context }, study: { behavioral_events: inHistory } });
@@ -73,7 +97,7 @@ describe("offload", () => {
     expect(result.dryRun).toBe(true);
     expect(result.zip).toBe(path.join(project.config.dataDir, "offload", "offload-20251201T000000Z.zip"));
     expect(existsSync(result.zip!)).toBe(false);
-    expect(exists(unpinned)).toBe(true);
+    expect(await exists(unpinned)).toBe(true);
   });
 
   it("refuses, touching nothing, when a reachable commit's pins.json does not parse", async () => {
@@ -96,7 +120,7 @@ describe("offload", () => {
       expect(cli.code).toBe(1);
       expect(cli.stderr).toContain(`error: offload refused: lineage/pins.json at commit ${broken.slice(0, 12)}`);
       expect(existsSync(path.join(project.config.dataDir, "offload"))).toBe(false);
-      for (const v of [inHistory, inWorkingTree, unpinned, recent, context]) expect(exists(v)).toBe(true);
+      for (const v of [inHistory, inWorkingTree, unpinned, recent, context]) expect(await exists(v)).toBe(true);
     } finally {
       await project.git("branch", "-D", "-q", "broken");
     }
@@ -129,12 +153,13 @@ describe("offload", () => {
 
   it("moves the unpinned old versions into a verified zip and removes them, never a pinned one", async () => {
     const log = memoryLogger();
-    const before = await hashFile(objectPath(project.config.dataDir, unpinned));
+    const before = (await storeFiles(project.config.dataDir, unpinned))!;
+    expect(before.length).toBeGreaterThan(2);
     const result = await offload(project.config, { daysOld: 30, deleteSource: true, yes: true, clock, log });
     expect(result.deleted.map((d) => d.version)).toEqual([unpinned]);
     expect((await verifyZip(result.zip!)).problems).toEqual([]);
-    expect(exists(unpinned)).toBe(false);
-    for (const v of [inHistory, inWorkingTree, recent, context]) expect(exists(v)).toBe(true);
+    expect(await exists(unpinned)).toBe(false);
+    for (const v of [inHistory, inWorkingTree, recent, context]) expect(await exists(v)).toBe(true);
     // Lineage records are history: they stay.
     expect(existsSync(recordPath(project.config.lineageDir, "behavioral_events", unpinned))).toBe(true);
     const index = await readOffloadIndex(project.config.dataDir);
@@ -153,7 +178,7 @@ describe("offload", () => {
     // The zip restores the exact bytes.
     const restored = path.join(project.root, "restored");
     await extractZip(result.zip!, restored);
-    expect(await hashFile(objectPath(path.join(restored, "data"), unpinned))).toEqual(before);
+    expect(await storeFiles(path.join(restored, "data"), unpinned)).toEqual(before);
     expect(existsSync(recordPath(path.join(restored, "lineage"), "behavioral_events", unpinned))).toBe(true);
   });
 
@@ -177,8 +202,8 @@ describe("offload", () => {
       };
       const verify = await runCli(["verify", `behavioral_events@${unpinned}`, "--json"], env);
       expect(verify.code, verify.stdout).toBe(0);
-      expect(JSON.parse(verify.stdout)).toMatchObject({ ok: true, checked: 1 });
-      expect((await hashFile(objectPath(path.join(root, "data"), unpinned))).version).toBe(unpinned);
+      expect(JSON.parse(verify.stdout)).toMatchObject({ ok: true, checked: unpinnedParts });
+      expect(await intact(path.join(root, "data"), unpinned)).toBe(true);
     } finally {
       await rm(root, { recursive: true, force: true });
     }
@@ -203,7 +228,7 @@ describe("offload", () => {
     expect(stderr).toMatch(
       /dry run: would write 1 versions, \d+ bytes to .* and remove them from the store; pins honoured: working tree and git history\. Pass --yes to do it\./,
     );
-    expect(exists(recent)).toBe(true);
+    expect(await exists(recent)).toBe(true);
   });
 
   it("CLI: --delete-source --yes writes the zip and removes the old unpinned versions, never a pinned one", async () => {
@@ -217,8 +242,8 @@ describe("offload", () => {
     expect(result.dryRun).toBe(false);
     expect(result.deleted.map((d: { version: string }) => d.version)).toEqual([recent]);
     expect((await verifyZip(result.zip)).problems).toEqual([]);
-    expect(exists(recent)).toBe(false);
-    for (const v of [inHistory, inWorkingTree, context]) expect(exists(v)).toBe(true);
+    expect(await exists(recent)).toBe(false);
+    for (const v of [inHistory, inWorkingTree, context]) expect(await exists(v)).toBe(true);
     expect((await readOffloadIndex(project.config.dataDir))[recent]!.zips[0]!.removedFromStore).toBe(true);
   });
 
@@ -240,27 +265,28 @@ describe("offload", () => {
     const refused = await runCli(["restore", bad, "--json"], project.env);
     expect(refused.code).toBe(1);
     expect(JSON.parse(refused.stdout).error).toMatchObject({ code: "E_INTEGRITY" });
-    expect(exists(unpinned)).toBe(false);
+    expect(await exists(unpinned)).toBe(false);
 
     const restored = await runCli(["restore", zip, "--json"], project.env);
     expect(restored.code, restored.stderr).toBe(0);
     const result = JSON.parse(restored.stdout);
+    // Its partition objects never left: the other versions name them. Only its manifest comes back.
     expect(result).toMatchObject({
       restored: [{ dataset: "behavioral_events", version: unpinned }],
-      present: 0,
+      present: unpinnedParts,
       records: 0,
       skipped: [],
     });
     expect(result.kept).toContain(`lineage/behavioral_events/${unpinned.slice(7)}.json`);
-    expect((await hashFile(objectPath(project.config.dataDir, unpinned))).version).toBe(unpinned);
+    expect(await intact(project.config.dataDir, unpinned)).toBe(true);
     expect(await readFile(record)).toEqual(recordBefore);
     expect((await readOffloadIndex(project.config.dataDir))[unpinned]!.restored).toEqual([
       { path: "offload/offload-20251201T000000Z.zip", at: expect.any(String) },
     ]);
     const verify = await runCli(["verify", `behavioral_events@${unpinned}`, "--json"], project.env);
-    expect(JSON.parse(verify.stdout)).toMatchObject({ ok: true, checked: 1 });
+    expect(JSON.parse(verify.stdout)).toMatchObject({ ok: true, checked: unpinnedParts });
     // Again: everything is in place already.
     const again = JSON.parse((await runCli(["restore", zip, "--json"], project.env)).stdout);
-    expect(again).toMatchObject({ restored: [], present: 1, records: 0 });
+    expect(again).toMatchObject({ restored: [], present: unpinnedParts + 1, records: 0 });
   });
 });

@@ -4,7 +4,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runSql } from "../../loaders/deliver/sql.ts";
 import { isLabbookError } from "../../loaders/errors.ts";
-import { hashFile, objectPath } from "../../loaders/store/objects.ts";
+import { versionFiles } from "../../loaders/store/files.ts";
+import { hashFile } from "../../loaders/store/objects.ts";
 import { seededProject, type SeededProject } from "../util/seeded.ts";
 
 describe("runSql", () => {
@@ -14,7 +15,9 @@ describe("runSql", () => {
 
   beforeAll(async () => {
     project = await seededProject();
-    small = (await project.ingest("behavioral_events", { filters: { since: "2025-06-15" } }))[0]!;
+    // From 08:00, in that day's session: its first day's partition holds fewer rows than the full version's, so its
+    // object is not pinned.
+    small = (await project.ingest("behavioral_events", { filters: { since: "2025-06-15T08:00:00Z" } }))[0]!;
     full = (await project.ingest("behavioral_events"))[0]!;
     const context = (await project.ingest("context_metadata"))[0]!.version;
     await project.pin({
@@ -59,8 +62,9 @@ describe("runSql", () => {
     const refusal = (query: string) => runSql(project.config, query).catch((e) => e);
 
     it("refuses COPY, ATTACH, CREATE TABLE and INSERT, and writes nothing", async () => {
-      const object = objectPath(project.config.dataDir, full.version);
-      const before = await hashFile(object);
+      // One of the pinned version's partition objects (behavioral_events is stored by day).
+      const [object] = (await versionFiles(project.config.dataDir, full.version))!;
+      const before = await hashFile(object!);
       const elsewhere = path.join(project.root, "elsewhere.parquet");
       const attached = path.join(project.root, "x.duckdb");
       // Each is refused by its statement type; a file outside the pins makes DuckDB fail while binding, and a write
@@ -78,7 +82,7 @@ describe("runSql", () => {
         expect(error.message).toBe(`query refused: ${message}`);
         expect(error.details[0]).toMatch(/^labbook sql runs one statement that reads/);
       }
-      expect(await hashFile(object)).toEqual(before);
+      expect(await hashFile(object!)).toEqual(before);
       expect(existsSync(elsewhere)).toBe(false);
       expect(existsSync(attached)).toBe(false);
     });
@@ -95,9 +99,13 @@ describe("runSql", () => {
     it("refuses to read a file outside the pins, and to lift the lock", async () => {
       const outside = path.join(project.root, "outside.csv");
       await writeFile(outside, "a\n1\n");
+      // An object in the store that pin set "default" does not name: the unpinned version's partial first day.
+      const pinned = (await versionFiles(project.config.dataDir, full.version))!;
+      const unpinned = (await versionFiles(project.config.dataDir, small.version))!.find((f) => !pinned.includes(f));
+      expect(unpinned).toBeDefined();
       for (const query of [
         `SELECT * FROM read_csv('${outside}')`,
-        `SELECT * FROM read_parquet('${objectPath(project.config.dataDir, small.version)}')`,
+        `SELECT * FROM read_parquet('${unpinned}')`,
         "SELECT * FROM glob('/*')",
       ]) {
         const error = await refusal(query);

@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PartitionsFacet } from "../../loaders/ingest/partitions.ts";
 import { getDataset } from "../../loaders/datasets/index.ts";
+import { parquet, queryRows, withDuckDB } from "../../loaders/duckdb.ts";
 import { isLabbookError } from "../../loaders/errors.ts";
 import { ingestPostgres } from "../../loaders/ingest/postgres.ts";
 import { listVersions, readRecord } from "../../loaders/lineage/catalog.ts";
@@ -17,10 +18,9 @@ import { objectPath } from "../../loaders/store/objects.ts";
 import { seededProject, type SeededProject } from "../util/seeded.ts";
 
 const DS = "behavioral_events";
-const BY_DAY = { column: "timestamp", grain: "day" } as const;
 
 /**
- * behavioral_events, partitioned by day. Every change to the source, an insert, an update or a delete, in the
+ * behavioral_events, which its definition partitions by day. Every change to the source, an insert, an update or a delete, in the
  * oldest partition or the newest, gives an incremental ingest that writes only the touched partitions and the very
  * version a --full ingest of the same rows gives.
  */
@@ -37,7 +37,7 @@ describe("partitioned ingest", () => {
     await project?.remove();
   });
 
-  const ingest = async (full = false) => (await project.ingest(DS, { full, partitioning: BY_DAY }))[0]!;
+  const ingest = async (full = false) => (await project.ingest(DS, { full }))[0]!;
   const facetOf = async (version: string) =>
     (await readRecord(project.config.lineageDir, DS, version)).run.facets.labbook_partitions as PartitionsFacet;
 
@@ -139,9 +139,8 @@ describe("partitioned ingest", () => {
     };
     const database = await connect(project.config, { max: 1 });
     try {
-      const def = { ...getDataset(DS), partitioning: BY_DAY };
       await expect(
-        ingestPostgres(def, database, "pascal", project.config, { log, signal: stop.signal }),
+        ingestPostgres(getDataset(DS), database, "pascal", project.config, { log, signal: stop.signal }),
       ).rejects.toThrow("stop");
     } finally {
       await database.close();
@@ -155,6 +154,40 @@ describe("partitioned ingest", () => {
     const r = await runCli(["show", `${DS}@latest`], project.env);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/behavioral_events@[0-9a-f]{12}: \d+ of \d+ partitions written, \d+ reused/);
+  });
+
+  it("writes an empty selection, or one whose every row is rejected, as one empty object with the full schema", async () => {
+    const empty = (await project.ingest(DS, { filters: { since: "2999-01-01" } }))[0]!;
+    // An event ten days ahead breaks "not in the future": a non-strict ingest of that day alone rejects its one row.
+    const day = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
+    await project.db.sql.unsafe(`INSERT INTO "${table}" SELECT 'cfuture' || substr(md5(id), 1, 18), "userId",
+        "eventType", "eventData", TIMESTAMPTZ '${day} 12:00:00+00', "sessionPerformanceScore", "engagementLevel",
+        "completionQuality", "timeOfDay", "dayOfWeek", "contentType", "difficultyLevel", "experimentPhase",
+        "randomizationSeed", "contextMetadataId"
+      FROM "${table}" ORDER BY "timestamp", id LIMIT 1`);
+    const database = await connect(project.config, { max: 1 });
+    let rejected;
+    try {
+      rejected = await ingestPostgres(getDataset(DS), database, "pascal", project.config, {
+        validation: "non-strict",
+        filters: { since: day },
+      });
+    } finally {
+      await database.close();
+      await project.db.sql.unsafe(`DELETE FROM "${table}" WHERE id LIKE 'cfuture%'`);
+    }
+    expect(rejected.validation).toMatchObject({ rowsRead: 1, rowsValid: 0, rowsRejected: 1 });
+    // The same empty bytes, so the same version.
+    expect(rejected.version).toBe(empty.version);
+    expect(empty).toMatchObject({ rowCount: 0, stored: true });
+    expect(empty.partitions).toBeUndefined();
+    expect(existsSync(manifestPath(project.config.dataDir, empty.version))).toBe(false);
+    const files = await readableFiles(project.config.dataDir, empty.version, DS);
+    expect(files).toEqual([objectPath(project.config.dataDir, empty.version)]);
+    const columns = await withDuckDB((con) =>
+      queryRows<{ column_name: string }>(con, `DESCRIBE SELECT * FROM ${parquet(files!)}`),
+    );
+    expect(columns.map((c) => c.column_name)).toEqual(Object.keys(getDataset(DS).schema.shape));
   });
 
   it("leaves no staged file behind", async () => {

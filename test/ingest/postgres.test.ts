@@ -7,7 +7,7 @@ import { getDataset, sourceDatasets, type DatasetDef } from "../../loaders/datas
 import type { PostgresSource } from "../../loaders/datasets/define.ts";
 import { compileSchema } from "../../loaders/datasets/rules.ts";
 import { quoteIdent, sqlString } from "../../loaders/sql-quote.ts";
-import { parquet, queryRows, withDuckDB } from "../../loaders/duckdb.ts";
+import { parquet, queryRows, withDuckDB, type ParquetFiles } from "../../loaders/duckdb.ts";
 import { isLabbookError, type LabbookError } from "../../loaders/errors.ts";
 import { ingestPostgres, MAX_ROW_BYTES, type IngestOptions } from "../../loaders/ingest/postgres.ts";
 import { listVersions, readRecord } from "../../loaders/lineage/catalog.ts";
@@ -17,6 +17,7 @@ import { seedDatabase } from "../../loaders/seed/load.ts";
 import { DEFAULT_SEED_OPTIONS, type SeedOptions } from "../../loaders/seed/plan.ts";
 import { connect, type Database } from "../../loaders/sources/postgres.ts";
 import { TABLE_NAMES, type Naming } from "../../loaders/sources/schema.ts";
+import { readableFiles, versionStoreFiles } from "../../loaders/store/files.ts";
 import { hashFile, objectPath } from "../../loaders/store/objects.ts";
 import { createTestDatabase, type TestDatabase } from "../util/pg.ts";
 import { createProject, type TestProject } from "../util/project.ts";
@@ -65,6 +66,9 @@ function ingest(f: Fixture, name: string, options: IngestOptions = {}) {
 /** What is left in the project's temp area besides the spill root: nothing, once an ingest has finished or failed. */
 const leftovers = async (f: Fixture) =>
   (await listTree(path.join(f.config.dataDir, "tmp"))).filter((entry) => entry !== "duckdb/");
+
+/** The files that hold a version's rows, checked: its one object, or its partitions' objects (behavioral_events). */
+const filesOf = async (f: Fixture, version: string) => (await readableFiles(f.config.dataDir, version))!;
 
 const table = (def: DatasetDef, naming: Naming) => TABLE_NAMES[(def.source as PostgresSource).table][naming];
 
@@ -225,7 +229,7 @@ async function insertEdgeRows(sql: Sql, naming: Naming): Promise<void> {
  * Reads a version's Parquet in file order and the source table in sort-key order, and lists every difference.
  * JSON is compared as the exact text PostgreSQL printed (and so also as parsed JSON); timestamps to the millisecond.
  */
-async function differences(f: Fixture, def: DatasetDef, file: string): Promise<string[]> {
+async function differences(f: Fixture, def: DatasetDef, file: ParquetFiles): Promise<string[]> {
   const columns = compileSchema(def.schema);
   const select = columns.map((c) => (c.duckdbType === "JSON" ? `${q(c.name)}::text AS ${q(c.name)}` : q(c.name)));
   const expected = await f.db.sql.unsafe<Record<string, unknown>[]>(
@@ -264,8 +268,7 @@ describe("ingestPostgres: values round-trip", () => {
     async (name) => {
       const def = getDataset(name);
       const result = await ingest(f, name);
-      const file = objectPath(f.config.dataDir, result.version);
-      expect(await differences(f, def, file)).toEqual([]);
+      expect(await differences(f, def, await filesOf(f, result.version))).toEqual([]);
       const [{ n }] = (await f.db.sql.unsafe(`SELECT count(*)::int AS n FROM ${q(table(def, f.naming))}`)) as [
         { n: number },
       ];
@@ -276,11 +279,9 @@ describe("ingestPostgres: values round-trip", () => {
 
   it("keeps the types faithful: TIMESTAMPTZ, INTEGER, JSON, enums as VARCHAR", async () => {
     const result = await ingest(f, "behavioral_events");
+    const files = await filesOf(f, result.version);
     const types = await withDuckDB((con) =>
-      queryRows<{ column_name: string; column_type: string }>(
-        con,
-        `DESCRIBE SELECT * FROM ${parquet(objectPath(f.config.dataDir, result.version))}`,
-      ),
+      queryRows<{ column_name: string; column_type: string }>(con, `DESCRIBE SELECT * FROM ${parquet(files)}`),
     );
     expect(Object.fromEntries(types.map((t) => [t.column_name, t.column_type]))).toEqual({
       id: "VARCHAR",
@@ -303,11 +304,12 @@ describe("ingestPostgres: values round-trip", () => {
 
   it("keeps the edge rows exactly, empty strings apart from NULL", async () => {
     const result = await ingest(f, "behavioral_events");
+    const files = await filesOf(f, result.version);
     const rows = await withDuckDB((con) =>
       queryRows<Record<string, unknown>>(
         con,
         `SELECT id, "contentType", "difficultyLevel", "experimentPhase", "contextMetadataId", "eventData",
-           epoch_ms("timestamp") AS ms FROM ${parquet(objectPath(f.config.dataDir, result.version))}
+           epoch_ms("timestamp") AS ms FROM ${parquet(files)}
          WHERE id LIKE 'cedge%' ORDER BY id`,
       ),
     );
@@ -427,18 +429,16 @@ describe("ingestPostgres: a server whose session defaults are not ISO", () => {
 
   it.each(sourceDatasets().map((d) => d.name))("%s: timestamps and floats still round-trip exactly", async (name) => {
     const result = await ingest(f, name);
-    const file = objectPath(f.config.dataDir, result.version);
-    expect(await differences({ ...f, db: { ...f.db, sql: iso } }, getDataset(name), file)).toEqual([]);
+    const files = await filesOf(f, result.version);
+    expect(await differences({ ...f, db: { ...f.db, sql: iso } }, getDataset(name), files)).toEqual([]);
     expect(result.rowCount).toBeGreaterThan(0);
   });
 
   it("--no-validate keeps every timestamp too", async () => {
     const result = await ingest(f, "behavioral_events", { validation: "skipped" });
+    const files = await filesOf(f, result.version);
     const [row] = await withDuckDB((con) =>
-      queryRows<{ nulls: number }>(
-        con,
-        `SELECT count(*) - count("timestamp") AS nulls FROM ${parquet(objectPath(f.config.dataDir, result.version))}`,
-      ),
+      queryRows<{ nulls: number }>(con, `SELECT count(*) - count("timestamp") AS nulls FROM ${parquet(files)}`),
     );
     expect(row!.nulls).toBe(0);
   });
@@ -469,7 +469,7 @@ describe("ingestPostgres: rows longer than DuckDB reads by default", () => {
   it("ingests them whole", async () => {
     const def = getDataset("behavioral_events");
     const result = await ingest(f, "behavioral_events");
-    expect(await differences(f, def, objectPath(f.config.dataDir, result.version))).toEqual([]);
+    expect(await differences(f, def, await filesOf(f, result.version))).toEqual([]);
     const [row] = await f.db.sql<{ big: number }[]>`SELECT count(*)::int AS big FROM "BehavioralEvent"
       WHERE length("eventData"::text) > 2000000`;
     expect(row!.big).toBe(4);
@@ -491,11 +491,19 @@ describe("ingestPostgres: determinism and filters", () => {
     const second = await ingest(f, "behavioral_events", { log });
     expect(second.version).toBe(first.version);
     expect([first.stored, second.stored]).toEqual([true, false]);
+    const days = (await readRecord(f.config.lineageDir, "behavioral_events", first.version)).run.facets
+      .labbook_partitions as { partitions: unknown[] };
+    expect(days.partitions).toHaveLength(SEED.days);
     expect(log.lines.at(-1)).toBe(
-      `behavioral_events: unchanged, version ${first.version.slice(7, 19)} is already stored`,
+      `behavioral_events: unchanged, version ${first.version.slice(7, 19)} is already stored (0 of ${SEED.days} partitions written, ${SEED.days} reused)`,
     );
+    // Its manifest and its partitions' objects, each once: nothing else in the store.
     const files = Object.keys(await snapshot(f.config.dataDir)).filter((x) => x.startsWith("objects/"));
-    expect(files).toEqual([path.relative(f.config.dataDir, objectPath(f.config.dataDir, first.version))]);
+    const own = (await versionStoreFiles(f.config.dataDir, first.version))!.map((p) =>
+      path.relative(f.config.dataDir, p.file),
+    );
+    expect(own).toHaveLength(SEED.days + 1);
+    expect(files.sort()).toEqual(own.sort());
     expect((await listVersions(f.config.lineageDir, "behavioral_events")).map((e) => e.version)).toEqual([
       first.version,
     ]);
@@ -506,15 +514,19 @@ describe("ingestPostgres: determinism and filters", () => {
   it("selects a time window with --since/--until, bound as parameters", async () => {
     const since = "2025-06-05T00:00:00.000Z";
     const until = "2025-06-09T12:00:00.000Z";
-    const result = await ingest(f, "behavioral_events", { filters: { since, until } });
+    const log = memoryLogger();
+    const result = await ingest(f, "behavioral_events", { filters: { since, until }, log });
+    // A selection is never merged with the latest version's partitions.
+    expect(log.lines).toContain("behavioral_events: a filtered ingest: every partition written");
     const [row] = await f.db.sql`SELECT count(*)::int AS n FROM "BehavioralEvent"
       WHERE "timestamp" >= ${since} AND "timestamp" < ${until}`;
     expect(result.rowCount).toBe(row!.n);
     expect(result.rowCount).toBeGreaterThan(0);
+    const files = await filesOf(f, result.version);
     const [range] = await withDuckDB((con) =>
       queryRows<{ lo: Date; hi: Date }>(
         con,
-        `SELECT min("timestamp") AS lo, max("timestamp") AS hi FROM ${parquet(objectPath(f.config.dataDir, result.version))}`,
+        `SELECT min("timestamp") AS lo, max("timestamp") AS hi FROM ${parquet(files)}`,
       ),
     );
     expect(range!.lo.getTime()).toBeGreaterThanOrEqual(Date.parse(since));
@@ -531,11 +543,9 @@ describe("ingestPostgres: determinism and filters", () => {
       GROUP BY 1 ORDER BY 1 LIMIT 1`;
     const result = await ingest(f, "behavioral_events", { filters: { userId: user!.id } });
     expect(result.rowCount).toBe(user!.n);
+    const files = await filesOf(f, result.version);
     const users = await withDuckDB((con) =>
-      queryRows<{ userId: string }>(
-        con,
-        `SELECT DISTINCT "userId" FROM ${parquet(objectPath(f.config.dataDir, result.version))}`,
-      ),
+      queryRows<{ userId: string }>(con, `SELECT DISTINCT "userId" FROM ${parquet(files)}`),
     );
     expect(users).toEqual([{ userId: user!.id }]);
   });
@@ -641,10 +651,11 @@ describe("ingestPostgres: validation modes on a table with invalid rows", () => 
     for (const r of rejects) {
       expect(r._reject_reason).toContain(`${invalid[r.id]!.column}: ${invalid[r.id]!.rule}`);
     }
+    const files = await filesOf(f, result.version);
     const kept = await withDuckDB((con) =>
       queryRows<{ n: number }>(
         con,
-        `SELECT count(*) AS n FROM ${parquet(objectPath(f.config.dataDir, result.version))}
+        `SELECT count(*) AS n FROM ${parquet(files)}
          WHERE id IN (${Object.keys(invalid).map(sqlString).join(", ")})`,
       ),
     );

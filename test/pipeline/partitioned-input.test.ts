@@ -16,7 +16,6 @@ import { createProject, type TestProject } from "../util/project.ts";
 const SEED: SeedOptions = { ...DEFAULT_SEED_OPTIONS, users: 8, days: 40, events: 4000, protocolShare: 0.5 };
 const DAY = 86_400_000;
 const RECENT = ["events_dedup", "daily_user_metrics", "weekly_metrics", "phase_observations"];
-const BY_DAY = { column: "timestamp", grain: "day" } as const;
 const dayOf = (n: number) => new Date(SEED_EPOCH_MS + n * DAY);
 const byName = (r: RunResult): Record<string, StageResult> => Object.fromEntries(r.stages.map((s) => [s.dataset, s]));
 
@@ -24,7 +23,7 @@ const byName = (r: RunResult): Record<string, StageResult> => Object.fromEntries
 const PARTITIONED = ["events_dedup"];
 
 /**
- * The pipeline over behavioral_events partitioned by day: its stages read a version made of partitions as one input,
+ * The pipeline over behavioral_events, which is partitioned by day: its stages read a version made of partitions as one input,
  * and `labbook run --mode recent` after an incremental ingest merges exactly as after a single-object one.
  */
 describe("labbook run over a partitioned behavioral_events", () => {
@@ -39,16 +38,7 @@ describe("labbook run over a partitioned behavioral_events", () => {
     project = await createProject();
     config = { ...project.config, databaseUrl: db.url };
     source = await connect(config);
-    ingest = (name, options) => {
-      const def = getDataset(name);
-      return ingestPostgres(
-        name === "behavioral_events" ? { ...def, partitioning: BY_DAY } : def,
-        source,
-        "pascal",
-        config,
-        options,
-      );
-    };
+    ingest = (name, options) => ingestPostgres(getDataset(name), source, "pascal", config, options);
     // Events of the first 30 days only, as if ingested then; the other tables whole.
     for (const def of sourceDatasets())
       await ingest(def.name, def.name === "behavioral_events" ? { filters: { until: dayOf(30).toISOString() } } : {});

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parquet, queryRows, withDuckDB } from "../../loaders/duckdb.ts";
 import { loaderFiles } from "../../loaders/site/discover.ts";
 import { embeddedPaths, embeddedStatus, stopEmbedded } from "../../loaders/sources/embedded.ts";
-import { objectPath } from "../../loaders/store/objects.ts";
+import { readableFiles } from "../../loaders/store/files.ts";
 import { spawnCli, whenReady } from "../util/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../util/pg.ts";
 import { filesUnder, pageDataFiles, seedSmall } from "../util/site.ts";
@@ -43,7 +43,7 @@ describe("labbook build", () => {
     // What was seeded, read back from the pinned versions themselves.
     await withDuckDB(async (con) => {
       for (const version of Object.values(pins)) {
-        const file = parquet(objectPath(project.env.LABBOOK_DATA_DIR!, version));
+        const file = parquet((await readableFiles(project.env.LABBOOK_DATA_DIR!, version))!);
         const columns = await queryRows<{ column_name: string }>(con, `DESCRIBE SELECT * FROM ${file}`);
         if (!columns.some((c) => c.column_name === "userId")) continue;
         for (const r of await queryRows<{ id: string }>(
@@ -52,7 +52,7 @@ describe("labbook build", () => {
         ))
           if (!userIds.includes(r.id)) userIds.push(r.id);
       }
-      const protocols = parquet(objectPath(project.env.LABBOOK_DATA_DIR!, pins.experiment_protocols!));
+      const protocols = parquet((await readableFiles(project.env.LABBOOK_DATA_DIR!, pins.experiment_protocols!))!);
       for (const r of await queryRows<{ id: string }>(con, `SELECT id FROM ${protocols} ORDER BY id`))
         protocolIds.push(r.id);
     });

@@ -13,7 +13,7 @@ import { ingestPostgres } from "../../loaders/ingest/postgres.ts";
 import { detectNaming } from "../../loaders/sources/naming.ts";
 import { withDatabase } from "../../loaders/sources/postgres.ts";
 import { isLocal } from "../../loaders/store/files.ts";
-import { objectPath } from "../../loaders/store/objects.ts";
+import { manifestPath } from "../../loaders/store/manifest.ts";
 import { createTestDatabase, type TestDatabase } from "../util/pg.ts";
 import { seedSmall } from "../util/site.ts";
 
@@ -117,16 +117,17 @@ describe("prepareSiteData", () => {
     const result = await prepareSiteData(pulling);
     // The pinned objects, and the first version of behavioral_events besides them.
     expect(result).toMatchObject({ action: "pulled", objects: new Set([...Object.values(newer), first]).size });
-    expect(existsSync(objectPath(pulling.dataDir, first))).toBe(true);
+    expect(await isLocal(pulling.dataDir, first)).toBe(true);
     expect(await prepareSiteData(pulling)).toEqual({ action: "ready" });
 
     // A remote without the compared version: the build goes on, and the quality page says what it lacks.
-    await rm(path.join(remote, path.relative(config.dataDir, objectPath(config.dataDir, first))));
+    // behavioral_events is stored by day: without its manifest the version cannot be pulled.
+    await rm(path.join(remote, path.relative(config.dataDir, manifestPath(config.dataDir, first))));
     const lacking = await clone("drift-lacking");
     const warnings: string[] = [];
     const log = { info() {}, progress() {}, warn: (m: string) => warnings.push(m) };
     await expect(prepareSiteData(lacking, { log })).resolves.toMatchObject({ action: "pulled" });
-    expect(existsSync(objectPath(lacking.dataDir, first))).toBe(false);
+    expect(await isLocal(lacking.dataDir, first)).toBe(false);
     expect(warnings.join("\n")).toContain(
       "could not pull the version(s) the drift checks compare with (behavioral_events@",
     );
