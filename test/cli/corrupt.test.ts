@@ -26,13 +26,31 @@ describe("commands refuse a corrupt object", () => {
   let out: string;
   beforeAll(async () => {
     project = await seededProject();
+    // One retried write: its day's events_dedup partition is then an object of its own, and its events partition
+    // one that no derived version shares (every other day's is the same object in both datasets).
+    await project.db.sql.begin(async (tx) => {
+      await tx`CREATE TEMP TABLE retried AS SELECT * FROM "BehavioralEvent" ORDER BY id LIMIT 1`;
+      // Same cuid shape, new id.
+      await tx`UPDATE retried SET id = left(id, 21) || 'zdp0'`;
+      await tx`INSERT INTO "BehavioralEvent" SELECT * FROM retried`;
+    });
     const results = await project.ingest();
     // The derived datasets too, as a first build pins them: analyze reads phase_observations and events_dedup.
-    await project.pin({ default: await withDerived(project.config, pinsOf("default", results).default!) });
+    const pins = await withDerived(project.config, pinsOf("default", results).default!);
+    await project.pin({ default: pins });
     events = results.find((r) => r.dataset === "behavioral_events")!.version;
     const parts = (await versionParts(project.config.dataDir, events))!;
     expect(parts.length).toBeGreaterThan(1);
-    ({ file, object } = parts[Math.floor(parts.length / 2)]!);
+    // Corrupt the one that no derived version shares, so that analyze, which reads only derived datasets, never
+    // meets it.
+    const derived = new Set<string>();
+    for (const [name, version] of Object.entries(pins)) {
+      if (name === "behavioral_events") continue;
+      for (const p of (await versionParts(project.config.dataDir, version)) ?? []) derived.add(p.object);
+    }
+    const own = parts.filter((p) => !derived.has(p.object));
+    expect(own).toHaveLength(1);
+    ({ file, object } = own[0]!);
     good = await readFile(file);
     out = await mkdtemp(path.join(tmpdir(), "labbook-corrupt-"));
   });

@@ -5,10 +5,11 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig, type Config } from "../../loaders/config.ts";
 import { writePins } from "../../loaders/lineage/pins.ts";
-import { memoryLogger } from "../../loaders/log.ts";
+import { memoryLogger, silentLogger } from "../../loaders/log.ts";
 import { invalidateSite } from "../../loaders/site/build.ts";
+import { deriveFrom } from "../../loaders/site/first-pins.ts";
 import { prepareSiteData } from "../../loaders/site/prepare.ts";
-import { getDataset } from "../../loaders/datasets/index.ts";
+import { getDataset, sourceDatasets } from "../../loaders/datasets/index.ts";
 import { ingestPostgres } from "../../loaders/ingest/postgres.ts";
 import { detectNaming } from "../../loaders/sources/naming.ts";
 import { withDatabase } from "../../loaders/sources/postgres.ts";
@@ -103,7 +104,12 @@ describe("prepareSiteData", () => {
     );
     const first = pins.behavioral_events!;
     expect(second.version).not.toBe(first);
-    const newer = { ...pins, behavioral_events: second.version };
+    // The pin set a build after that ingest makes: the derived datasets made from the second version. (seedSmall
+    // has no duplicates, so events_dedup's versions are behavioral_events' own, manifest for manifest.)
+    const sources = Object.fromEntries(sourceDatasets().map((d) => [d.name, pins[d.name]!]));
+    sources.behavioral_events = second.version;
+    const newer = { ...pins, ...sources, ...(await deriveFrom(config, sources, silentLogger)) };
+    expect(newer.events_dedup).not.toBe(first);
     const remote = path.join(dir, "remote-drift");
     await cp(path.join(config.dataDir, "objects"), path.join(remote, "objects"), { recursive: true });
     await cp(config.lineageDir, path.join(remote, "lineage"), { recursive: true });
