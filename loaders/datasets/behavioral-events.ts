@@ -35,16 +35,8 @@ export const behavioralEvents = defineDataset({
   // By day, as events_dedup is: a run after an incremental ingest then reads only the changed days of this input.
   partitioning: { column: "timestamp", grain: "day" },
   checks: [
-    { type: "not_null", columns: ["id", "userId", "eventType", "timestamp"] },
+    // not_null, accepted_values and in_range come from the schema (schema-checks.ts).
     { type: "unique", columns: ["id"] },
-    { type: "accepted_values", column: "eventType", values: EVENT_TYPES },
-    {
-      type: "in_range",
-      column: "sessionPerformanceScore",
-      min: 0,
-      max: 100,
-      description: "Scores are percentages. The schema says so too, but an ingest may skip validation.",
-    },
     {
       type: "duplicate_count",
       columns: [...DUPLICATE_KEY],

@@ -24,7 +24,6 @@ export const contextMetadata = defineDataset({
   sortKey: ["timestamp", "id"],
   checks: [
     { type: "unique", columns: ["id"] },
-    { type: "not_null", columns: ["userId", "timestamp"] },
     { type: "duplicate_count", columns: ["userId", "timestamp"], severity: "warn" },
     { type: "in_range", column: "sleepHours", min: 0, max: 24 },
     { type: "in_range", column: "restingHeartRate", min: 25, max: 220, severity: "warn" },

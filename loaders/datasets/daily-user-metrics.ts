@@ -2,6 +2,7 @@ import { z } from "zod";
 import { ENGAGEMENT_LEVELS, pascalCase, PHASE_TYPES } from "../sources/enums.ts";
 import { date, float, int, personId, text } from "./columns.ts";
 import { defineDataset } from "./define.ts";
+import { inPhase, PHASE_PRECEDENCE, PHASES_CTE } from "./phase-observations.ts";
 import { quoteIdent, sqlString } from "../sql-quote.ts";
 
 /** `engagementLow` … for each of the application's engagement levels, in their declared order. */
@@ -50,12 +51,7 @@ se AS (
   FROM sessions
   GROUP BY ALL
 ),
-phases AS (
-  SELECT coalesce(a."userId", p."userId") AS "userId", p."startDate" AS protocol_start, p.id AS protocol_id, a."phaseLabel", a."phaseType",
-    CAST(a."startDate" AS DATE) AS first_day, CAST(a."endDate" AS DATE) AS end_day
-  FROM phase_assignments a
-  JOIN experiment_protocols p ON p.id = a."protocolId"
-)
+${PHASES_CTE}
 SELECT ev.*,
   coalesce(se.sessions, 0) AS sessions,
   coalesce(se.ms, 0) / 60000.0 AS minutes,
@@ -65,12 +61,11 @@ SELECT ev.*,
 FROM ev
 LEFT JOIN se USING ("userId", day)
 -- Phases are half-open date ranges [startDate, endDate).
-LEFT JOIN phases ph
-  ON ph."userId" = ev."userId" AND ev.day >= ph.first_day AND (ph.end_day IS NULL OR ev.day < ph.end_day)
--- One row per user and day: a user in overlapping protocols gets the earliest protocol's phase and, as in
--- phase_observations (loaders/datasets/phase-observations.ts), overlapping phases resolve to the later start.
+LEFT JOIN phases ph ON ph."userId" = ev."userId" AND ${inPhase("ev.day")}
+-- One row per user and day: a user in overlapping protocols gets the earliest protocol's phase, and within it the
+-- phase rule of phase_observations (loaders/datasets/phase-observations.ts) picks among overlapping phases.
 QUALIFY row_number() OVER (
-  PARTITION BY ev."userId", ev.day ORDER BY ph.protocol_start, ph.protocol_id, ph.first_day DESC, ph."phaseLabel"
+  PARTITION BY ev."userId", ev.day ORDER BY ph.protocol_start, ph."protocolId", ${PHASE_PRECEDENCE}
 ) = 1`,
     // Sessions count on the day they start, so every input row of day d lies at or after d's midnight.
     incremental: { column: "day", inputs: { events_dedup: "timestamp", sessions: "start" } },

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { CheckSpec } from "./check-spec.ts";
+import { withSchemaChecks } from "./schema-checks.ts";
 import type { SourceTable } from "../sources/schema.ts";
 
 /** Dataset names are safe as file names and SQL identifiers. */
@@ -95,6 +96,10 @@ export interface DatasetDef<S extends z.ZodObject = z.ZodObject> {
    * day on their `incremental` column); see Partitioning.
    */
   partitioning?: Partitioning;
+  /**
+   * Declared quality checks. A source dataset's definition gets its schema's not_null, accepted_values and in_range
+   * checks first (schema-checks.ts); they are never declared.
+   */
   checks?: CheckSpec[];
 }
 
@@ -132,5 +137,7 @@ export function defineDataset<S extends z.ZodObject>(def: DatasetDef<S>): Datase
     if (!def.schema.shape[name]!.safeParse(null).success)
       throw new Error(`defineDataset ${def.name}: optional column "${name}" must be nullable`);
   }
+  // A source's schema implies checks of its stored versions (validation can be skipped at ingest).
+  if (def.source) return { ...def, checks: withSchemaChecks(def.name, def.schema, def.checks) };
   return def;
 }

@@ -23,7 +23,6 @@ export const experimentProtocols = defineDataset({
   sortKey: ["startDate", "id"],
   checks: [
     { type: "unique", columns: ["id"] },
-    { type: "not_null", columns: ["userId", "startDate"] },
     {
       type: "accepted_values",
       column: "primaryOutcome",

@@ -21,14 +21,25 @@ const outcomeValue = `CASE p."primaryOutcome" ${OUTCOME_COLUMNS.map(
  * The phase rule, defined here once: phases are half-open date ranges [startDate, endDate), an open end runs on, and
  * where phases overlap the later start wins (then the smaller label). Each phase belongs to a participant: its own
  * userId in a multiple-baseline protocol (each participant has their own phase dates), else the protocol's userId.
- * `PHASES` reads phase_assignments and experiment_protocols; `spans` is each participant's first day and end (null
- * when a phase is open-ended).
+ * `PHASES_CTE` reads phase_assignments and experiment_protocols into `phases`, one row per planned phase with
+ * `start_day`, `end_day` and its protocol's start, `protocol_start`; `inPhase` and `PHASE_PRECEDENCE` are the rule
+ * over it. daily_user_metrics labels its days with them too.
  */
-const PHASES = `phases AS (
+export const PHASES_CTE = `phases AS (
   SELECT a."protocolId", coalesce(a."userId", p."userId") AS "userId", a."phaseLabel", a."phaseType",
-    CAST(a."startDate" AS DATE) AS start_day, CAST(a."endDate" AS DATE) AS end_day
+    CAST(a."startDate" AS DATE) AS start_day, CAST(a."endDate" AS DATE) AS end_day, p."startDate" AS protocol_start
   FROM phase_assignments a JOIN experiment_protocols p ON p.id = a."protocolId"
-), spans AS (
+)`;
+
+/** Whether the day `day` (a DATE) lies in the phase `ph` (a row of `phases`). */
+export const inPhase = (day: string, ph = "ph") =>
+  `${day} >= ${ph}.start_day AND (${ph}.end_day IS NULL OR ${day} < ${ph}.end_day)`;
+
+/** Of the phases a day lies in, the one that wins comes first in this order. */
+export const PHASE_PRECEDENCE = `ph.start_day DESC, ph."phaseLabel"`;
+
+/** `phases`, and `spans`: each participant's first day and end (null when a phase is open-ended). */
+const PHASES = `${PHASES_CTE}, spans AS (
   SELECT "protocolId", "userId", min(start_day) AS first_day,
     CASE WHEN bool_or(end_day IS NULL) THEN NULL ELSE max(end_day) END AS last_day
   FROM phases GROUP BY "protocolId", "userId"
@@ -37,10 +48,8 @@ const PHASES = `phases AS (
 /** Assigns each (protocol, participant, day) of `from` its phase by the rule above. */
 const ASSIGN = (from: string) => `SELECT d.*, ph."phaseLabel", ph."phaseType"
   FROM ${from} d JOIN phases ph ON ph."protocolId" = d."protocolId" AND ph."userId" = d."userId"
-    AND d.day >= ph.start_day AND (ph.end_day IS NULL OR d.day < ph.end_day)
-  QUALIFY row_number() OVER (
-    PARTITION BY d."protocolId", d."userId", d.day ORDER BY ph.start_day DESC, ph."phaseLabel"
-  ) = 1`;
+    AND ${inPhase("d.day")}
+  QUALIFY row_number() OVER (PARTITION BY d."protocolId", d."userId", d.day ORDER BY ${PHASE_PRECEDENCE}) = 1`;
 
 /**
  * The series: per protocol, participant and UTC day on which the participant has deduplicated events with an

@@ -11,6 +11,10 @@ export interface CompiledColumn {
   identifiesPerson: boolean;
   /** Each rule is a SQL predicate that holds for valid non-null values, and a human name for it. */
   rules: { sql: string; rule: string }[];
+  /** An enum column's values, in their declared order. */
+  values?: string[];
+  /** Inclusive bounds (ISO timestamps for time columns); an exclusive bound is only in `rules`. */
+  range?: { min?: number | string; max?: number | string };
 }
 
 type Def = { type: string; checks?: { _zod: { def: Record<string, unknown> } }[]; [k: string]: unknown };
@@ -44,9 +48,15 @@ function compileColumn(name: string, schema: z.ZodType): CompiledColumn {
   const def = defOf(s);
   const col = quoteIdent(name);
   const rules: CompiledColumn["rules"] = [];
+  let values: string[] | undefined;
+  let range: CompiledColumn["range"];
   const bounds = (toSql: (v: unknown) => string) => {
     for (const c of def.checks ?? []) {
       const d = c._zod.def;
+      if ((d.check === "greater_than" || d.check === "less_than") && d.inclusive) {
+        const v = d.value instanceof Date ? d.value.toISOString() : (d.value as number);
+        range = { ...range, [d.check === "greater_than" ? "min" : "max"]: v };
+      }
       if (d.check === "greater_than")
         rules.push({
           sql: `${col} ${d.inclusive ? ">=" : ">"} ${toSql(d.value)}`,
@@ -88,7 +98,7 @@ function compileColumn(name: string, schema: z.ZodType): CompiledColumn {
     }
     case "enum": {
       duckdbType = "VARCHAR";
-      const values = Object.values(def.entries as Record<string, string>);
+      values = Object.values(def.entries as Record<string, string>);
       rules.push({ sql: `${col} IN (${values.map(sqlString).join(", ")})`, rule: `one of ${values.join(", ")}` });
       break;
     }
@@ -119,7 +129,15 @@ function compileColumn(name: string, schema: z.ZodType): CompiledColumn {
       throw new Error(`compileSchema: column ${name}: unsupported zod type ${def.type}`);
   }
   if (!nullable) rules.unshift({ sql: `${col} IS NOT NULL`, rule: "not null" });
-  return { name, duckdbType, nullable, identifiesPerson: meta.identifiesPerson === true, rules };
+  return {
+    name,
+    duckdbType,
+    nullable,
+    identifiesPerson: meta.identifiesPerson === true,
+    rules,
+    ...(values ? { values } : {}),
+    ...(range ? { range } : {}),
+  };
 }
 
 function fmt(v: unknown): string {

@@ -40,6 +40,32 @@ const PHASE_ASSIGNMENTS_SQL = `SELECT "protocolId", "userId", "phaseLabel" AS la
     strftime("startDate", '%Y-%m-%d') AS start, strftime("endDate", '%Y-%m-%d') AS "end", "plannedDuration"
   FROM phase_assignments ORDER BY "protocolId", "startDate", "userId" NULLS FIRST, "phaseLabel"`;
 
+/** A protocol as experiment_protocols holds it, with how many phases phase_assignments plans for it. */
+export interface ProtocolRow {
+  id: string;
+  /** The participant (a pseudonym on the pages); a multiple-baseline protocol's first participant. */
+  userId: string;
+  name: string;
+  designType: string;
+  hypothesis: string;
+  primaryOutcome: string;
+  /** YYYY-MM-DD (UTC). */
+  startDate: string;
+  endDate: string | null;
+  phases: number;
+}
+
+/** The protocol query, defined once: `labbook analyze` and the experiment pages list protocols in start order. */
+const PROTOCOLS_SQL = `SELECT id, "userId", "protocolName" AS name, "designType", hypothesis, "primaryOutcome",
+    strftime("startDate", '%Y-%m-%d') AS "startDate", strftime("endDate", '%Y-%m-%d') AS "endDate",
+    CAST((SELECT count(*) FROM phase_assignments pa WHERE pa."protocolId" = p.id) AS INTEGER) AS phases
+  FROM experiment_protocols p ORDER BY "startDate", id`;
+
+/** Reads the protocols from a connection with experiment_protocols and phase_assignments attached as views. */
+export async function readProtocols(con: DuckDBConnection): Promise<ProtocolRow[]> {
+  return queryRows<ProtocolRow>(con, PROTOCOLS_SQL);
+}
+
 /** Reads the planned phases from a connection with phase_assignments attached as a view. */
 export async function readPhaseAssignments(con: DuckDBConnection): Promise<PhaseAssignmentRow[]> {
   return queryRows<PhaseAssignmentRow>(con, PHASE_ASSIGNMENTS_SQL);
@@ -114,12 +140,13 @@ export async function analyzePinned(config: Config, set: string, only?: string):
  * Analyses every protocol (or one, by id or name) in the attached datasets of ANALYSIS_READS. This is the one computation behind both `labbook analyze` and the experiment pages.
  */
 export async function analyzeProtocols(con: DuckDBConnection, only?: string): Promise<ProtocolResult[]> {
-  const protocols = await queryRows<
-    Pick<ProtocolResult, "id" | "name" | "designType" | "hypothesis" | "primaryOutcome">
-  >(
-    con,
-    `SELECT id, "protocolName" AS name, "designType", hypothesis, "primaryOutcome" FROM experiment_protocols ORDER BY "protocolName", id`,
-  );
+  const protocols = (await readProtocols(con)).map(({ id, name, designType, hypothesis, primaryOutcome }) => ({
+    id,
+    name,
+    designType,
+    hypothesis,
+    primaryOutcome,
+  }));
   const chosen = only === undefined ? protocols : protocols.filter((p) => p.id === only || p.name === only);
   if (only !== undefined && chosen.length === 0) {
     throw new LabbookError(`unknown protocol: ${only}`, {

@@ -8,14 +8,13 @@ import {
 } from "../analysis/index.ts";
 import { queryRows } from "../duckdb.ts";
 import { OUTCOME_COLUMNS, type PhaseMismatchRow } from "../datasets/phase-observations.ts";
-import { analyzeProtocols, type PhaseAssignmentRow, type ProtocolResult } from "../experiments/analyze.ts";
+import {
+  analyzeProtocols,
+  readProtocols,
+  type PhaseAssignmentRow,
+  type ProtocolResult,
+} from "../experiments/analyze.ts";
 import { withPinnedViews, type SiteContext } from "./context.ts";
-
-/** The protocols, over the views experiment_protocols and phase_assignments, in start order. */
-const PROTOCOLS_SQL = `SELECT id, "userId", "protocolName" AS name, "designType", hypothesis, "primaryOutcome",
-    strftime("startDate", '%Y-%m-%d') AS "startDate", strftime("endDate", '%Y-%m-%d') AS "endDate",
-    CAST((SELECT count(*) FROM phase_assignments pa WHERE pa."protocolId" = p.id) AS INTEGER) AS phases
-  FROM experiment_protocols p ORDER BY "startDate", id`;
 
 const EVENTS_RANGE_SQL = `SELECT strftime(min(CAST("timestamp" AS DATE)), '%Y-%m-%d') AS first,
     strftime(max(CAST("timestamp" AS DATE)), '%Y-%m-%d') AS last FROM events_dedup`;
@@ -149,9 +148,7 @@ export function poolAcross(results: readonly ProtocolResult[]): PooledAcross {
 /** The experiment pages' data: `index.json` (every protocol) and `<protocol id>.json` (one page each). */
 export async function experimentsData(ctx: SiteContext): Promise<Record<string, unknown>> {
   return withPinnedViews(ctx, async (con) => {
-    const protocols = await queryRows<
-      Omit<ProtocolInfo, "participant" | "outcomeSupported" | "observedDays" | "mismatchDays"> & { userId: string }
-    >(con, PROTOCOLS_SQL);
+    const protocols = await readProtocols(con);
     // Every number on the pages comes from the result `labbook analyze` prints; the page only reshapes it.
     const results = new Map((await analyzeProtocols(con)).map((r) => [r.id, r]));
     const [events] = await queryRows<EventsRange>(con, EVENTS_RANGE_SQL);

@@ -43,8 +43,8 @@ describe("the multiple-baseline protocols `labbook seed` plants", () => {
   });
 
   it("are two protocols over four and three participants, each starting the intervention on another day", () => {
-    // analyze lists protocols by name.
-    expect(results.map((r) => [r.name, r.designType, r.multipleBaseline?.participants.length])).toEqual(
+    // analyze lists protocols in start order (readProtocols); compared here by name.
+    expect(results.map((r) => [r.name, r.designType, r.multipleBaseline?.participants.length]).sort()).toEqual(
       MB_DESIGNS.map((d) => [d.name, "MULTIPLE_BASELINE", d.participants]).sort(),
     );
     // Without the option, nothing of the kind is planted and the ABAB plan is the same.
@@ -104,7 +104,7 @@ describe("a multiple-baseline protocol in `labbook analyze --json` and on its pa
     const cli = await runCli(["analyze", "--all", "--json"], project.env);
     expect(cli.code, cli.stderr).toBe(0);
     const mbs = (JSON.parse(cli.stdout).protocols as ProtocolResult[]).filter((r) => r.multipleBaseline);
-    expect(mbs.map((r) => r.name)).toEqual(MB_DESIGNS.map((d) => d.name).sort());
+    expect(mbs.map((r) => r.name).sort()).toEqual(MB_DESIGNS.map((d) => d.name).sort());
     const ctx = await siteContext(
       { reads: ANALYSIS_READS },
       { ...process.env, ...project.env, LABBOOK_PSEUDONYM_KEY: "k".repeat(32) },
