@@ -4,6 +4,7 @@ import type { Sql } from "postgres";
 import type { Config } from "../config.ts";
 import type { DatasetDef, Partitioning } from "../datasets/define.ts";
 import { compileSchema } from "../datasets/rules.ts";
+import type { SourceColumnType } from "../sources/column-types.ts";
 import { quoteIdent, sqlString } from "../sql-quote.ts";
 import { filtersOf, listVersions } from "../lineage/catalog.ts";
 import type { SchemaField } from "../lineage/record.ts";
@@ -60,21 +61,35 @@ export const partitionFilter = (p: Partitioning) =>
   `${pgPartitionKey(p)} = ANY(string_to_array(current_setting('${PARTITIONS_SETTING}'), ','))`;
 
 /**
- * Fingerprints every partition of the selection on the server: no row leaves PostgreSQL. Each row's text (the
- * columns the ingest reads) is hashed to 64 bits; a partition's fingerprint is its row count and the sums of the
- * hashes' two halves, so an insert, update or delete anywhere in it changes it, and row order does not.
+ * Source types whose hash could miss a change to the exported value, so the fingerprint hashes their text instead:
+ * json has no hash function, an enum hashes its value's OID (which `ALTER TYPE … RENAME VALUE` keeps), and a float
+ * hashes -0 and 0 alike.
+ */
+const HASHED_AS_TEXT = new Set(["json", "float4", "float8"]);
+
+/**
+ * Fingerprints every partition of the selection on the server: no row leaves PostgreSQL. Each row (the columns the
+ * ingest reads) is hashed to 64 bits with `hash_record_extended`, which hashes each value with its type's own hash
+ * function rather than formatting it as text (several times cheaper); `types` (the source's column types) names the
+ * columns hashed as text instead. A partition's fingerprint is its row count and the sums of the hashes' two
+ * halves, so an insert, update or delete anywhere in it changes it, and row order does not.
  */
 export async function fingerprintPartitions(
   conn: Sql,
   def: DatasetDef,
   from: string,
   where: string[],
+  types: ReadonlyMap<string, SourceColumnType>,
 ): Promise<PartitionFingerprint[]> {
   const p = def.partitioning!;
-  const cols = compileSchema(def.schema).map((c) => quoteIdent(c.name));
+  const cols = compileSchema(def.schema).map((c) => {
+    const type = types.get(c.name);
+    const col = quoteIdent(c.name);
+    return type && (type.enum || HASHED_AS_TEXT.has(type.base)) ? `${col}::text` : col;
+  });
   const rows = await conn.unsafe<{ key: string; rows: string; hi: string; lo: string }[]>(
     `SELECT k AS key, count(*)::text AS rows, sum(h >> 32)::text AS hi, sum(h & 4294967295)::text AS lo
-     FROM (SELECT ${pgPartitionKey(p)} AS k, hashtextextended(ROW(${cols.join(", ")})::text, 0) AS h
+     FROM (SELECT ${pgPartitionKey(p)} AS k, hash_record_extended(ROW(${cols.join(", ")}), 0) AS h
            FROM ${from}${where.length ? ` WHERE ${where.join(" AND ")}` : ""}) AS r
      GROUP BY k ORDER BY k`,
   );

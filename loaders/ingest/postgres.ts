@@ -13,7 +13,7 @@ import { recordedFilters, writePrivateParameters } from "../lineage/private-para
 import { buildRecord, type SchemaField, type ValidationSummary } from "../lineage/record.ts";
 import { silentLogger, type Logger } from "../log.ts";
 import { TABLE_NAMES, type Naming } from "../sources/schema.ts";
-import { checkSourceColumns } from "../sources/column-types.ts";
+import { checkSourceColumns, sourceColumnTypes } from "../sources/column-types.ts";
 import type { Database } from "../sources/postgres.ts";
 import { alreadyStoredMessage, commitPartitioned, commitVersion, rejectsPath } from "../store/commit.ts";
 import { makeFifo } from "../store/fifo.ts";
@@ -218,7 +218,8 @@ export async function ingestPostgres(
       await conn.unsafe("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
       log.progress(`${def.name}: fingerprinting partitions in PostgreSQL`);
       const t0 = performance.now();
-      const fingerprints = await fingerprintPartitions(conn, def, whole.from, whole.where);
+      const types = await sourceColumnTypes(conn, table);
+      const fingerprints = await fingerprintPartitions(conn, def, whole.from, whole.where, types);
       const fingerprintSeconds = (performance.now() - t0) / 1000;
       // No rows: the version is one empty object with the full schema, as an empty version of any dataset is.
       if (fingerprints.length > 0) {

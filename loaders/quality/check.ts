@@ -33,8 +33,13 @@ export interface CheckTarget {
   input(dataset: string): { rows: string; version: string; col(name: string): string; def: DatasetDef };
   /** The previous version's schema, for schema_unchanged; undefined for a first version. */
   previous?: { version: string; fields: SchemaField[] };
-  /** The version a drift check compares with; set only for modules marked `drift`. */
-  baseline?: { rows: string; version: string; col(name: string): string };
+  /**
+   * The version a drift check compares with; set only for modules marked `drift`. `unshared` and `ownRows` are the
+   * rows of the objects the two versions do not share, its and the checked version's: objects are content-addressed,
+   * so a shared object holds the same rows in both, and any multiset difference between the versions is the difference
+   * between these (a partitioned version reuses the objects of its unchanged partitions).
+   */
+  baseline?: { rows: string; version: string; col(name: string): string; unshared: string; ownRows: string };
   /** Epoch ms of the checked version's creation (freshness "ingest"). */
   createdAt: number;
   /** Epoch ms of the run's clock (freshness "now"). */
@@ -106,7 +111,7 @@ export function makeTarget(options: {
       return { rows: parquet(found.files), version: found.version, def: found.def, col: columnsOf(found.def, fail) };
     },
     previous: options.previous,
-    baseline: options.baseline && baselineOf(options.def, options.baseline, fail),
+    baseline: options.baseline && baselineOf(options.def, options.file, options.baseline, fail),
     createdAt: options.createdAt,
     now: options.now,
     fail,
@@ -114,10 +119,26 @@ export function makeTarget(options: {
 }
 
 /** The compared version's rows; a column it lacks skips the check rather than break it (a schema change is legal). */
-function baselineOf(def: DatasetDef, b: ResolvedDataset, fail: (message: string) => never): CheckTarget["baseline"] {
+function baselineOf(
+  def: DatasetDef,
+  file: ParquetFiles,
+  b: ResolvedDataset,
+  fail: (message: string) => never,
+): CheckTarget["baseline"] {
   const col = columnsOf(def, fail);
+  const list = (f: ParquetFiles) => (typeof f === "string" ? [f] : f);
+  const own = list(file);
+  const theirs = list(b.files);
+  const shared = new Set(own.filter((f) => theirs.includes(f)));
+  // With no object left, no rows: the relation keeps the columns.
+  const except = (files: readonly string[]) => {
+    const left = files.filter((f) => !shared.has(f));
+    return left.length ? parquet(left) : `(SELECT * FROM ${parquet(files)} LIMIT 0)`;
+  };
   return {
     rows: parquet(b.files),
+    unshared: except(theirs),
+    ownRows: except(own),
     version: b.version,
     col(name) {
       const quoted = col(name);

@@ -37,21 +37,34 @@ export function acceptedTypes(duckdbType: string): string[] {
   return ACCEPTS[duckdbType]?.types ?? [];
 }
 
-/** Compares a table's column types (from pg_catalog, the table name a bound parameter) with the dataset's columns. */
-export async function sourceColumnMismatches(
-  sql: Sql,
-  table: string,
-  columns: readonly ExpectedColumn[],
-): Promise<ColumnMismatch[]> {
+/** A source column's type: as PostgreSQL shows it, its base type's name (a domain's base), and whether an enum. */
+export interface SourceColumnType {
+  name: string;
+  shown: string;
+  base: string;
+  enum: boolean;
+}
+
+/** A table's column types, from pg_catalog (the table name a bound parameter), by column name. */
+export async function sourceColumnTypes(sql: Sql, table: string): Promise<Map<string, SourceColumnType>> {
   // Resolved as the COPY query resolves the unqualified name: through the search path. A domain counts as its base.
-  const rows = await sql<{ name: string; shown: string; base: string; enum: boolean }[]>`
+  const rows = await sql<SourceColumnType[]>`
     SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS shown, b.typname AS base,
       b.typtype = 'e' AS enum
     FROM pg_attribute a
     JOIN pg_type t ON t.oid = a.atttypid
     JOIN pg_type b ON b.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
     WHERE a.attrelid = to_regclass(quote_ident(${table})) AND a.attnum > 0 AND NOT a.attisdropped`;
-  const found = new Map(rows.map((r) => [r.name, r]));
+  return new Map(rows.map((r) => [r.name, r]));
+}
+
+/** Compares a table's column types with the dataset's columns. */
+export async function sourceColumnMismatches(
+  sql: Sql,
+  table: string,
+  columns: readonly ExpectedColumn[],
+): Promise<ColumnMismatch[]> {
+  const found = await sourceColumnTypes(sql, table);
   const out: ColumnMismatch[] = [];
   for (const c of columns) {
     const accepts = ACCEPTS[c.duckdbType];

@@ -73,6 +73,11 @@ export interface Fixture {
       previous?: SchemaField[];
       /** The compared version's rows (a SELECT) for drift checks; none means a first version. */
       baseline?: string;
+      /**
+       * Rows (SELECTs) of objects both versions share, as partitioned versions share their unchanged partitions:
+       * each is written once and read as a file of both, after `rows` and `baseline`.
+       */
+      shared?: string[];
       createdAt?: string;
       now?: string;
       def?: DatasetDef;
@@ -102,8 +107,11 @@ export async function createFixture(duck: { memoryLimit?: string; spill?: false 
       const file = await write(con, rows);
       const inputs = new Map<string, string>();
       for (const [name, select] of Object.entries(options.inputs ?? {})) inputs.set(name, await write(con, select));
-      const baseline = options.baseline === undefined ? undefined : await write(con, options.baseline);
-      const report = await runChecksOnFile(con, def, file, {
+      const shared: string[] = [];
+      for (const select of options.shared ?? []) shared.push(await write(con, select));
+      const baselineFile = options.baseline === undefined ? undefined : await write(con, options.baseline);
+      const baseline = baselineFile && (shared.length ? [baselineFile, ...shared] : baselineFile);
+      const report = await runChecksOnFile(con, def, shared.length ? [file, ...shared] : file, {
         version: `sha256:${"ab".repeat(32)}`,
         createdAt: Date.parse(options.createdAt ?? "2025-07-01T00:00:00Z"),
         clock: () => Date.parse(options.now ?? "2025-07-01T00:00:00Z"),

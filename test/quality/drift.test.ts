@@ -214,6 +214,29 @@ describe("settled_rows_changed", () => {
       await small.close();
     }
   });
+  it("finds the same rows when the versions share objects, as partitioned versions share unchanged partitions", async () => {
+    // By day: 2025-06-01 (i < 24) is each version's own object; the other days are objects both versions read.
+    const day = (select: string, where: string) => `SELECT * FROM (${select}) WHERE ${where}`;
+    const first = "ts < TIMESTAMPTZ '2025-06-02 00:00:00+00'";
+    const rest = "ts >= TIMESTAMPTZ '2025-06-02 00:00:00+00'";
+    const edited = events(100, "CASE WHEN i = 5 THEN 99 ELSE i % 100 END", undefined, "i <> 7");
+    const whole = await f.check({ ...spec, added: true }, edited, { ...at, baseline: events(100) });
+    expect(whole).toMatchObject({ status: "fail", failing: 2 });
+    const parts = await f.check({ ...spec, added: true }, day(edited, first), {
+      ...at,
+      baseline: day(events(100), first),
+      shared: [day(events(100), rest)],
+    });
+    expect(parts).toEqual(whole);
+    // Nothing but shared objects and identical own ones: nothing changed.
+    expect(
+      await f.check(spec, day(events(100), first), {
+        ...at,
+        baseline: day(events(100), first),
+        shared: [day(events(100), rest)],
+      }),
+    ).toMatchObject({ status: "pass", failing: 0 });
+  });
   it("matches a row whose time moved by its key: changed where it was settled, nothing where it was not", async () => {
     const moved = (to: Record<string, string>) =>
       `SELECT * REPLACE (CASE ${Object.entries(to)

@@ -10,7 +10,9 @@ const instant = (ms: number) => `TIMESTAMPTZ ${sqlString(new Date(ms).toISOStrin
  * One row per primary key whose row in the settled range (`column` before the reference minus `olderThan`) was
  * deleted or changed (any column, NULLs equal) since the compared version; with `added`, also keys new there. Exact:
  * rows are matched on the primary key, as `labbook diff` does. Only the rows of days (of `column`) whose digests,
- * the row count and the sum of row hashes of the settled rows, differ between the versions are joined.
+ * the row count and the sum of row hashes of the settled rows, differ between the versions are joined. The digests
+ * read only the objects the versions do not share: a shared object adds the same rows to both sides, so leaving it
+ * out changes no day's difference, and an incremental version that reused all but two partitions hashes two.
  */
 export const settledRowsChanged: CheckModule<SettledRowsChangedCheck> = {
   drift: true,
@@ -79,7 +81,7 @@ export const settledRowsChanged: CheckModule<SettledRowsChangedCheck> = {
     return {
       sql: `WITH bound AS (SELECT ${cutoff} AS cutoff),
         days AS (
-          SELECT day FROM (${signed(t.rows, "c", 1)} UNION ALL ${signed(b.rows, "p", -1)})
+          SELECT day FROM (${signed(b.ownRows, "c", 1)} UNION ALL ${signed(b.unshared, "p", -1)})
           GROUP BY day
           HAVING sum(sign) <> 0 OR sum(sign * h::HUGEINT) <> 0
             OR ${types(t.rows, "c")} IS DISTINCT FROM ${types(b.rows, "p")}),
