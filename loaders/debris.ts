@@ -13,7 +13,8 @@ import path from "node:path";
  * - `data/tmp/<pid>-<uuid><suffix>`: staging Parquet files, FIFOs, scratch DuckDB files (tempName);
  * - `data/tmp/duckdb/<pid>-<uuid>/`: DuckDB spill directories;
  * - `<file>.<pid>.tmp` and `<file>.<pid>.<hex>.tmp`: a file being replaced by a rename (lineage records, pins.json,
- *   data/gc.json, the offload index, the lock), in the data and lineage directories and one level below;
+ *   data/gc.json, the offload index, the lock, the marks in data/verified), in the data and lineage directories and
+ *   one level below;
  * - `.<name>.tmp-<pid>-<uuid>`, `.<name>.ready-<pid>-<uuid>`, `.<name>.old-<pid>-<uuid>`: a site or export being built
  *   beside <name>, and the previous one during the swap (siblingName);
  * - `<output>.<pid>` and `<output>.<pid>.err` in Framework's loader cache (src/.observablehq/cache): the file a
@@ -95,7 +96,7 @@ export async function findDebris(dirs: DebrisDirs, alive: Alive = pidAlive): Pro
   }
   // Rename temps sit beside the file they replace: in lineage/ and lineage/<dataset>/, in data/ and in the folders of
   // data/ that hold such files. Never inside the database cluster (data/postgres), whose files are not ours.
-  const dataFolders = new Set(["offload", "pending", "site"].map((f) => path.join(dirs.dataDir, f)));
+  const dataFolders = new Set(["offload", "pending", "site", "verified"].map((f) => path.join(dirs.dataDir, f)));
   const isDir = (p: string) =>
     lstat(p).then(
       (s) => s.isDirectory(),
