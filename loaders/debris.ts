@@ -19,6 +19,11 @@ import path from "node:path";
  *   beside <name>, and the previous one during the swap (siblingName);
  * - `<output>.<pid>` and `<output>.<pid>.err` in Framework's loader cache (src/.observablehq/cache): the file a
  *   Framework process writes a loader's output into before renaming it, named for that Framework process.
+ *
+ * What a commit of a partitioned version killed midway left (its journal in data/pending, the objects that nothing
+ * else names, its manifest if no record describes it) is debris too, of kind "commit". Telling those objects from the
+ * store's takes reading every record and manifest, so store/pending.ts finds them, verify lists them and gc removes
+ * them; the sweep that every command taking the store lock runs does not.
  */
 
 export type Alive = (pid: number) => boolean;
@@ -67,7 +72,9 @@ export interface Debris {
   path: string;
   /** The dead process that made it. */
   pid: number;
-  kind: "staging" | "spill" | "temp-file" | "site" | "cache";
+  kind: "staging" | "spill" | "temp-file" | "site" | "cache" | "commit";
+  /** What it is, when its name does not say: "a partition object of events_dedup@3f2a9c1e8b7d, …". */
+  detail?: string;
 }
 
 export interface DebrisDirs {
