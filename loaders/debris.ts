@@ -13,11 +13,17 @@ import path from "node:path";
  * - `data/tmp/<pid>-<uuid><suffix>`: staging Parquet files, FIFOs, scratch DuckDB files (tempName);
  * - `data/tmp/duckdb/<pid>-<uuid>/`: DuckDB spill directories;
  * - `<file>.<pid>.tmp` and `<file>.<pid>.<hex>.tmp`: a file being replaced by a rename (lineage records, pins.json,
- *   data/gc.json, the offload index, the lock), in the data and lineage directories and one level below;
+ *   data/gc.json, the offload index, the lock, the marks in data/verified), in the data and lineage directories and
+ *   one level below;
  * - `.<name>.tmp-<pid>-<uuid>`, `.<name>.ready-<pid>-<uuid>`, `.<name>.old-<pid>-<uuid>`: a site or export being built
  *   beside <name>, and the previous one during the swap (siblingName);
  * - `<output>.<pid>` and `<output>.<pid>.err` in Framework's loader cache (src/.observablehq/cache): the file a
  *   Framework process writes a loader's output into before renaming it, named for that Framework process.
+ *
+ * What a commit of a partitioned version killed midway left (its journal in data/pending, the objects that nothing
+ * else names, its manifest if no record describes it) is debris too, of kind "commit". Telling those objects from the
+ * store's takes reading every record and manifest, so store/pending.ts finds them, verify lists them and gc removes
+ * them; the sweep that every command taking the store lock runs does not.
  */
 
 export type Alive = (pid: number) => boolean;
@@ -66,7 +72,9 @@ export interface Debris {
   path: string;
   /** The dead process that made it. */
   pid: number;
-  kind: "staging" | "spill" | "temp-file" | "site" | "cache";
+  kind: "staging" | "spill" | "temp-file" | "site" | "cache" | "commit";
+  /** What it is, when its name does not say: "a partition object of events_dedup@3f2a9c1e8b7d, …". */
+  detail?: string;
 }
 
 export interface DebrisDirs {
@@ -95,7 +103,7 @@ export async function findDebris(dirs: DebrisDirs, alive: Alive = pidAlive): Pro
   }
   // Rename temps sit beside the file they replace: in lineage/ and lineage/<dataset>/, in data/ and in the folders of
   // data/ that hold such files. Never inside the database cluster (data/postgres), whose files are not ours.
-  const dataFolders = new Set(["offload", "pending", "site"].map((f) => path.join(dirs.dataDir, f)));
+  const dataFolders = new Set(["offload", "pending", "site", "verified"].map((f) => path.join(dirs.dataDir, f)));
   const isDir = (p: string) =>
     lstat(p).then(
       (s) => s.isDirectory(),

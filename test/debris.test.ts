@@ -1,8 +1,10 @@
+import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { projectRoot } from "../loaders/config.ts";
 import { stagingDir } from "../loaders/out-dir.ts";
 import { directoryRemote } from "../loaders/remote/dir.ts";
 import { findDebris, sweepDebris } from "../loaders/debris.ts";
@@ -55,6 +57,37 @@ describe("debris of killed processes", () => {
     await writeFile(path.join(pending, "abc.json"), "{}");
     const found = await findDebris(project.config, (pid) => pid !== 4242);
     expect(found).toEqual([{ path: path.join(pending, "abc.json.4242.tmp"), pid: 4242, kind: "temp-file" }]);
+  });
+
+  it("finds the mark of an intact object that a process was killed writing, and the next lock sweeps it", async () => {
+    const version = await makeVersion(project.config, DATASET, protocolsSql(3), Date.UTC(2025, 0, 1));
+    const verified = path.join(project.config.dataDir, "verified");
+    const before = await readdir(verified);
+    // Killed between writing the mark's temp file and renaming it into place (test/util/kill-at-rename.mjs).
+    const child = spawnSync(
+      process.execPath,
+      [
+        "--import",
+        path.join(projectRoot, "test", "util", "kill-at-rename.mjs"),
+        "--import",
+        "tsx",
+        "--input-type=module",
+        "-e",
+        `const { markVerified } = await import(${JSON.stringify(path.join(projectRoot, "loaders", "store", "verified.ts"))});
+         const { objectPath } = await import(${JSON.stringify(path.join(projectRoot, "loaders", "store", "objects.ts"))});
+         const dataDir = ${JSON.stringify(project.config.dataDir)};
+         await markVerified(dataDir, objectPath(dataDir, ${JSON.stringify(version)}), ${JSON.stringify(version)});`,
+      ],
+      { cwd: projectRoot, env: { ...process.env, LABBOOK_KILL_AT_RENAME: "before:1:/verified/" } },
+    );
+    expect(child.signal, String(child.stderr)).toBe("SIGKILL");
+    const left = (await readdir(verified)).filter((f) => !before.includes(f));
+    expect(left).toEqual([expect.stringMatching(new RegExp(`^${version.slice(7)}\\.${child.pid}\\.[0-9a-f]+\\.tmp$`))]);
+    expect(await findDebris(project.config)).toEqual([
+      { path: path.join(verified, left[0]!), pid: child.pid, kind: "temp-file" },
+    ]);
+    expect((await runCli(["pin", "default", DATASET], project.env)).code).toBe(0);
+    expect(await readdir(verified)).toEqual(before);
   });
 
   it("gc removes debris and says so; --dry-run only lists it", async () => {

@@ -32,7 +32,7 @@ const DAY_MS = 86_400_000;
  * cutoff on. Its inputs are read for those days only (and a partitioned input's objects of other days not at all);
  * every other partition of the previous version is reused as it is. A row of day d depends only on input rows of day
  * d, so each partition holds the bytes a full recompute gives it and the manifest, and thus the version, is the
- * full recompute's.
+ * full recompute's. A result with no row on any day is one empty object with the full schema, as an empty ingest's.
  */
 export async function executePartitioned(
   con: DuckDBConnection,
@@ -112,12 +112,16 @@ export async function executePartitioned(
         entries.push({ ...e, fingerprint: e.object, status: "reused", file: objectPath(config.dataDir, e.object) });
     entries.sort((a, b) => (a.key < b.key ? -1 : 1));
     const fields = await parquetSchema(con, fresh.path);
-    const manifest = await stageManifest(config.dataDir, {
-      partitioning: p,
-      schema: fields,
-      partitions: entries.map(({ key, object, rows, bytes }) => ({ key, object, rows, bytes })),
-    });
-    staged.push(manifest);
+    // No row on any day: the version is the empty result itself, one object with the full schema, as an empty
+    // ingest's is. A manifest of no partitions would leave readers (sql, export, the site) no file to read.
+    const manifest = entries.length
+      ? await stageManifest(config.dataDir, {
+          partitioning: p,
+          schema: fields,
+          partitions: entries.map(({ key, object, rows, bytes }) => ({ key, object, rows, bytes })),
+        })
+      : undefined;
+    if (manifest) staged.push(manifest);
     const files = entries.map((e) => e.file);
     // Reused partitions were checked by earlier runs; a key without the partition column can repeat across days.
     if (window && files.length && !def.primaryKey.includes(p.column)) await assertUniqueKey(con, def, files);
@@ -136,9 +140,11 @@ export async function executePartitioned(
       con,
       config,
       def,
-      { path: files.length ? files : fresh.path, version: manifest.version },
+      { path: manifest ? files : fresh.path, version: manifest?.version ?? fresh.version },
       { createdAt: options.startedAt ?? Date.now(), versions },
     );
+    const done = { fields, sql, summary, validation: outcome.summary, cutoff, merged: window !== undefined, quality };
+    if (!manifest) return { staged: { ...fresh, discard }, rowCount: 0, ...done };
     const reused = entries.length - written.length;
     const facet: PartitionsFacet = {
       partitioning: { column: p.column, grain: p.grain },
@@ -155,13 +161,7 @@ export async function executePartitioned(
       output,
       partitions: facet,
       rowCount: entries.reduce((n, e) => n + e.rows, 0),
-      fields,
-      sql,
-      summary,
-      validation: outcome.summary,
-      cutoff,
-      merged: window !== undefined,
-      quality,
+      ...done,
     };
   } catch (error) {
     await discard();

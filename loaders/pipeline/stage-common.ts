@@ -28,7 +28,10 @@ export interface ExecuteOptions {
 }
 
 export interface Executed {
-  /** The version's object; for a partitioned stage, its manifest (discarding it discards every staged partition). */
+  /**
+   * The version's object; for a partitioned stage, its manifest (discarding it discards every staged partition), or
+   * its empty result when no day has a row.
+   */
   staged: StagedFile;
   /** A partitioned stage's output to publish: the partitions written and the manifest. */
   output?: StagedPartitions;

@@ -32,6 +32,8 @@ export interface GcRemoved {
   size: number;
   /** A partition object that no kept version's manifest names. */
   partition?: true;
+  /** Left by a commit that was killed before it recorded its version (store/pending.ts): no record, no tombstone. */
+  interrupted?: true;
 }
 
 export interface GcResult {
@@ -80,22 +82,34 @@ export async function collectGarbage(config: Config, options: GcOptions = {}): P
       const removed: GcRemoved[] = [];
       const unrecorded: string[] = [];
       let kept = 0;
-      // Objects a killed commit left, which its journal names and nothing else does: removed with the journal.
+      // What a killed commit left, which its journal names and nothing else does (objects, and its manifest when it
+      // never recorded the version): removed with the journal.
       const interrupted = await interruptedCommits(config);
       const left = new Set(interrupted.flatMap((c) => c.orphans));
-      for (const c of interrupted)
+      const leftManifests = new Set(interrupted.flatMap((c) => (c.manifest ? [c.entry!.version] : [])));
+      for (const c of interrupted) {
+        if (!c.entry) continue;
+        const dataset = c.entry.dataset;
+        if (c.manifest) {
+          const size = (await stat(c.manifest)).size;
+          removed.push({ dataset, version: c.entry.version, path: c.manifest, size, interrupted: true });
+        }
         for (const o of c.orphans) {
           const file = objectPath(config.dataDir, o);
           removed.push({
-            dataset: c.entry!.dataset,
+            dataset,
             version: o,
             path: file,
             size: (await stat(file)).size,
             partition: true,
+            interrupted: true,
           });
         }
+      }
       const files = (await listObjects(config.dataDir)).filter(
-        (f) => !(f.version && f.kind === "object" && left.has(f.version)),
+        (f) =>
+          !(f.version && f.kind === "object" && left.has(f.version)) &&
+          !(f.version && f.kind === "manifest" && leftManifests.has(f.version)),
       );
       // Partition objects belong to the versions whose manifests name them: kept while any of those is kept.
       const usedBy = new Map<string, { dataset: string; kept: boolean }[]>();
@@ -140,7 +154,7 @@ export async function collectGarbage(config: Config, options: GcOptions = {}): P
       if (!dryRun && removed.length) {
         const now = new Date((options.clock ?? Date.now)()).toISOString();
         const tombstones: Tombstones = {};
-        for (const r of removed.filter((r) => !r.partition))
+        for (const r of removed.filter((r) => !r.partition && !r.interrupted))
           tombstones[r.version] = { dataset: r.dataset, size: r.size, removedAt: now };
         // Tombstones first: a crash mid-way leaves a listed-but-present object, which verify still checks.
         await addTombstones(config.dataDir, tombstones);

@@ -3,7 +3,7 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promise
 import path from "node:path";
 import { listDatasets, listVersions } from "../lineage/catalog.ts";
 import { listObjects } from "./inventory.ts";
-import { readManifest } from "./manifest.ts";
+import { manifestPath, readManifest } from "./manifest.ts";
 import { objectPath } from "./objects.ts";
 import { hexOf } from "../lineage/version.ts";
 
@@ -12,8 +12,8 @@ import { hexOf } from "../lineage/version.ts";
  * A process killed between the two leaves objects that no manifest names, which look like objects of a version
  * recorded on another branch. So before its first object lands, a commit (or a pull) writes a pending-commit journal,
  * data/pending/<version hex>.json, naming the version and its objects, and removes it once the manifest is in place.
- * A journal whose process is gone marks an interrupted commit: verify reports the objects it left that nothing names,
- * and gc removes them.
+ * A journal whose process is gone marks an interrupted commit: verify lists what it left (the objects nothing else
+ * names, and its manifest when no lineage record describes it) as debris of that process, and gc removes it.
  */
 
 export interface PendingCommit {
@@ -58,14 +58,19 @@ export interface InterruptedCommit {
   /** The journal file. */
   path: string;
   entry: PendingCommit | undefined;
-  /** Objects the commit put in the store that no stored manifest names and that are no recorded version. */
+  /**
+   * Objects the commit put in the store that no other stored manifest names and that are no recorded version: its
+   * own manifest names them only for a version that it never recorded.
+   */
   orphans: string[];
+  /** Its manifest, when the commit stored it and died before the lineage record: whole, but nothing describes it. */
+  manifest?: string;
 }
 
 /**
  * The journals of commits whose process is gone (an unreadable journal counts as one, with nothing to remove), and
- * the objects each left behind that nothing refers to. A manifest that cannot be read could name any object: then no
- * object is called an orphan.
+ * what each left behind that nothing refers to: its manifest, if stored without a record, and the objects no other
+ * manifest names. A manifest that cannot be read could name any object: then no object is called an orphan.
  */
 export async function interruptedCommits(config: {
   dataDir: string;
@@ -84,7 +89,13 @@ export async function interruptedCommits(config: {
     else if (!entry || !alive(entry.pid)) out.push({ path: file, entry, orphans: [] });
   }
   if (!out.length) return out;
-  const named = await namedObjects(config);
+  const recorded = await recordedVersions(config.lineageDir);
+  for (const c of out) {
+    const file = c.entry && manifestPath(config.dataDir, c.entry.version);
+    if (file && existsSync(file) && !recorded.has(c.entry!.version)) c.manifest = file;
+  }
+  const unrecorded = new Set(out.filter((c) => c.manifest).map((c) => c.entry!.version));
+  const named = await namedObjects(config, new Set(), unrecorded);
   for (const c of out)
     c.orphans = (c.entry?.objects ?? []).filter(
       (o) => named !== "all" && !named.has(o) && existsSync(objectPath(config.dataDir, o)),
@@ -92,20 +103,29 @@ export async function interruptedCommits(config: {
   return out;
 }
 
+/** Every version a lineage record describes, of any dataset. */
+async function recordedVersions(lineageDir: string): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (const dataset of await listDatasets(lineageDir))
+    for (const v of await listVersions(lineageDir, dataset)) out.add(v.version);
+  return out;
+}
+
 /**
  * The objects that versions in the store refer to: every recorded version but those `except` (an object can be both a
- * version and another version's partition), and every object a stored manifest names; "all" when a manifest cannot
- * be read, since it could name any object.
+ * version and another version's partition), and every object a stored manifest names but the manifests of
+ * `unlisted` versions (left by interrupted commits); "all" when a manifest cannot be read, since it could name any
+ * object.
  */
 export async function namedObjects(
   config: { dataDir: string; lineageDir: string },
   except: ReadonlySet<string> = new Set(),
+  unlisted: ReadonlySet<string> = new Set(),
 ): Promise<Set<string> | "all"> {
   const named = new Set<string>();
-  for (const dataset of await listDatasets(config.lineageDir))
-    for (const v of await listVersions(config.lineageDir, dataset)) if (!except.has(v.version)) named.add(v.version);
+  for (const v of await recordedVersions(config.lineageDir)) if (!except.has(v)) named.add(v);
   for (const f of await listObjects(config.dataDir)) {
-    if (f.kind !== "manifest" || !f.version) continue;
+    if (f.kind !== "manifest" || !f.version || unlisted.has(f.version)) continue;
     const manifest = await readManifest(config.dataDir, f.version).catch(() => undefined);
     if (!manifest) return "all";
     for (const p of manifest.partitions) named.add(p.object);

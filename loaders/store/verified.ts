@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { hashFile } from "./hash.ts";
@@ -65,7 +65,8 @@ export async function markVerified(dataDir: string, file: string, version: strin
     seen.set(file, id);
     const dest = verifiedPath(dataDir, version);
     await mkdir(path.dirname(dest), { recursive: true });
-    const tmp = `${dest}.${randomUUID()}.tmp`;
+    // Named for this process (debris.ts), so that a kill between the write and the rename leaves nothing for good.
+    const tmp = `${dest}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
     await writeFile(tmp, id);
     await rename(tmp, dest).catch(async (e: unknown) => {
       await rm(tmp, { force: true });

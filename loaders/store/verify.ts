@@ -53,7 +53,10 @@ export interface VerifyResult {
   mbPerSecond: number;
   problems: VerifyProblem[];
   absent: AbsentVersion[];
-  /** Temp files that dead processes left (debris.ts): not a problem of the store; gc or the next write removes them. */
+  /**
+   * Temp files that dead processes left, and what an interrupted commit left (debris.ts): not a problem of the store;
+   * gc, or for temp files the next command that takes the store lock, removes them.
+   */
   debris: Debris[];
 }
 
@@ -131,6 +134,7 @@ export async function verifyStore(config: Config, options: VerifyOptions = {}): 
   const absent: AbsentVersion[] = [];
   const jobs: Job[] = [];
   const partitions = new Map<string, Job>();
+  const interrupted: Debris[] = [];
   for (const entry of entries) {
     const file = objectPath(config.dataDir, entry.version);
     const name = `${entry.dataset}@${shortVersion(entry.version)}`;
@@ -208,27 +212,33 @@ export async function verifyStore(config: Config, options: VerifyOptions = {}): 
   if (!options.dataset) {
     // An object whose record is unreadable is reported once, as that record.
     const known = new Set([...entries.map((e) => e.version), ...unreadable, ...partitions.keys()]);
-    // What a killed commit left: its journal names the objects, so they are reported as its, not as strangers.
+    // What a killed commit left: its journal names it, so it is reported as that commit's, not as strangers. Like a
+    // killed process's temp files it is debris, not a problem of the store: the version before it is intact, a commit
+    // of the same version takes the files over, and gc removes them.
     for (const c of await interruptedCommits(config)) {
-      const of = c.entry ? `${c.entry.dataset}@${shortVersion(c.entry.version)}` : "an unknown version";
+      if (!c.entry) {
+        problems.push({
+          kind: "orphaned",
+          dataset: null,
+          version: null,
+          path: c.path,
+          detail:
+            "the journal of an interrupted commit of an unknown version, which cannot be read; labbook gc removes it",
+        });
+        continue;
+      }
+      const of = `${c.entry.dataset}@${shortVersion(c.entry.version)}`;
+      const leave = (file: string, detail: string) =>
+        interrupted.push({ path: file, pid: c.entry!.pid, kind: "commit", detail });
+      leave(c.path, `the journal of an interrupted commit of ${of}`);
+      if (c.manifest) {
+        known.add(c.entry.version);
+        leave(c.manifest, `the manifest of ${of}, which its commit stored but never recorded`);
+      }
       for (const o of c.orphans) {
         known.add(o);
-        problems.push({
-          kind: "orphaned",
-          dataset: c.entry!.dataset,
-          version: o,
-          path: objectPath(config.dataDir, o),
-          detail: `${shortVersion(o)} was left by an interrupted commit of ${of} (pid ${c.entry!.pid}): no manifest names it; labbook gc removes it`,
-        });
+        leave(objectPath(config.dataDir, o), `a partition object of ${of} that no recorded manifest names`);
       }
-      if (!c.orphans.length)
-        problems.push({
-          kind: "orphaned",
-          dataset: c.entry?.dataset ?? null,
-          version: c.entry?.version ?? null,
-          path: c.path,
-          detail: `the journal of an interrupted commit of ${of}, which left nothing behind; labbook gc removes it`,
-        });
     }
     for (const f of await listObjects(config.dataDir)) {
       if (!f.version || !known.has(f.version)) jobs.push({ entry: undefined, version: f.version, path: f.path });
@@ -335,6 +345,6 @@ export async function verifyStore(config: Config, options: VerifyOptions = {}): 
     mbPerSecond: seconds > 0 ? bytes / 1e6 / seconds : 0,
     problems,
     absent,
-    debris: await findDebris(config),
+    debris: [...interrupted, ...(await findDebris(config))].sort((a, b) => a.path.localeCompare(b.path)),
   };
 }

@@ -208,7 +208,8 @@ const snapshots: Record<string, (help: string) => void> = {
       record by name and exits 1 if any. A version whose object is absent counts as missing only when the working
       tree pins it or you name it; versions that gc removed (data/gc.json), that an offload moved to a zip
       (data/offload/index.json) or that were never pulled are listed as absent, which is not an error. Temp files
-      that killed labbook processes left are listed as debris, also not an error: labbook gc removes them.
+      that killed labbook processes left, and the files of a commit killed before its version was recorded, are
+      listed as debris, also not an error: labbook gc removes them.
 
       Options:
             --json  Print machine-readable JSON on stdout

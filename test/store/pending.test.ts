@@ -19,18 +19,31 @@ import { createProject, dayRows, makePartitionedVersion, type TestProject } from
 
 const DS = "experiment_protocols";
 
-/** Runs _crash-commit.ts, which is killed between its partition objects and its manifest. */
-function crashCommit(p: TestProject): Promise<NodeJS.Signals | null> {
+/**
+ * Runs _crash-commit.ts, which is killed between its partition objects and its manifest; with `afterManifest`, it
+ * commits them all and is killed (test/util/kill-at-rename.mjs) once its manifest is in place, before its record.
+ */
+function crashCommit(p: TestProject, afterManifest = false): Promise<NodeJS.Signals | null> {
+  const hook = ["--import", path.join(projectRoot, "test", "util", "kill-at-rename.mjs")];
   const child = spawn(
     process.execPath,
     [
+      ...(afterManifest ? hook : []),
       "--import",
       "tsx",
       path.join(projectRoot, "test", "store", "_crash-commit.ts"),
       p.config.dataDir,
       p.config.lineageDir,
+      ...(afterManifest ? ["whole"] : []),
     ],
-    { cwd: projectRoot, stdio: ["ignore", "ignore", "inherit"] },
+    {
+      cwd: projectRoot,
+      stdio: ["ignore", "ignore", "inherit"],
+      env: {
+        ...process.env,
+        LABBOOK_KILL_AT_RENAME: afterManifest ? String.raw`after:1:/objects/[0-9a-f]{2}/[0-9a-f]{64}\.json$` : "",
+      },
+    },
   );
   return new Promise((resolve, reject) => {
     child.on("error", reject);
@@ -40,7 +53,8 @@ function crashCommit(p: TestProject): Promise<NodeJS.Signals | null> {
 
 /**
  * A commit killed after its partition objects reached the store and before its manifest did: its pending-commit
- * journal names the objects, verify reports them as left by that commit, and gc removes them and the journal.
+ * journal names the objects, verify lists them as debris of that commit (the store itself is sound), and gc removes
+ * them. So too for a commit killed after its manifest and before its lineage record: nothing describes that version.
  */
 describe("interrupted partitioned commits", () => {
   let p: TestProject;
@@ -56,25 +70,32 @@ describe("interrupted partitioned commits", () => {
   });
   afterEach(() => p.remove());
 
-  it("verify reports the objects a killed commit left, and gc removes them and its journal", async () => {
+  it.each([
+    ["between its objects and its manifest", false],
+    ["between its manifest and its lineage record", true],
+  ] as const)("verify lists what a commit killed %s left as debris, and gc removes it", async (_when, whole) => {
     const before = new Set((await listObjects(p.config.dataDir)).map((f) => f.path));
-    expect(await crashCommit(p)).toBe("SIGKILL");
+    expect(await crashCommit(p, whole)).toBe("SIGKILL");
     const left = (await listObjects(p.config.dataDir)).filter((f) => !before.has(f.path));
-    expect(left.length).toBe(3);
-    expect(left.every((f) => f.kind === "object")).toBe(true);
-    expect(await readdir(pendingDir(p.config.dataDir))).toHaveLength(1);
+    expect(left.map((f) => f.kind).sort()).toEqual([...(whole ? ["manifest"] : []), "object", "object", "object"]);
+    const [journal, ...more] = await readdir(pendingDir(p.config.dataDir));
+    expect([journal, more]).toEqual([expect.stringMatching(/^[0-9a-f]{64}\.json$/), []]);
 
     const verified = await verifyStore(p.config);
-    expect(verified.problems.map((x) => [x.kind, x.path])).toEqual(left.map((f) => ["orphaned", f.path]));
-    for (const x of verified.problems)
-      expect(x.detail).toMatch(new RegExp(`left by an interrupted commit of ${DS}@[0-9a-f]{12} \\(pid \\d+\\)`));
+    expect(verified.problems).toEqual([]);
+    const commit = verified.debris.filter((d) => d.kind === "commit");
+    expect(commit.map((d) => d.path).sort()).toEqual(
+      [...left.map((f) => f.path), path.join(pendingDir(p.config.dataDir), journal!)].sort(),
+    );
+    for (const d of commit) expect(d.detail).toMatch(new RegExp(`of ${DS}@[0-9a-f]{12}`));
 
     const gc = await collectGarbage(p.config);
     expect(gc.removed.map((r) => r.path).sort()).toEqual(left.map((f) => f.path).sort());
+    expect(gc.removed.every((r) => r.interrupted)).toBe(true);
     expect(gc.unrecorded).toEqual([]);
     for (const f of left) expect(existsSync(f.path)).toBe(false);
     expect(await readdir(pendingDir(p.config.dataDir))).toEqual([]);
-    expect((await verifyStore(p.config)).problems).toEqual([]);
+    expect(await verifyStore(p.config)).toMatchObject({ problems: [], debris: [] });
     expect(await readableFiles(p.config.dataDir, kept.version, DS)).toHaveLength(1);
   });
 

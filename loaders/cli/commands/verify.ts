@@ -14,7 +14,8 @@ export default defineCommand({
     "record by name and exits 1 if any. A version whose object is absent counts as missing only when the working\n" +
     "tree pins it or you name it; versions that gc removed (data/gc.json), that an offload moved to a zip\n" +
     "(data/offload/index.json) or that were never pulled are listed as absent, which is not an error. Temp files\n" +
-    "that killed labbook processes left are listed as debris, also not an error: labbook gc removes them.",
+    "that killed labbook processes left, and the files of a commit killed before its version was recorded, are\n" +
+    "listed as debris, also not an error: labbook gc removes them.",
   examples: ["labbook verify", "labbook verify behavioral_events", "labbook verify behavioral_events@3f2a9c1d --json"],
   async run(ctx) {
     const [ref, ...extra] = ctx.positionals;
@@ -39,7 +40,10 @@ export default defineCommand({
             `${offloaded} offloaded to zips listed in data/offload/index.json)`,
         );
       for (const d of result.debris)
-        ctx.log.warn(`debris: ${d.path} was left by process ${d.pid}, which is gone (labbook gc removes it)`);
+        ctx.log.warn(
+          `debris: ${d.path}${d.detail ? ` (${d.detail})` : ""} was left by process ${d.pid}, which is gone ` +
+            "(labbook gc removes it)",
+        );
       ctx.log.info(
         `verified ${result.checked} objects, ${formatBytes(result.bytes)} at ${round(result.mbPerSecond)} MB/s`,
       );
