@@ -228,6 +228,20 @@ describe("settled_rows_changed", () => {
       shared: [day(events(100), rest)],
     });
     expect(parts).toEqual(whole);
+    // A settled row moved to a recent day: each version's own object holds the first day and the last (hours 96-99).
+    const ends = "(ts < TIMESTAMPTZ '2025-06-02 00:00:00+00' OR ts >= TIMESTAMPTZ '2025-06-05 00:00:00+00')";
+    const middle = `NOT ${ends}`;
+    const moved = `SELECT * REPLACE (CASE WHEN id = 'e000005' THEN TIMESTAMPTZ '2025-06-05 02:30:00+00' ELSE ts END AS ts)
+      FROM (${events(100)})`;
+    const movedWhole = await f.check({ ...spec, added: true }, moved, { ...at, baseline: events(100) });
+    expect(movedWhole).toMatchObject({ status: "fail", failing: 1, sample: [{ id: "e000005", change: "changed" }] });
+    expect(
+      await f.check({ ...spec, added: true }, day(moved, ends), {
+        ...at,
+        baseline: day(events(100), ends),
+        shared: [day(events(100), middle)],
+      }),
+    ).toEqual(movedWhole);
     // Nothing but shared objects and identical own ones: nothing changed.
     expect(
       await f.check(spec, day(events(100), first), {

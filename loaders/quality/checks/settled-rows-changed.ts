@@ -10,9 +10,11 @@ const instant = (ms: number) => `TIMESTAMPTZ ${sqlString(new Date(ms).toISOStrin
  * One row per primary key whose row in the settled range (`column` before the reference minus `olderThan`) was
  * deleted or changed (any column, NULLs equal) since the compared version; with `added`, also keys new there. Exact:
  * rows are matched on the primary key, as `labbook diff` does. Only the rows of days (of `column`) whose digests,
- * the row count and the sum of row hashes of the settled rows, differ between the versions are joined. The digests
- * read only the objects the versions do not share: a shared object adds the same rows to both sides, so leaving it
- * out changes no day's difference, and an incremental version that reused all but two partitions hashes two.
+ * the row count and the sum of row hashes of the settled rows, differ between the versions are joined. Only the
+ * objects the versions do not share are read, but for the settled range's bound: a shared object adds the same rows
+ * to both sides, so leaving it out changes no day's digest, and a row of it pairs with itself, the same key and
+ * values in both, which never counts (keys are unique). An incremental version that reused all but two partitions
+ * reads two, and the compared version's two.
  */
 export const settledRowsChanged: CheckModule<SettledRowsChangedCheck> = {
   drift: true,
@@ -85,8 +87,8 @@ export const settledRowsChanged: CheckModule<SettledRowsChangedCheck> = {
           GROUP BY day
           HAVING sum(sign) <> 0 OR sum(sign * h::HUGEINT) <> 0
             OR ${types(t.rows, "c")} IS DISTINCT FROM ${types(b.rows, "p")}),
-        cur AS (${inDays(t.rows, "c")} UNION ALL ${movedFrom(t.rows, "c", b.rows, "p")}),
-        prev AS (${inDays(b.rows, "p")}${spec.added ? ` UNION ALL ${movedFrom(b.rows, "p", t.rows, "c")}` : ""})
+        cur AS (${inDays(b.ownRows, "c")} UNION ALL ${movedFrom(b.ownRows, "c", b.unshared, "p")}),
+        prev AS (${inDays(b.unshared, "p")}${spec.added ? ` UNION ALL ${movedFrom(b.unshared, "p", b.ownRows, "c")}` : ""})
         SELECT ${keyOut}, CASE WHEN c.${key[0]} IS NULL THEN 'deleted' WHEN p.${key[0]} IS NULL THEN 'added'
           ELSE 'changed' END AS change, coalesce(p.${col}, c.${col}) AS ${col}
         FROM cur AS c FULL OUTER JOIN prev AS p ON ${on}
