@@ -25,7 +25,7 @@ import { shortVersion } from "../lineage/version.ts";
 import { feedCopy } from "./feed.ts";
 import {
   fingerprintPartitions,
-  partitionFilter,
+  partitionRows,
   PARTITIONS_SETTING,
   partitionsSummary,
   planPartitions,
@@ -91,17 +91,14 @@ export function sourceQuery(
     params["labbook.user_id"] = filters.userId;
     where.push(`${quoteIdent(source.userColumn!)} = current_setting('labbook.user_id')`);
   }
-  const filtered = [...where];
-  if (partitions) {
-    params[PARTITIONS_SETTING] = partitions.join(",");
-    where.push(partitionFilter(def.partitioning!));
-  }
+  if (partitions) params[PARTITIONS_SETTING] = partitions.join(",");
+  const rows = partitions ? partitionRows(def.partitioning!, quoteIdent(table)) : quoteIdent(table);
   // COPY keeps row order only with ORDER BY; versions must be byte-stable.
   const sql =
-    `SELECT ${cols.join(", ")} FROM ${quoteIdent(table)}` +
+    `SELECT ${cols.join(", ")} FROM ${rows}` +
     (where.length ? ` WHERE ${where.join(" AND ")}` : "") +
     ` ORDER BY ${def.sortKey.map(quoteIdent).join(", ")}`;
-  return { sql, params, from: quoteIdent(table), where: filtered };
+  return { sql, params, from: quoteIdent(table), where };
 }
 
 /** The statement an ingest streams: the source query as CSV (NULL unquoted, empty strings quoted). */

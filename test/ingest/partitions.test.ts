@@ -190,6 +190,27 @@ describe("partitioned ingest", () => {
     expect(columns.map((c) => c.column_name)).toEqual(Object.keys(getDataset(DS).schema.shape));
   });
 
+  it("by month too: a change in one month re-exports that month only, and equals a --full ingest", async () => {
+    const partitioning = { column: "timestamp", grain: "month" } as const;
+    const byMonth = async (full = false) => (await project.ingest(DS, { full, partitioning }))[0]!;
+    // The seed spans one month: one event forty days before the first gives a second.
+    await project.db.sql.unsafe(`INSERT INTO "${table}" SELECT 'c' || substr(md5('month' || id), 1, 24), "userId",
+        "eventType", "eventData", "timestamp" - interval '40 days', "sessionPerformanceScore", "engagementLevel",
+        "completionQuality", "timeOfDay", "dayOfWeek", "contentType", "difficultyLevel", NULL, "randomizationSeed",
+        "contextMetadataId"
+      FROM "${table}" ORDER BY "timestamp", id LIMIT 1`);
+    const before = await byMonth(true);
+    const months = (await readManifest(project.config.dataDir, before.version))!.partitions.map((p) => p.key);
+    expect(months.every((k) => /^\d{4}-\d{2}$/.test(k))).toBe(true);
+    // More than one month, so the incremental ingest reads one month's range, not the whole table.
+    expect(months.length).toBeGreaterThan(1);
+    await project.db.sql.unsafe(`UPDATE "${table}" SET "timeOfDay" = ("timeOfDay" + 1) % 24
+      WHERE id = (SELECT id FROM "${table}" ORDER BY "timestamp" DESC, id LIMIT 1)`);
+    const incremental = await byMonth();
+    expect(incremental.partitions).toMatchObject({ written: 1, reused: months.length - 1 });
+    expect((await byMonth(true)).version).toBe(incremental.version);
+  });
+
   it("leaves no staged file behind", async () => {
     expect(await readdir(path.join(project.config.dataDir, "tmp")).catch(() => [])).toEqual(
       expect.not.arrayContaining([expect.stringMatching(/\.(parquet|json)$/)]),
