@@ -112,6 +112,13 @@ export function copyStatement(select: string): string {
 export const STREAMING_DUCKDB = { threads: 1, memoryLimit: "160MB" } as const;
 
 /**
+ * The checks run on the same DuckDB instance after the rows are written, with a lower limit: lowering it evicts what
+ * the streaming and the partition writes left cached, which otherwise adds to the checks' own hash tables. At 5M
+ * events it took the ingest's peak RSS from 472 to 424 MiB, and the checks took as long (3.5 s).
+ */
+const CHECKS_MEMORY_LIMIT = "100MB";
+
+/**
  * The longest row, as CSV, that an ingest reads: DuckDB's default is 2,000,000 bytes, and a large `eventData` can
  * pass that. DuckDB reads a file in buffers of READ_BUFFER bytes, which must be above the line limit (rows of nearly
  * a buffer's size that straddle two buffers failed to parse), so the buffer is twice the limit.
@@ -337,6 +344,7 @@ export async function ingestPostgres(
     if (partitioned) {
       const made = await writePartitions(con, config, def, partitioned, final, staged, signal);
       log.progress(`${def.name}: running quality checks`);
+      await con.run(`SET memory_limit = '${CHECKS_MEMORY_LIMIT}'`);
       const quality = await checkStaged(
         con,
         config,
@@ -387,6 +395,7 @@ export async function ingestPostgres(
 
     // Checked before commit, so the outcome lands in the version's one lineage record.
     log.progress(`${def.name}: running quality checks`);
+    await con.run(`SET memory_limit = '${CHECKS_MEMORY_LIMIT}'`);
     const quality = await checkStaged(con, config, def, final, {
       createdAt: startedAt,
       clock,
