@@ -127,6 +127,27 @@ describe("partitioned versions in the store", () => {
     ]);
   });
 
+  it("verify reads every partition's row count from its footer and names one its manifest miscounts", async () => {
+    // Intact bytes and manifest, and a wrong count: what a bug in the writer would leave.
+    const v3 = await makePartitionedVersion(
+      p.config,
+      DS,
+      { "2025-06-04": dayRows("2025-06-04", 3, 30), "2025-06-05": dayRows("2025-06-05", 2, 40) },
+      T0 + 2000,
+      "2025-06-05",
+    );
+    const { problems } = await verifyStore(p.config);
+    expect(problems).toEqual([
+      {
+        kind: "mismatch",
+        dataset: DS,
+        version: v3.version,
+        path: objectPath(p.config.dataDir, v3.objects["2025-06-05"]!),
+        detail: `partition 2025-06-05 (object ${v3.objects["2025-06-05"]!.slice(7, 19)}) of ${DS}@${v3.version.slice(7, 19)}: 2 rows but the manifest says 3`,
+      },
+    ]);
+  });
+
   it("verify names a corrupt manifest", async () => {
     await flipByte(manifestPath(p.config.dataDir, v1.version));
     const { problems } = await verifyStore(p.config);
