@@ -52,12 +52,7 @@ describe("a killed build", () => {
   beforeAll(async () => {
     project = await createProject({ site: "empty" });
     const config = loadConfig(project.env, project.root);
-    version = await makeVersion(
-      config,
-      "experiment_protocols",
-      protocolsSql(7, ", 'sessionPerformanceScore' AS primaryOutcome"),
-      Date.UTC(2025, 0, 1),
-    );
+    version = await makeVersion(config, "experiment_protocols", protocolsSql(7), Date.UTC(2025, 0, 1));
     await pin(config, "default", "all");
     await writeFile(src("index.md"), page("fresh"));
     await writeFile(src("fresh.json.ts"), loader("  return { version: ctx.pins.experiment_protocols };"));

@@ -208,10 +208,15 @@ export async function makePartitionedVersion(
 export const dayRows = (day: string, n: number, from = 0) =>
   `SELECT i AS id, TIMESTAMPTZ '${day} 12:00:00+00' AS at, 'v' || i AS label FROM range(${from}, ${from + n}) t(i) ORDER BY id`;
 
-/** A small experiment_protocols-like table: ids p000…, with `n` rows and a start date per row. */
-export const protocolsSql = (n: number, extra = "") =>
+/**
+ * A small experiment_protocols table with every column of the dataset: ids p000…, with `n` rows and a start date
+ * per row. Its checks (those the schema implies among them) run on it as on an ingested version.
+ */
+export const protocolsSql = (n: number) =>
   `SELECT printf('p%03d', i) AS id, 'u' || (i % 3) AS userId, 'protocol ' || i AS protocolName,
-     TIMESTAMPTZ '2025-06-01 00:00:00+00' + to_days(i::INTEGER) AS startDate${extra}
+     'hypothesis ' || i AS hypothesis, TIMESTAMPTZ '2025-06-01 00:00:00+00' + to_days(i::INTEGER) AS startDate,
+     NULL::TIMESTAMPTZ AS endDate, 'ABAB' AS designType, 'sessionPerformanceScore' AS primaryOutcome,
+     NULL::INTEGER AS sampleSizeTarget, NULL::JSON AS analysisPlan
    FROM range(${n}) t(i) ORDER BY id`;
 
 /** Flips every bit of one byte in the middle of a file. */
