@@ -13,7 +13,7 @@ import { recordedFilters, writePrivateParameters } from "../lineage/private-para
 import { buildRecord, type SchemaField, type ValidationSummary } from "../lineage/record.ts";
 import { silentLogger, type Logger } from "../log.ts";
 import { TABLE_NAMES, type Naming } from "../sources/schema.ts";
-import { checkSourceColumns, sourceColumnTypes } from "../sources/column-types.ts";
+import { checkSourceColumns } from "../sources/column-types.ts";
 import type { Database } from "../sources/postgres.ts";
 import { alreadyStoredMessage, commitPartitioned, commitVersion, rejectsPath } from "../store/commit.ts";
 import { makeFifo } from "../store/fifo.ts";
@@ -192,7 +192,7 @@ export async function ingestPostgres(
   // Before any query of the rows, the fingerprints of a partitioned ingest included: a changed column type is named.
   const source = def.source as PostgresSource;
   const table = TABLE_NAMES[source.table][naming];
-  const absent = await checkSourceColumns(db.sql, def.name, table, columns, source.optionalColumns);
+  const { absent, types } = await checkSourceColumns(db.sql, def.name, table, columns, source.optionalColumns);
   const absentNote =
     absent.length > 0
       ? `${def.name}: the source table "${table}" has no column ${absent.map((c) => `"${c}"`).join(", ")}; read as NULL`
@@ -222,7 +222,6 @@ export async function ingestPostgres(
       await conn.unsafe("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
       log.progress(`${def.name}: fingerprinting partitions in PostgreSQL`);
       const t0 = performance.now();
-      const types = await sourceColumnTypes(conn, table);
       const fingerprints = await fingerprintPartitions(conn, def, whole.from, whole.where, types);
       const fingerprintSeconds = (performance.now() - t0) / 1000;
       // No rows: the version is one empty object with the full schema, as an empty version of any dataset is.

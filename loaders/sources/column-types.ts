@@ -58,13 +58,11 @@ export async function sourceColumnTypes(sql: Sql, table: string): Promise<Map<st
   return new Map(rows.map((r) => [r.name, r]));
 }
 
-/** Compares a table's column types with the dataset's columns. */
-export async function sourceColumnMismatches(
-  sql: Sql,
-  table: string,
+/** Compares a table's column types (as sourceColumnTypes reads them) with the dataset's columns. */
+export function sourceColumnMismatches(
+  found: ReadonlyMap<string, SourceColumnType>,
   columns: readonly ExpectedColumn[],
-): Promise<ColumnMismatch[]> {
-  const found = await sourceColumnTypes(sql, table);
+): ColumnMismatch[] {
   const out: ColumnMismatch[] = [];
   for (const c of columns) {
     const accepts = ACCEPTS[c.duckdbType];
@@ -81,7 +79,8 @@ export async function sourceColumnMismatches(
  * Fails with E_SOURCE, naming each column, the type expected and the type found, when the source table's columns
  * no longer match the dataset. Run before the COPY: read as the dataset's types, 6.5 in a column turned double
  * precision would be stored as 7, and a timestamp turned text would fail with PostgreSQL's raw operator error.
- * A missing column named in `optional` is no mismatch: it is returned, for the ingest to read as NULL.
+ * A missing column named in `optional` is no mismatch: it is returned, for the ingest to read as NULL, with the
+ * types found (a partitioned ingest's fingerprint hashes some of them as text).
  */
 export async function checkSourceColumns(
   sql: Sql,
@@ -89,11 +88,12 @@ export async function checkSourceColumns(
   table: string,
   columns: readonly ExpectedColumn[],
   optional: readonly string[] = [],
-): Promise<string[]> {
-  const mismatches = await sourceColumnMismatches(sql, table, columns);
+): Promise<{ absent: string[]; types: Map<string, SourceColumnType> }> {
+  const types = await sourceColumnTypes(sql, table);
+  const mismatches = sourceColumnMismatches(types, columns);
   const absent = mismatches.filter((m) => m.found === null && optional.includes(m.column)).map((m) => m.column);
   const wrong = mismatches.filter((m) => !absent.includes(m.column));
-  if (wrong.length === 0) return absent;
+  if (wrong.length === 0) return { absent, types };
   const say = (m: ColumnMismatch) =>
     m.found === null
       ? `column "${m.column}" is missing (expected ${m.expected})`

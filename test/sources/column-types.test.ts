@@ -4,7 +4,7 @@ import { isLabbookError, type LabbookError } from "../../loaders/errors.ts";
 import { ingestPostgres } from "../../loaders/ingest/postgres.ts";
 import { seedDatabase } from "../../loaders/seed/load.ts";
 import { DEFAULT_SEED_OPTIONS } from "../../loaders/seed/plan.ts";
-import { sourceColumnMismatches } from "../../loaders/sources/column-types.ts";
+import { sourceColumnMismatches, sourceColumnTypes } from "../../loaders/sources/column-types.ts";
 import { connect, type Database } from "../../loaders/sources/postgres.ts";
 import { createTestDatabase, type TestDatabase } from "../util/pg.ts";
 import { createProject, type TestProject } from "../util/project.ts";
@@ -39,12 +39,12 @@ describe("sourceColumnMismatches", () => {
   ];
   it.each(CASES)("takes %s from the types that lose nothing, and refuses the rest", async (type, pass, fail) => {
     const columns = [...pass, ...fail].map((name) => ({ name, duckdbType: type }));
-    const wrong = await sourceColumnMismatches(db.sql, "Wide", columns);
+    const wrong = sourceColumnMismatches(await sourceColumnTypes(db.sql, "Wide"), columns);
     expect(wrong.map((w) => w.column)).toEqual(fail);
   });
 
   it("names the type found as PostgreSQL prints it, and a missing column", async () => {
-    const wrong = await sourceColumnMismatches(db.sql, "Wide", [
+    const wrong = sourceColumnMismatches(await sourceColumnTypes(db.sql, "Wide"), [
       { name: "num", duckdbType: "INTEGER" },
       { name: "gone", duckdbType: "VARCHAR" },
     ]);
